@@ -1,0 +1,180 @@
+//! One injectable source of time for everything that waits or compares times.
+//!
+//! Rate-limit waits, retry backoff and token expiry all go through a [`Clock`], so that
+//! tests and the conformance suite can tie a client to the sandbox clock and never really
+//! sleep. Production code uses [`SystemClock`]; tests use a [`ManualClock`], whose
+//! `sleep` moves virtual time forward at once.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use futures::future::BoxFuture;
+
+/// A source of the current time and a way to wait.
+///
+/// Object-safe; shared as `Arc<dyn Clock>`.
+pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current time in UTC.
+    fn now(&self) -> DateTime<Utc>;
+
+    /// Waits for `duration` as this clock measures it.
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+}
+
+/// The machine's wall clock and tokio's timer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+/// The default clock: [`SystemClock`] behind an `Arc`.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+/// A clock whose time moves only when told to, or that follows the wall clock with an offset.
+///
+/// `sleep` never waits in real time: it advances the clock by the requested duration and
+/// returns, so a client waiting out a 60-second rate window under a `ManualClock` finishes
+/// at once while every party sharing the clock (for example the sandbox) sees 60 seconds
+/// pass.
+///
+/// Cloning gives another handle to the same time.
+///
+/// ```
+/// use std::time::Duration;
+/// use bankkit_core::clock::{Clock, ManualClock};
+///
+/// # tokio_test_block(async {
+/// let clock = ManualClock::frozen_at("2026-11-01T00:00:00Z".parse().unwrap());
+/// let before = clock.now();
+/// clock.sleep(Duration::from_secs(60)).await;
+/// assert_eq!((clock.now() - before).num_seconds(), 60);
+/// # });
+/// # fn tokio_test_block(f: impl std::future::Future<Output = ()>) {
+/// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ManualClock {
+    inner: Arc<Mutex<ManualState>>,
+}
+
+#[derive(Debug)]
+struct ManualState {
+    /// `Some(t)`: time stands still at `t` (plus advances). `None`: wall clock plus `offset`.
+    frozen: Option<DateTime<Utc>>,
+    offset: TimeDelta,
+}
+
+impl ManualClock {
+    /// A clock standing still at `at` until advanced.
+    pub fn frozen_at(at: DateTime<Utc>) -> Self {
+        Self::from_state(ManualState {
+            frozen: Some(at),
+            offset: TimeDelta::zero(),
+        })
+    }
+
+    /// A clock that follows the wall clock, plus whatever it has been advanced by.
+    pub fn following_wall_clock() -> Self {
+        Self::from_state(ManualState {
+            frozen: None,
+            offset: TimeDelta::zero(),
+        })
+    }
+
+    fn from_state(state: ManualState) -> Self {
+        Self {
+            inner: Arc::new(Mutex::new(state)),
+        }
+    }
+
+    /// Moves time forward by `by`.
+    pub fn advance(&self, by: Duration) {
+        let delta = TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
+        let mut state = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        match state.frozen.as_mut() {
+            Some(at) => *at = at.checked_add_signed(delta).unwrap_or(*at),
+            None => state.offset = state.offset.checked_add(&delta).unwrap_or(state.offset),
+        }
+    }
+
+    /// Sets the time to `at` (a frozen clock stays frozen, a following one keeps following
+    /// from there).
+    pub fn set(&self, at: DateTime<Utc>) {
+        let mut state = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        match state.frozen.as_mut() {
+            Some(frozen) => *frozen = at,
+            None => state.offset = at - Utc::now(),
+        }
+    }
+
+    /// This clock as a shared trait object.
+    pub fn shared(&self) -> Arc<dyn Clock> {
+        Arc::new(self.clone())
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        let state = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        match state.frozen {
+            Some(at) => at,
+            None => Utc::now() + state.offset,
+        }
+    }
+
+    fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()> {
+        self.advance(duration);
+        Box::pin(tokio::task::yield_now())
+    }
+}
+
+impl fmt::Debug for ManualClock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManualClock")
+            .field("now", &self.now())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn manual_clock_sleep_advances_time_without_waiting() {
+        let clock = ManualClock::frozen_at("2026-01-01T00:00:00Z".parse().unwrap());
+        let started = std::time::Instant::now();
+        clock.sleep(Duration::from_secs(3600)).await;
+        assert_eq!(clock.now(), "2026-01-01T01:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn clones_share_one_time() {
+        let a = ManualClock::frozen_at("2026-01-01T00:00:00Z".parse().unwrap());
+        let b = a.clone();
+        b.advance(Duration::from_secs(10));
+        assert_eq!(a.now(), b.now());
+    }
+
+    #[test]
+    fn following_clock_moves_with_wall_time_plus_offset() {
+        let clock = ManualClock::following_wall_clock();
+        clock.advance(Duration::from_secs(86_400));
+        let ahead = clock.now() - Utc::now();
+        assert!(ahead.num_seconds() >= 86_399);
+    }
+}

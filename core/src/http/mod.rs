@@ -1,0 +1,624 @@
+//! HTTP plumbing shared by every provider client.
+//!
+//! One [`HttpClient`] per provider client: a rustls `reqwest` client, a base URL that can be
+//! overridden (that is how tests and users point a client at the sandbox), per-request
+//! timeouts, retries with exponential backoff and jitter (`backon`) for requests that are
+//! safe to repeat, `Retry-After` honoured, and client-side [`RateLimiter`]s for documented
+//! limits. Every wait goes through the client's [`Clock`].
+//!
+//! A provider describes a call as an [`ApiRequest`] and says how its error bodies read with
+//! an [`ErrorMapper`]; it gets back an [`ApiResponse`] with a 2xx status, or a core
+//! [`Error`].
+
+mod rate_limit;
+mod retry;
+
+use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use backon::{ExponentialBuilder, Retryable};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tracing::Instrument;
+use url::Url;
+
+pub use rate_limit::RateLimiter;
+pub use retry::{decide, Decision, RequestSafety, RetryPolicy};
+
+use crate::clock::{system_clock, Clock};
+use crate::{Error, Result};
+
+/// Timeouts, retries and identification for one client.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct HttpOptions {
+    /// Time allowed for one attempt, from sending to the last byte of the answer.
+    pub timeout: Duration,
+    /// Time allowed to open a connection.
+    pub connect_timeout: Duration,
+    /// Which requests are retried.
+    pub retry: RetryPolicy,
+    /// First backoff delay.
+    pub backoff_min: Duration,
+    /// Longest backoff delay.
+    pub backoff_max: Duration,
+    /// A provider's `Retry-After` longer than this is not waited out inside one call.
+    pub max_retry_after: Duration,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            retry: RetryPolicy::default(),
+            backoff_min: Duration::from_millis(200),
+            backoff_max: Duration::from_secs(10),
+            max_retry_after: Duration::from_secs(120),
+            user_agent: concat!("bankkit/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl HttpOptions {
+    /// Sets the per-attempt timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the backoff range.
+    pub fn backoff(mut self, min: Duration, max: Duration) -> Self {
+        self.backoff_min = min;
+        self.backoff_max = max;
+        self
+    }
+}
+
+/// A request body.
+#[derive(Clone)]
+#[non_exhaustive]
+pub enum RequestBody {
+    /// JSON bytes, sent with `Content-Type: application/json`.
+    Json(Vec<u8>),
+    /// `application/x-www-form-urlencoded` text.
+    Form(String),
+}
+
+impl fmt::Debug for RequestBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Bodies can carry credentials (OAuth forms): only their size is shown.
+        match self {
+            Self::Json(bytes) => write!(f, "Json({} bytes)", bytes.len()),
+            Self::Form(text) => write!(f, "Form({} bytes)", text.len()),
+        }
+    }
+}
+
+/// One API call, described as data.
+#[derive(Clone)]
+pub struct ApiRequest {
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: HeaderMap,
+    body: Option<RequestBody>,
+    safety: RequestSafety,
+    operation: &'static str,
+    idempotency_key: Option<String>,
+    limiters: Vec<Arc<RateLimiter>>,
+}
+
+impl ApiRequest {
+    /// A request; `path` is joined to the client's base URL. GET and HEAD are reads,
+    /// everything else an unsafe write until [`ApiRequest::safety`] says otherwise.
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        let safety = if method == Method::GET || method == Method::HEAD {
+            RequestSafety::Read
+        } else {
+            RequestSafety::UnsafeWrite
+        };
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+            safety,
+            operation: "request",
+            idempotency_key: None,
+            limiters: Vec::new(),
+        }
+    }
+
+    /// A GET request.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+
+    /// A POST request.
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+
+    /// Names the operation in traces (`"statement"`).
+    pub fn operation(mut self, operation: &'static str) -> Self {
+        self.operation = operation;
+        self
+    }
+
+    /// Adds (replaces) a header. Mark secret values sensitive
+    /// ([`crate::secret::sensitive_header`]).
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets a JSON body.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] if `body` cannot be serialised.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| Error::invalid(format!("request body: {e}")))?;
+        self.body = Some(RequestBody::Json(bytes));
+        Ok(self)
+    }
+
+    /// Sets a form body from pairs (repeated keys and bracket keys kept as given).
+    pub fn form<K: AsRef<str>, V: AsRef<str>>(mut self, pairs: &[(K, V)]) -> Self {
+        let mut encoder = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            encoder.append_pair(k.as_ref(), v.as_ref());
+        }
+        self.body = Some(RequestBody::Form(encoder.finish()));
+        self
+    }
+
+    /// Declares how safe the request is to repeat.
+    pub fn safety(mut self, safety: RequestSafety) -> Self {
+        self.safety = safety;
+        self
+    }
+
+    /// Records the caller's idempotency key in traces (it is sent however the provider
+    /// expects, by the provider's client).
+    pub fn idempotency_key(mut self, key: impl Into<String>) -> Self {
+        self.idempotency_key = Some(key.into());
+        self
+    }
+
+    /// Counts this request against a client-side limit before every attempt.
+    pub fn rate_limited(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiters.push(limiter);
+        self
+    }
+}
+
+impl fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Headers are left out: they carry credentials.
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("operation", &self.operation)
+            .field("safety", &self.safety)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A provider's answer.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ApiResponse {
+    /// The status code.
+    pub status: StatusCode,
+    /// The headers.
+    pub headers: HeaderMap,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    /// Reads the body as JSON.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] naming `what` when the body is not the expected JSON.
+    pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::decode(what, e))
+    }
+
+    /// The body as text, lossily.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The `Retry-After` header in seconds, if present and numeric.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.headers
+            .get(http::header::RETRY_AFTER)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .map(Duration::from_secs)
+    }
+}
+
+/// Turns a provider's non-2xx answer into a core [`Error`].
+///
+/// Implemented for plain functions `fn(&ApiResponse) -> Error`. A `RateLimited` without a
+/// delay gets the response's `Retry-After`, if any, filled in by the client.
+pub trait ErrorMapper: Send + Sync {
+    /// The error for this answer.
+    fn map_error(&self, response: &ApiResponse) -> Error;
+}
+
+impl<F> ErrorMapper for F
+where
+    F: Fn(&ApiResponse) -> Error + Send + Sync,
+{
+    fn map_error(&self, response: &ApiResponse) -> Error {
+        self(response)
+    }
+}
+
+/// The HTTP client of one provider client.
+#[derive(Clone)]
+pub struct HttpClient {
+    provider: &'static str,
+    base_url: Url,
+    http: reqwest::Client,
+    options: HttpOptions,
+    clock: Arc<dyn Clock>,
+}
+
+impl fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpClient")
+            .field("provider", &self.provider)
+            .field("base_url", &self.base_url.as_str())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpClient {
+    /// A client for `provider` at `base_url`.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a base URL that is not an absolute http(s) URL, or when the
+    /// TLS stack cannot start.
+    pub fn new(
+        provider: &'static str,
+        base_url: &str,
+        options: HttpOptions,
+        clock: Option<Arc<dyn Clock>>,
+    ) -> Result<Self> {
+        let mut base = Url::parse(base_url).map_err(|e| Error::config("base_url", e))?;
+        if base.scheme() != "http" && base.scheme() != "https" {
+            return Err(Error::config("base_url", "must be an http or https URL"));
+        }
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(options.connect_timeout)
+            .user_agent(options.user_agent.clone())
+            .build()
+            .map_err(|e| Error::config("http", e))?;
+        Ok(Self {
+            provider,
+            base_url: base,
+            http,
+            options,
+            clock: clock.unwrap_or_else(system_clock),
+        })
+    }
+
+    /// The base URL every path is joined to.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The clock this client waits on.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.clock.clone()
+    }
+
+    /// The options.
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    /// Sends `request`, retrying as the policy allows, and returns a 2xx answer.
+    ///
+    /// # Errors
+    /// `Timeout` and `Transport` for network failures, whatever `errors` makes of a
+    /// non-2xx answer, `InvalidRequest` for a path that does not form a URL.
+    pub async fn send(
+        &self,
+        request: ApiRequest,
+        errors: &dyn ErrorMapper,
+    ) -> Result<ApiResponse> {
+        let url = self.url(&request.path)?;
+        let attempts = self.options.retry.attempts_for(request.safety);
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(self.options.backoff_min)
+            .with_max_delay(self.options.backoff_max)
+            .with_jitter()
+            .with_max_times(attempts.saturating_sub(1) as usize);
+        let attempt = AtomicU32::new(0);
+        let clock = self.clock.clone();
+        let max_retry_after = self.options.max_retry_after;
+        let policy = self.options.retry;
+        let safety = request.safety;
+        let span = tracing::info_span!(
+            "bankkit.request",
+            provider = self.provider,
+            operation = request.operation,
+            method = %request.method,
+            path = %request.path,
+            idempotency_key = request.idempotency_key.as_deref().unwrap_or(""),
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let result = (|| async {
+            let n = attempt.fetch_add(1, Ordering::SeqCst) + 1;
+            tracing::Span::current().record("attempt", n);
+            self.attempt(&url, &request, errors).await
+        })
+        .retry(backoff)
+        .sleep(move |d| clock.sleep(d))
+        .when(|e: &Error| e.is_retryable())
+        .adjust(|e: &Error, proposed: Option<Duration>| {
+            let backoff = proposed?;
+            let n = attempt.load(Ordering::SeqCst);
+            match decide(policy, safety, n, e, backoff, max_retry_after) {
+                Decision::Stop => None,
+                Decision::RetryAfter(wait) => {
+                    tracing::debug!(attempt = n, ?wait, error = %e, "retrying");
+                    Some(wait)
+                }
+            }
+        })
+        .instrument(span.clone())
+        .await;
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        result
+    }
+
+    fn url(&self, path: &str) -> Result<Url> {
+        self.base_url
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| Error::invalid(format!("path {path:?}: {e}")))
+    }
+
+    async fn attempt(
+        &self,
+        url: &Url,
+        request: &ApiRequest,
+        errors: &dyn ErrorMapper,
+    ) -> Result<ApiResponse> {
+        for limiter in &request.limiters {
+            limiter.acquire().await;
+        }
+        let mut builder = self
+            .http
+            .request(request.method.clone(), url.clone())
+            .timeout(self.options.timeout)
+            .headers(request.headers.clone());
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        builder = match &request.body {
+            Some(RequestBody::Json(bytes)) => builder
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(bytes.clone()),
+            Some(RequestBody::Form(text)) => builder
+                .header(
+                    http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(text.clone()),
+            None => builder,
+        };
+        let response = builder.send().await.map_err(|e| self.network_error(e))?;
+        let status = response.status();
+        tracing::Span::current().record("status", status.as_u16());
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.network_error(e))?
+            .to_vec();
+        let answer = ApiResponse {
+            status,
+            headers,
+            body,
+        };
+        if status.is_success() {
+            return Ok(answer);
+        }
+        let error = match errors.map_error(&answer) {
+            Error::RateLimited { retry_after: None } => Error::RateLimited {
+                retry_after: answer.retry_after(),
+            },
+            other => other,
+        };
+        tracing::debug!(status = status.as_u16(), error = %error, "provider answered with an error");
+        Err(error)
+    }
+
+    fn network_error(&self, error: reqwest::Error) -> Error {
+        if error.is_timeout() {
+            return Error::Timeout(self.options.timeout);
+        }
+        if error.is_decode() {
+            return Error::decode("response body", error.without_url());
+        }
+        let message = if error.is_connect() {
+            format!("could not connect to {}", self.provider)
+        } else {
+            format!("connection to {} failed", self.provider)
+        };
+        Error::Transport {
+            message,
+            source: Some(Box::new(error.without_url())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    fn provider_error(r: &ApiResponse) -> Error {
+        if r.status == StatusCode::TOO_MANY_REQUESTS {
+            return Error::RateLimited { retry_after: None };
+        }
+        Error::Provider {
+            status: r.status.as_u16(),
+            code: None,
+            message: r.text(),
+        }
+    }
+
+    fn client(server: &MockServer, clock: &ManualClock, retry: RetryPolicy) -> HttpClient {
+        let options = HttpOptions::default()
+            .retry(retry)
+            .timeout(Duration::from_millis(500));
+        HttpClient::new("test", &server.uri(), options, Some(clock.shared())).unwrap()
+    }
+
+    fn clock() -> ManualClock {
+        ManualClock::frozen_at("2026-01-01T00:00:00Z".parse().unwrap())
+    }
+
+    #[tokio::test]
+    async fn server_errors_on_reads_are_retried() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/x"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(2)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/x"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+            .mount(&server)
+            .await;
+        let c = client(&server, &clock(), RetryPolicy::Reads { attempts: 3 });
+        let r = c.send(ApiRequest::get("/x"), &provider_error).await.unwrap();
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn unsafe_writes_are_sent_once() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(503))
+            .mount(&server)
+            .await;
+        let c = client(&server, &clock(), RetryPolicy::IdempotentWrites { attempts: 5 });
+        let err = c
+            .send(ApiRequest::post("/pay"), &provider_error)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Provider { status: 503, .. }));
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn retry_after_is_honoured_on_the_clock() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "30"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let start = clock.now();
+        let c = client(&server, &clock, RetryPolicy::Reads { attempts: 2 });
+        c.send(ApiRequest::get("/x"), &provider_error).await.unwrap();
+        assert_eq!((clock.now() - start).num_seconds(), 30);
+    }
+
+    #[tokio::test]
+    async fn rate_limit_without_retries_reports_the_delay() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
+            .mount(&server)
+            .await;
+        let c = client(&server, &clock(), RetryPolicy::Never);
+        let err = c.send(ApiRequest::get("/x"), &provider_error).await.unwrap_err();
+        assert!(matches!(
+            err,
+            Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(7)
+        ));
+    }
+
+    #[tokio::test]
+    async fn slow_answers_become_timeouts() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+            .mount(&server)
+            .await;
+        let c = client(&server, &clock(), RetryPolicy::Never);
+        let err = c.send(ApiRequest::get("/x"), &provider_error).await.unwrap_err();
+        assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn base_url_with_a_path_prefix_is_kept() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/prefix/x"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let options = HttpOptions::default();
+        let c = HttpClient::new("t", &format!("{}/prefix", server.uri()), options, None).unwrap();
+        c.send(ApiRequest::get("/x"), &provider_error).await.unwrap();
+    }
+
+    #[test]
+    fn bad_base_urls_are_config_errors_naming_the_field() {
+        let err = HttpClient::new("t", "not a url", HttpOptions::default(), None).unwrap_err();
+        assert!(matches!(err, Error::Config { ref field, .. } if field == "base_url"));
+        let err = HttpClient::new("t", "ftp://x", HttpOptions::default(), None).unwrap_err();
+        assert!(matches!(err, Error::Config { .. }));
+    }
+}

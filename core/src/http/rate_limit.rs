@@ -1,0 +1,104 @@
+//! Client-side rate limits for the limits providers document, on the injectable clock.
+
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::clock::Clock as GovernorClock;
+use governor::middleware::NoOpMiddleware;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::Quota;
+
+use crate::clock::Clock;
+
+/// Lets `governor` read time from a bankkit [`Clock`].
+#[derive(Clone)]
+struct ClockAdapter(Arc<dyn Clock>);
+
+impl GovernorClock for ClockAdapter {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        let now = self.0.now();
+        let nanos = now.timestamp_nanos_opt().unwrap_or(i64::MAX);
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(0))
+    }
+}
+
+/// Allows `count` requests per `period`, waiting (on the clock) for the next free slot.
+///
+/// Built on `governor` (GCRA). Share one limiter between every request that counts
+/// against the same documented limit.
+pub struct RateLimiter {
+    name: &'static str,
+    count: u32,
+    period: Duration,
+    clock: ClockAdapter,
+    inner: governor::RateLimiter<NotKeyed, InMemoryState, ClockAdapter, NoOpMiddleware<Duration>>,
+}
+
+impl RateLimiter {
+    /// `count` requests per `period` (a burst of `count`, refilled evenly). A zero count or
+    /// period is treated as one request per period / one second.
+    pub fn new(name: &'static str, count: u32, period: Duration, clock: Arc<dyn Clock>) -> Self {
+        let burst = NonZeroU32::new(count).unwrap_or(NonZeroU32::MIN);
+        let per_request = period
+            .checked_div(burst.get())
+            .filter(|d| !d.is_zero())
+            .unwrap_or(Duration::from_secs(1));
+        let quota = Quota::with_period(per_request)
+            .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+            .allow_burst(burst);
+        let clock = ClockAdapter(clock);
+        Self {
+            name,
+            count,
+            period,
+            inner: governor::RateLimiter::direct_with_clock(quota, clock.clone()),
+            clock,
+        }
+    }
+
+    /// Waits until a request may be sent, then counts it.
+    pub async fn acquire(&self) {
+        loop {
+            match self.inner.check() {
+                Ok(()) => return,
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(self.clock.now());
+                    tracing::debug!(limit = self.name, ?wait, "waiting for rate limit");
+                    self.clock.0.sleep(wait.max(Duration::from_millis(1))).await;
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("name", &self.name)
+            .field("count", &self.count)
+            .field("period", &self.period)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+
+    #[tokio::test]
+    async fn second_request_in_a_window_waits_on_the_clock() {
+        let clock = ManualClock::frozen_at("2026-01-01T00:00:00Z".parse().unwrap());
+        let limiter = RateLimiter::new("test", 1, Duration::from_secs(60), clock.shared());
+        let start = clock.now();
+        limiter.acquire().await;
+        assert_eq!(clock.now(), start, "first request goes at once");
+        limiter.acquire().await;
+        let waited = (clock.now() - start).num_seconds();
+        assert!((59..=61).contains(&waited), "waited {waited}s");
+    }
+}

@@ -1,0 +1,72 @@
+//! # bankkit-core
+//!
+//! Provider-agnostic traits over bank and payment-provider APIs, with exact money, one error
+//! type, shared HTTP plumbing, token stores and a plugin registry.
+//!
+//! A provider crate (`bankkit-monobank`, ...) implements the traits; an application holds
+//! providers as `Arc<dyn Provider>` and asks each what it can do:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use bankkit_core::{Capability, Provider};
+//!
+//! fn describe(provider: &Arc<dyn Provider>) {
+//!     for capability in Capability::ALL {
+//!         let support = provider.capabilities().get(capability).clone();
+//!         println!("{}: {capability}: {support:?}", provider.id());
+//!     }
+//!     if let Some(balance) = provider.balance() {
+//!         // balance.accounts().await ...
+//! #       let _ = balance;
+//!     }
+//! }
+//! ```
+//!
+//! - [`Balance`]: accounts and their balances.
+//! - [`Statement`]: transactions, one page at a time, and
+//!   [`statement::transactions`], the one stream that walks windows and pages.
+//! - [`Payment`]: collect, pay out, status, cancel, refund; every create takes an
+//!   [`IdempotencyKey`].
+//! - [`Webhook`]: register receivers and [`Webhook::verify_and_parse`] what arrives.
+//! - [`TokenStore`]: versioned storage of rotating credentials, with single-flight refresh.
+//! - [`Money`]: a `Decimal` and an ISO 4217 currency; never a float.
+//! - [`Error`]: one `#[non_exhaustive]` enum with [`Error::is_retryable`].
+//! - [`http`]: timeouts, retries, `Retry-After`, client-side rate limits, all on one
+//!   injectable [`Clock`].
+//! - [`registry`]: providers register as plugins; configs are `typetag` trait objects.
+
+pub mod balance;
+pub mod clock;
+pub mod error;
+pub mod http;
+mod ids;
+pub mod money;
+pub mod payment;
+pub mod provider;
+pub mod registry;
+pub mod secret;
+pub mod statement;
+pub mod token;
+pub mod webhook;
+
+pub use balance::{Account, AccountBalance, AccountKind, Balance};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{Error, ForbiddenReason, Result};
+pub use ids::{AccountId, PaymentId, TransactionId, WebhookId};
+pub use money::{Currency, Decimal, Direction, Money};
+pub use payment::{
+    CollectRequest, IdempotencyKey, Payment, PaymentDetails, PaymentKind, PaymentStatus,
+    PayoutRequest, RefundRequest,
+};
+pub use provider::{Capabilities, Capability, Provider, Support};
+pub use statement::{
+    PageCursor, Statement, StatementLimits, StatementPage, StatementRequest, Transaction,
+    TransactionStatus,
+};
+pub use token::{TokenSet, TokenStore};
+pub use webhook::{Webhook, WebhookEvent, WebhookRegistration};
+
+#[doc(hidden)]
+pub use inventory;
+#[doc(hidden)]
+pub use typetag;

@@ -1,0 +1,243 @@
+//! Plugins: providers register themselves, configs become providers.
+//!
+//! A provider crate submits one [`ProviderRegistration`] with [`register_provider!`] and
+//! implements [`ProviderConfig`] with `#[typetag::serde(name = "<id>")]`. A user then loads a
+//! list of provider configs from TOML or JSON and gets `Arc<dyn Provider>`s, and tools such
+//! as the conformance runner find every linked provider through [`registered`].
+//!
+//! A provider from another crate is found only if that crate is linked into the program:
+//! name it somewhere, for example `use bankkit_acme as _;`.
+//!
+//! ```
+//! use bankkit_core::registry::{self, BuildContext};
+//! // No provider crate is linked into this doctest, so the list is empty
+//! // and an unknown provider name is a config error.
+//! let err = registry::load_toml(r#"
+//!     [[providers]]
+//!     provider = "nobody"
+//! "#).unwrap_err();
+//! assert!(err.to_string().contains("providers"));
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{system_clock, Clock};
+use crate::http::HttpOptions;
+use crate::provider::{Capabilities, Provider};
+use crate::token::{MemoryTokenStore, TokenStore};
+use crate::{Error, Result};
+
+/// What a config needs from its surroundings to build a provider.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct BuildContext {
+    /// The clock every wait goes through.
+    pub clock: Arc<dyn Clock>,
+    /// Timeouts and retries, unless the config overrides them.
+    pub http: HttpOptions,
+    /// Where rotating tokens are kept.
+    pub token_store: Arc<dyn TokenStore>,
+}
+
+impl Default for BuildContext {
+    fn default() -> Self {
+        Self {
+            clock: system_clock(),
+            http: HttpOptions::default(),
+            token_store: Arc::new(MemoryTokenStore::new()),
+        }
+    }
+}
+
+impl BuildContext {
+    /// Sets the clock.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Sets the HTTP options.
+    pub fn with_http(mut self, http: HttpOptions) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// Sets the token store.
+    pub fn with_token_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.token_store = store;
+        self
+    }
+}
+
+/// A provider's configuration, serialisable as a trait object.
+///
+/// In TOML or JSON the field `provider` names the implementation; the rest are its fields.
+#[typetag::serde(tag = "provider")]
+pub trait ProviderConfig: Send + Sync + fmt::Debug {
+    /// Checks the values and builds the provider.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming the field at fault.
+    fn build(&self, context: &BuildContext) -> Result<Arc<dyn Provider>>;
+}
+
+/// Where a provider's sandbox imitation listens and the credentials it accepts.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SandboxTarget {
+    /// The base URL of the provider's sandbox server.
+    pub base_url: String,
+    /// The credentials the sandbox seeded, in the sandbox's JSON shape.
+    pub credentials: serde_json::Value,
+}
+
+impl SandboxTarget {
+    /// A target.
+    pub fn new(base_url: impl Into<String>, credentials: serde_json::Value) -> Self {
+        Self {
+            base_url: base_url.into(),
+            credentials,
+        }
+    }
+
+    /// A string credential by name.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `credentials.<name>` when it is missing or not a string.
+    pub fn credential(&self, name: &str) -> Result<String> {
+        self.credentials
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| Error::config(format!("credentials.{name}"), "missing or not a string"))
+    }
+}
+
+/// One registered provider implementation.
+#[derive(Debug)]
+pub struct ProviderRegistration {
+    /// The id, equal to the config's `provider` tag and to [`Provider::id`].
+    pub name: &'static str,
+    /// One line about it.
+    pub description: &'static str,
+    /// What it can do.
+    pub capabilities: fn() -> Capabilities,
+    /// A sample TOML config table (without `provider = ...`), for documentation and tools.
+    pub sample_config: &'static str,
+    /// A config pointing at the provider's sandbox imitation.
+    pub sandbox_config: fn(&SandboxTarget) -> Result<Box<dyn ProviderConfig>>,
+}
+
+inventory::collect!(ProviderRegistration);
+
+/// Registers a provider implementation with the plugin registry.
+///
+/// ```ignore
+/// bankkit_core::register_provider!(bankkit_core::registry::ProviderRegistration {
+///     name: "acme",
+///     description: "Acme Bank",
+///     capabilities: acme_capabilities,
+///     sample_config: "token = \"...\"",
+///     sandbox_config: acme_sandbox_config,
+/// });
+/// ```
+#[macro_export]
+macro_rules! register_provider {
+    ($registration:expr) => {
+        $crate::inventory::submit! { $registration }
+    };
+}
+
+/// Every registered provider implementation linked into this program, by name.
+pub fn registered() -> Vec<&'static ProviderRegistration> {
+    let mut all: Vec<_> = inventory::iter::<ProviderRegistration>().collect();
+    all.sort_by_key(|r| r.name);
+    all
+}
+
+/// The registered implementation called `name`.
+pub fn find(name: &str) -> Option<&'static ProviderRegistration> {
+    inventory::iter::<ProviderRegistration>().find(|r| r.name == name)
+}
+
+#[derive(Deserialize)]
+struct ProvidersFile {
+    providers: Vec<Box<dyn ProviderConfig>>,
+}
+
+fn config_error<E: fmt::Display>(error: serde_path_to_error::Error<E>) -> Error {
+    let field = error.path().to_string();
+    let message = error.inner().to_string();
+    Error::config(
+        if field == "." {
+            "providers".to_owned()
+        } else {
+            field
+        },
+        message,
+    )
+}
+
+/// Reads `[[providers]]` tables from TOML.
+///
+/// # Errors
+/// [`Error::Config`] naming the field at fault (`providers[0].token`), or an unknown
+/// provider name.
+pub fn load_toml(text: &str) -> Result<Vec<Box<dyn ProviderConfig>>> {
+    let deserializer = toml::Deserializer::new(text);
+    let file: ProvidersFile =
+        serde_path_to_error::deserialize(deserializer).map_err(config_error)?;
+    Ok(file.providers)
+}
+
+/// Reads `{"providers": [...]}` from JSON.
+///
+/// # Errors
+/// As [`load_toml`].
+pub fn load_json(text: &str) -> Result<Vec<Box<dyn ProviderConfig>>> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let file: ProvidersFile =
+        serde_path_to_error::deserialize(&mut deserializer).map_err(config_error)?;
+    Ok(file.providers)
+}
+
+/// Builds every config into a provider.
+///
+/// # Errors
+/// The first config that fails, its field prefixed with `providers[i]`.
+pub fn build_all(
+    configs: &[Box<dyn ProviderConfig>],
+    context: &BuildContext,
+) -> Result<Vec<Arc<dyn Provider>>> {
+    configs
+        .iter()
+        .enumerate()
+        .map(|(i, config)| {
+            config.build(context).map_err(|e| match e {
+                Error::Config { field, message } => {
+                    Error::config(format!("providers[{i}].{field}"), message)
+                }
+                other => other,
+            })
+        })
+        .collect()
+}
+
+/// Reads TOML provider configs and builds them.
+///
+/// # Errors
+/// As [`load_toml`] and [`build_all`].
+pub fn providers_from_toml(text: &str, context: &BuildContext) -> Result<Vec<Arc<dyn Provider>>> {
+    build_all(&load_toml(text)?, context)
+}
+
+/// Reads JSON provider configs and builds them.
+///
+/// # Errors
+/// As [`load_json`] and [`build_all`].
+pub fn providers_from_json(text: &str, context: &BuildContext) -> Result<Vec<Arc<dyn Provider>>> {
+    build_all(&load_json(text)?, context)
+}
