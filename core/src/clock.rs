@@ -158,7 +158,10 @@ mod tests {
         let clock = ManualClock::frozen_at("2026-01-01T00:00:00Z".parse().unwrap());
         let started = std::time::Instant::now();
         clock.sleep(Duration::from_secs(3600)).await;
-        assert_eq!(clock.now(), "2026-01-01T01:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        assert_eq!(
+            clock.now(),
+            "2026-01-01T01:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 

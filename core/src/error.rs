@@ -286,7 +286,10 @@ mod tests {
             code: Some("INTERNAL".into()),
             message: "oops".into(),
         };
-        assert_eq!(e.to_string(), "provider error (HTTP 500, code INTERNAL): oops");
+        assert_eq!(
+            e.to_string(),
+            "provider error (HTTP 500, code INTERNAL): oops"
+        );
         assert_eq!(
             Error::config("providers[0].token", "missing").to_string(),
             "invalid configuration: providers[0].token: missing"

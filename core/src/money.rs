@@ -253,14 +253,26 @@ mod tests {
     fn values_finer_than_the_exponent_are_errors_not_roundings() {
         assert!(Money::parse("10.001", uah()).is_err());
         assert!(Money::parse("1.5", currency_from_code("JPY").unwrap()).is_err());
-        assert_eq!(Money::parse("10.10", uah()).unwrap().to_minor().unwrap(), 1010);
-        assert_eq!(Money::parse("10.1000", uah()).unwrap().to_minor().unwrap(), 1010);
+        assert_eq!(
+            Money::parse("10.10", uah()).unwrap().to_minor().unwrap(),
+            1010
+        );
+        assert_eq!(
+            Money::parse("10.1000", uah()).unwrap().to_minor().unwrap(),
+            1010
+        );
     }
 
     #[test]
     fn json_numbers_are_read_without_floats() {
         let n: serde_json::Number = serde_json::from_str("41.05").unwrap();
-        assert_eq!(Money::from_json_number(&n, uah()).unwrap().to_minor().unwrap(), 4105);
+        assert_eq!(
+            Money::from_json_number(&n, uah())
+                .unwrap()
+                .to_minor()
+                .unwrap(),
+            4105
+        );
     }
 
     #[test]

@@ -16,10 +16,7 @@ pub fn secret(text: impl Into<String>) -> SecretString {
 /// # Errors
 /// [`crate::Error::Config`] naming `field` if the secret contains characters a header
 /// cannot carry (the secret itself is not shown).
-pub fn sensitive_header(
-    secret: &SecretString,
-    field: &str,
-) -> crate::Result<http::HeaderValue> {
+pub fn sensitive_header(secret: &SecretString, field: &str) -> crate::Result<http::HeaderValue> {
     let mut value = http::HeaderValue::from_str(secret.expose_secret())
         .map_err(|_| crate::Error::config(field, "contains characters not allowed in a header"))?;
     value.set_sensitive(true);

@@ -389,7 +389,8 @@ mod tests {
                     )
                 })
                 .collect();
-            let next = (items.len() == 3).then(|| PageCursor(items[2].time.timestamp().to_string()));
+            let next =
+                (items.len() == 3).then(|| PageCursor(items[2].time.timestamp().to_string()));
             Ok(StatementPage::new(items, next))
         }
     }
@@ -408,7 +409,10 @@ mod tests {
             .try_collect()
             .await
             .unwrap();
-        let mut ids: Vec<i64> = items.iter().map(|t| t.id.as_str().parse().unwrap()).collect();
+        let mut ids: Vec<i64> = items
+            .iter()
+            .map(|t| t.id.as_str().parse().unwrap())
+            .collect();
         ids.sort_unstable();
         let expected: Vec<i64> = (0..25).map(|s| 1_700_000_000 + s).collect();
         assert_eq!(ids, expected);

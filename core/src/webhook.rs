@@ -92,6 +92,9 @@ pub trait Webhook: Send + Sync {
     /// # Errors
     /// [`crate::Error::Signature`] when it does not verify; [`crate::Error::Decode`] when
     /// the body is not an event.
-    async fn verify_and_parse(&self, headers: &http::HeaderMap, body: &[u8])
-        -> Result<WebhookEvent>;
+    async fn verify_and_parse(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<WebhookEvent>;
 }

@@ -176,8 +176,8 @@ impl ApiRequest {
     /// # Errors
     /// [`Error::InvalidRequest`] if `body` cannot be serialised.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::invalid(format!("request body: {e}")))?;
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| Error::invalid(format!("request body: {e}")))?;
         self.body = Some(RequestBody::Json(bytes));
         Ok(self)
     }
@@ -355,11 +355,7 @@ impl HttpClient {
     /// # Errors
     /// `Timeout` and `Transport` for network failures, whatever `errors` makes of a
     /// non-2xx answer, `InvalidRequest` for a path that does not form a URL.
-    pub async fn send(
-        &self,
-        request: ApiRequest,
-        errors: &dyn ErrorMapper,
-    ) -> Result<ApiResponse> {
+    pub async fn send(&self, request: ApiRequest, errors: &dyn ErrorMapper) -> Result<ApiResponse> {
         let url = self.url(&request.path)?;
         let attempts = self.options.retry.attempts_for(request.safety);
         let backoff = ExponentialBuilder::default()
@@ -534,7 +530,10 @@ mod tests {
             .mount(&server)
             .await;
         let c = client(&server, &clock(), RetryPolicy::Reads { attempts: 3 });
-        let r = c.send(ApiRequest::get("/x"), &provider_error).await.unwrap();
+        let r = c
+            .send(ApiRequest::get("/x"), &provider_error)
+            .await
+            .unwrap();
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(server.received_requests().await.unwrap().len(), 3);
     }
@@ -546,7 +545,11 @@ mod tests {
             .respond_with(ResponseTemplate::new(503))
             .mount(&server)
             .await;
-        let c = client(&server, &clock(), RetryPolicy::IdempotentWrites { attempts: 5 });
+        let c = client(
+            &server,
+            &clock(),
+            RetryPolicy::IdempotentWrites { attempts: 5 },
+        );
         let err = c
             .send(ApiRequest::post("/pay"), &provider_error)
             .await
@@ -570,7 +573,9 @@ mod tests {
         let clock = clock();
         let start = clock.now();
         let c = client(&server, &clock, RetryPolicy::Reads { attempts: 2 });
-        c.send(ApiRequest::get("/x"), &provider_error).await.unwrap();
+        c.send(ApiRequest::get("/x"), &provider_error)
+            .await
+            .unwrap();
         assert_eq!((clock.now() - start).num_seconds(), 30);
     }
 
@@ -582,7 +587,10 @@ mod tests {
             .mount(&server)
             .await;
         let c = client(&server, &clock(), RetryPolicy::Never);
-        let err = c.send(ApiRequest::get("/x"), &provider_error).await.unwrap_err();
+        let err = c
+            .send(ApiRequest::get("/x"), &provider_error)
+            .await
+            .unwrap_err();
         assert!(matches!(
             err,
             Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(7)
@@ -597,7 +605,10 @@ mod tests {
             .mount(&server)
             .await;
         let c = client(&server, &clock(), RetryPolicy::Never);
-        let err = c.send(ApiRequest::get("/x"), &provider_error).await.unwrap_err();
+        let err = c
+            .send(ApiRequest::get("/x"), &provider_error)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     }
 
@@ -611,7 +622,9 @@ mod tests {
             .await;
         let options = HttpOptions::default();
         let c = HttpClient::new("t", &format!("{}/prefix", server.uri()), options, None).unwrap();
-        c.send(ApiRequest::get("/x"), &provider_error).await.unwrap();
+        c.send(ApiRequest::get("/x"), &provider_error)
+            .await
+            .unwrap();
     }
 
     #[test]

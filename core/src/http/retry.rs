@@ -123,7 +123,14 @@ mod tests {
             Decision::Stop
         );
         assert_eq!(
-            decide(p, RequestSafety::IdempotentWrite, 1, &server_error(), B, MAX),
+            decide(
+                p,
+                RequestSafety::IdempotentWrite,
+                1,
+                &server_error(),
+                B,
+                MAX
+            ),
             Decision::Stop
         );
     }

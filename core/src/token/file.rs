@@ -1,0 +1,520 @@
+//! A token store in one JSON file, safe to share between tasks and between processes.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize, Serializer};
+
+use super::memory::KeyedLocks;
+use super::{RefreshLock, TokenSet, TokenStore, Versioned};
+use crate::{Error, Result};
+
+/// The version of the file layout written by this code.
+const FORMAT_VERSION: u32 = 1;
+
+/// Keeps token sets in one JSON file that several tasks and processes may share.
+///
+/// The file holds every key:
+///
+/// ```json
+/// {
+///   "version": 1,
+///   "entries": {
+///     "monzo:user_123": {
+///       "version": 4,
+///       "access_token": "...",
+///       "refresh_token": "...",
+///       "expires_at": "2026-11-01T06:00:00Z",
+///       "extra": { "user_id": "user_123" }
+///     }
+///   }
+/// }
+/// ```
+///
+/// - **Private**: on unix the file is created with mode `0600` (owner read/write only).
+///   It holds the tokens in clear text, so keep it somewhere only the owner can reach.
+/// - **Atomic**: a save writes the whole file to a temporary file in the same directory,
+///   flushes it to disk and renames it over the old one, so a crash leaves either the old
+///   or the new file, never a half-written one.
+/// - **Shared**: a save takes an OS lock on `<path>.lock` around its read-modify-write, so
+///   processes saving different keys never lose each other's keys. [`TokenStore::lock`]
+///   takes an in-process mutex and an OS lock on a per-key file
+///   (`<path>.<hash of key>.refresh.lock`), so two processes never refresh one key at the
+///   same time. Lock files are left in place: removing them while another process waits
+///   on them would break the lock.
+///
+/// A missing (or empty) file is an empty store. The directory must exist. A file that
+/// cannot be read is an [`Error::Storage`] whose message names the file and never a token.
+///
+/// Cloning gives another handle with the same in-process locks.
+///
+/// ```no_run
+/// use bankkit_core::token::{FileTokenStore, TokenSet, TokenStore};
+/// # async fn example() -> bankkit_core::Result<()> {
+/// let store = FileTokenStore::new("/var/lib/myapp/tokens.json");
+/// let version = store.save("monzo:user_1", TokenSet::new("access".into())).await?;
+/// assert_eq!(store.load("monzo:user_1").await?.map(|t| t.version), Some(version));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct FileTokenStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    refresh_locks: KeyedLocks,
+    /// Serialises this handle's saves before they queue on the OS lock, so waiting saves
+    /// wait on the async runtime rather than in blocking threads.
+    write_lock: tokio::sync::Mutex<()>,
+    #[cfg(test)]
+    fail_after_partial_write: std::sync::atomic::AtomicBool,
+}
+
+impl FileTokenStore {
+    /// A store kept in the file at `path`. Nothing is read or created until first use.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                path: path.into(),
+                refresh_locks: KeyedLocks::default(),
+                write_lock: tokio::sync::Mutex::new(()),
+                #[cfg(test)]
+                fail_after_partial_write: std::sync::atomic::AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// The path of the token file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// The lock file that serialises saves: `<path>.lock`.
+    fn write_lock_path(&self) -> PathBuf {
+        sibling(&self.inner.path, ".lock")
+    }
+
+    /// The lock file that serialises refreshes of `key`: `<path>.<hash>.refresh.lock`.
+    fn refresh_lock_path(&self, key: &str) -> PathBuf {
+        sibling(
+            &self.inner.path,
+            &format!(".{:016x}.refresh.lock", fnv1a_64(key.as_bytes())),
+        )
+    }
+}
+
+impl fmt::Debug for FileTokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileTokenStore")
+            .field("path", &self.inner.path)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl TokenStore for FileTokenStore {
+    async fn load(&self, key: &str) -> Result<Option<Versioned<TokenSet>>> {
+        // Saves replace the file by renaming, so a read without the lock sees either the old
+        // or the new file, whole.
+        let path = self.inner.path.clone();
+        let key = key.to_owned();
+        blocking(move || {
+            let mut file = read_store(&path)?;
+            Ok(file.entries.remove(&key).map(StoredEntry::into_versioned))
+        })
+        .await
+    }
+
+    async fn save(&self, key: &str, tokens: TokenSet) -> Result<u64> {
+        let _in_process = self.inner.write_lock.lock().await;
+        let store = self.clone();
+        let lock_path = self.write_lock_path();
+        let key = key.to_owned();
+        blocking(move || {
+            let _os_lock = OsFileLock::acquire(&lock_path).map_err(|e| {
+                Error::storage(
+                    format!("could not lock token file {}", lock_path.display()),
+                    e,
+                )
+            })?;
+            let path = &store.inner.path;
+            let mut file = read_store(path)?;
+            let version = file
+                .entries
+                .get(&key)
+                .map_or(1, |current| current.version.saturating_add(1));
+            file.entries
+                .insert(key, StoredEntry::from_tokens(version, tokens));
+            store.write_atomic(&file)?;
+            Ok(version)
+        })
+        .await
+    }
+
+    async fn lock(&self, key: &str) -> Result<RefreshLock> {
+        let in_process = self.inner.refresh_locks.lock(key).await;
+        let lock_path = self.refresh_lock_path(key);
+        let key_for_error = key.to_owned();
+        let os_lock = blocking(move || {
+            OsFileLock::acquire(&lock_path).map_err(|e| {
+                Error::storage(
+                    format!(
+                        "could not take the refresh lock of {key_for_error} ({})",
+                        lock_path.display()
+                    ),
+                    e,
+                )
+            })
+        })
+        .await?;
+        // Dropped in order: the OS lock first, then the in-process mutex.
+        Ok(RefreshLock::new(vec![
+            Box::new(os_lock),
+            Box::new(in_process),
+        ]))
+    }
+}
+
+impl FileTokenStore {
+    /// Writes `file` to a temporary file next to the target, flushes it and renames it over
+    /// the target. On error the target is untouched and the temporary file is removed.
+    fn write_atomic(&self, file: &StoreFile) -> Result<()> {
+        let path = &self.inner.path;
+        let dir = parent_dir(path);
+        let mut prefix = OsString::from(".");
+        prefix.push(path.file_name().unwrap_or_else(|| "tokens".as_ref()));
+        prefix.push(".");
+        let write_error = |e: io::Error| {
+            Error::storage(format!("could not write token file {}", path.display()), e)
+        };
+
+        let mut temp = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .map_err(write_error)?;
+        restrict_to_owner(temp.as_file()).map_err(write_error)?;
+
+        let mut bytes = serde_json::to_vec_pretty(file).map_err(|e| Error::Storage {
+            // Serialising plain strings cannot fail on the values; do not echo the error
+            // body anyway, it could quote one.
+            message: format!(
+                "could not serialise token file {} ({:?} error)",
+                path.display(),
+                e.classify()
+            ),
+            source: None,
+        })?;
+        bytes.push(b'\n');
+
+        #[cfg(test)]
+        if self
+            .inner
+            .fail_after_partial_write
+            .load(std::sync::atomic::Ordering::SeqCst)
+        {
+            temp.write_all(&bytes[..bytes.len() / 2])
+                .map_err(write_error)?;
+            return Err(write_error(io::Error::other(
+                "injected failure after a partial write",
+            )));
+        }
+
+        temp.write_all(&bytes).map_err(write_error)?;
+        temp.as_file().sync_all().map_err(write_error)?;
+        temp.persist(path).map_err(|e| write_error(e.error))?;
+        sync_dir(dir);
+        Ok(())
+    }
+}
+
+/// The whole file.
+#[derive(Serialize, Deserialize)]
+struct StoreFile {
+    version: u32,
+    #[serde(default)]
+    entries: BTreeMap<String, StoredEntry>,
+}
+
+/// Just the layout version, read first so a newer layout is refused with a clear message.
+#[derive(Deserialize)]
+struct StoreHeader {
+    version: u32,
+}
+
+/// One key's token set as stored. Secrets stay [`SecretString`] and are exposed only
+/// while serialising.
+#[derive(Serialize, Deserialize)]
+struct StoredEntry {
+    version: u64,
+    #[serde(serialize_with = "serialize_secret")]
+    access_token: SecretString,
+    #[serde(default, serialize_with = "serialize_optional_secret")]
+    refresh_token: Option<SecretString>,
+    #[serde(default)]
+    expires_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    extra: BTreeMap<String, String>,
+}
+
+impl StoredEntry {
+    fn from_tokens(version: u64, tokens: TokenSet) -> Self {
+        Self {
+            version,
+            access_token: tokens.access_token,
+            refresh_token: tokens.refresh_token,
+            expires_at: tokens.expires_at,
+            extra: tokens.extra,
+        }
+    }
+
+    fn into_versioned(self) -> Versioned<TokenSet> {
+        Versioned::new(
+            self.version,
+            TokenSet {
+                access_token: self.access_token,
+                refresh_token: self.refresh_token,
+                expires_at: self.expires_at,
+                extra: self.extra,
+            },
+        )
+    }
+}
+
+fn serialize_secret<S: Serializer>(
+    secret: &SecretString,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose_secret())
+}
+
+fn serialize_optional_secret<S: Serializer>(
+    secret: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(secret) => serializer.serialize_some(secret.expose_secret()),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// Reads and parses the token file; a missing or empty file is an empty store.
+fn read_store(path: &Path) -> Result<StoreFile> {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(StoreFile::empty()),
+        Err(e) => {
+            return Err(Error::storage(
+                format!("could not read token file {}", path.display()),
+                e,
+            ))
+        }
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(StoreFile::empty());
+    }
+    let header: StoreHeader = serde_json::from_slice(&bytes).map_err(|e| corrupt_file(path, &e))?;
+    if header.version != FORMAT_VERSION {
+        return Err(Error::Storage {
+            message: format!(
+                "token file {} has format version {}, this version of bankkit reads only \
+                 version {FORMAT_VERSION}",
+                path.display(),
+                header.version
+            ),
+            source: None,
+        });
+    }
+    serde_json::from_slice(&bytes).map_err(|e| corrupt_file(path, &e))
+}
+
+impl StoreFile {
+    fn empty() -> Self {
+        Self {
+            version: FORMAT_VERSION,
+            entries: BTreeMap::new(),
+        }
+    }
+}
+
+/// A storage error for a file that does not parse. serde_json's own message can quote a
+/// value from the file (a token), so only its category and position are kept.
+fn corrupt_file(path: &Path, error: &serde_json::Error) -> Error {
+    Error::Storage {
+        message: format!(
+            "token file {} is not a valid bankkit token file ({:?} error at line {}, column {})",
+            path.display(),
+            error.classify(),
+            error.line(),
+            error.column()
+        ),
+        source: None,
+    }
+}
+
+/// Runs blocking file work off the async runtime's threads.
+async fn blocking<T, F>(work: F) -> Result<T>
+where
+    F: FnOnce() -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::storage("token file task did not finish", e))?
+}
+
+/// An exclusive OS lock on a file, released when dropped (closing the file releases it too).
+#[derive(Debug)]
+struct OsFileLock {
+    file: File,
+}
+
+impl OsFileLock {
+    /// Opens (creating if needed) `path` and waits for an exclusive lock on it. Blocking.
+    // `File::lock`/`unlock` are stable since Rust 1.89; the workspace's `rust-version` (1.80)
+    // must be raised to 1.89 for this crate to build on its declared minimum.
+    #[allow(clippy::incompatible_msrv)]
+    fn acquire(path: &Path) -> io::Result<Self> {
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(path)?;
+        file.lock()?;
+        Ok(Self { file })
+    }
+}
+
+impl Drop for OsFileLock {
+    // See `acquire` about the MSRV.
+    #[allow(clippy::incompatible_msrv)]
+    fn drop(&mut self) {
+        // Closing the file releases the lock as well, so a failure here changes nothing.
+        let _ = self.file.unlock();
+    }
+}
+
+/// `path` with `suffix` appended to its file name.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
+/// The directory holding `path` (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// 64-bit FNV-1a: a stable hash for lock file names (the same in every process and build).
+fn fnv1a_64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+#[cfg(unix)]
+fn restrict_to_owner(file: &File) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(fs::Permissions::from_mode(0o600))
+}
+
+#[cfg(not(unix))]
+fn restrict_to_owner(_file: &File) -> io::Result<()> {
+    Ok(())
+}
+
+/// Flushes the directory entry of a rename to disk. The rename has happened already, so a
+/// failure is logged rather than reported as a failed save.
+#[cfg(unix)]
+fn sync_dir(dir: &Path) {
+    if let Err(error) = File::open(dir).and_then(|d| d.sync_all()) {
+        tracing::warn!(dir = %dir.display(), %error, "could not flush token file directory");
+    }
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_save_that_fails_after_a_partial_write_leaves_the_old_file_byte_identical() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        let store = FileTokenStore::new(&path);
+        store
+            .save("monzo:user_1", TokenSet::new("old-access".into()))
+            .await
+            .unwrap();
+        let before = fs::read(&path).unwrap();
+
+        store
+            .inner
+            .fail_after_partial_write
+            .store(true, Ordering::SeqCst);
+        let error = store
+            .save("monzo:user_1", TokenSet::new("new-access".into()))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::Storage { .. }), "{error:?}");
+
+        assert_eq!(fs::read(&path).unwrap(), before);
+        let loaded = store.load("monzo:user_1").await.unwrap().unwrap();
+        assert_eq!(loaded.version, 1);
+        assert_eq!(loaded.value.access_token.expose_secret(), "old-access");
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .filter(|name| name.to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+
+        store
+            .inner
+            .fail_after_partial_write
+            .store(false, Ordering::SeqCst);
+        let version = store
+            .save("monzo:user_1", TokenSet::new("new-access".into()))
+            .await
+            .unwrap();
+        assert_eq!(version, 2);
+    }
+
+    #[test]
+    fn lock_file_names_are_stable_across_processes_and_distinct_per_key() {
+        // FNV-1a test vectors.
+        assert_eq!(fnv1a_64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a_64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        let store = FileTokenStore::new("/tmp/tokens.json");
+        assert_ne!(store.refresh_lock_path("a"), store.refresh_lock_path("b"));
+        assert_eq!(
+            store.refresh_lock_path("a"),
+            PathBuf::from("/tmp/tokens.json.af63dc4c8601ec8c.refresh.lock")
+        );
+        assert_eq!(
+            store.write_lock_path(),
+            PathBuf::from("/tmp/tokens.json.lock")
+        );
+    }
+}
