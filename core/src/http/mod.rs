@@ -14,11 +14,10 @@ mod rate_limit;
 mod retry;
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::{BackoffBuilder, ExponentialBuilder};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -363,11 +362,6 @@ impl HttpClient {
             .with_max_delay(self.options.backoff_max)
             .with_jitter()
             .with_max_times(attempts.saturating_sub(1) as usize);
-        let attempt = AtomicU32::new(0);
-        let clock = self.clock.clone();
-        let max_retry_after = self.options.max_retry_after;
-        let policy = self.options.retry;
-        let safety = request.safety;
         let span = tracing::info_span!(
             "bankkit.request",
             provider = self.provider,
@@ -380,29 +374,50 @@ impl HttpClient {
             elapsed_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result = (|| async {
-            let n = attempt.fetch_add(1, Ordering::SeqCst) + 1;
-            tracing::Span::current().record("attempt", n);
-            self.attempt(&url, &request, errors).await
-        })
-        .retry(backoff)
-        .sleep(move |d| clock.sleep(d))
-        .when(|e: &Error| e.is_retryable())
-        .adjust(|e: &Error, proposed: Option<Duration>| {
-            let backoff = proposed?;
-            let n = attempt.load(Ordering::SeqCst);
-            match decide(policy, safety, n, e, backoff, max_retry_after) {
-                Decision::Stop => None,
-                Decision::RetryAfter(wait) => {
-                    tracing::debug!(attempt = n, ?wait, error = %e, "retrying");
-                    Some(wait)
-                }
-            }
-        })
-        .instrument(span.clone())
-        .await;
+        let result = self
+            .send_with_retries(&url, &request, errors, backoff.build())
+            .instrument(span.clone())
+            .await;
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         result
+    }
+
+    /// Attempts until success, a final error, or the schedule runs out. The delays come
+    /// from the `backon` schedule (exponential, jittered) unless the provider sent
+    /// `Retry-After`; [`decide`] says whether to go on.
+    async fn send_with_retries(
+        &self,
+        url: &Url,
+        request: &ApiRequest,
+        errors: &dyn ErrorMapper,
+        mut schedule: impl Iterator<Item = Duration> + Send,
+    ) -> Result<ApiResponse> {
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            tracing::Span::current().record("attempt", attempt);
+            let error = match self.attempt(url, request, errors).await {
+                Ok(response) => return Ok(response),
+                Err(error) => error,
+            };
+            let Some(backoff) = schedule.next() else {
+                return Err(error);
+            };
+            match decide(
+                self.options.retry,
+                request.safety,
+                attempt,
+                &error,
+                backoff,
+                self.options.max_retry_after,
+            ) {
+                Decision::Stop => return Err(error),
+                Decision::RetryAfter(wait) => {
+                    tracing::debug!(attempt, ?wait, error = %error, "retrying");
+                    self.clock.sleep(wait).await;
+                }
+            }
+        }
     }
 
     fn url(&self, path: &str) -> Result<Url> {
@@ -633,5 +648,21 @@ mod tests {
         assert!(matches!(err, Error::Config { ref field, .. } if field == "base_url"));
         let err = HttpClient::new("t", "ftp://x", HttpOptions::default(), None).unwrap_err();
         assert!(matches!(err, Error::Config { .. }));
+    }
+}
+
+#[cfg(test)]
+mod send_bounds {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn the_send_future_is_send_so_trait_methods_can_await_it() {
+        let client = HttpClient::new("t", "http://127.0.0.1:9", HttpOptions::default(), None)
+            .expect("valid base url");
+        let mapper = |_: &ApiResponse| Error::invalid("x");
+        let future = client.send(ApiRequest::get("/x"), &mapper);
+        assert_send(&future);
     }
 }
