@@ -100,6 +100,11 @@ impl ManualClock {
         }
     }
 
+    /// The current time (the same as [`Clock::now`], without importing the trait).
+    pub fn now(&self) -> DateTime<Utc> {
+        <Self as Clock>::now(self)
+    }
+
     /// Moves time forward by `by`.
     pub fn advance(&self, by: Duration) {
         let delta = TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);

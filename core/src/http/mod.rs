@@ -236,6 +236,15 @@ pub struct ApiResponse {
 }
 
 impl ApiResponse {
+    /// A response, for tests of error mappers.
+    pub fn new(status: StatusCode, headers: HeaderMap, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            headers,
+            body: body.into(),
+        }
+    }
+
     /// Reads the body as JSON.
     ///
     /// # Errors

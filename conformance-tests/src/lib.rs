@@ -1,0 +1,144 @@
+//! # bankkit-conformance
+//!
+//! One generic suite, written only against `Arc<dyn Provider>` and the sandbox's control
+//! handle, run against every provider registered with [`bankkit_core::registry`] on the
+//! in-process sandbox. A provider passes when every check of every capability it declares
+//! passes; checks of capabilities it does not declare are reported as not applicable.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = bankkit_sandbox::Sandbox::start().await?;
+//! let report = bankkit_conformance::run(&sandbox).await;
+//! println!("{}", report.matrix());
+//! assert!(report.all_passed());
+//! # Ok(()) }
+//! ```
+//!
+//! Adding a provider takes no change here: register it (and its sandbox imitation) and link
+//! its crate; the runner finds it.
+
+mod balance;
+mod faults;
+mod general;
+mod report;
+mod statement;
+mod target;
+mod webhook;
+
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use bankkit_core::registry;
+use bankkit_core::Capability;
+use bankkit_sandbox::Sandbox;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+
+// Linked so that the built-in providers register themselves.
+use bankkit_monobank as _;
+
+pub use report::{Outcome, Report, Verdict};
+pub use target::Target;
+
+/// What a check returns: `Err` carries the reason it failed.
+pub type CheckResult = Result<(), String>;
+
+/// A check: a named async function of a [`Target`].
+pub type CheckFn = for<'a> fn(&'a Target) -> BoxFuture<'a, CheckResult>;
+
+/// One check of the suite.
+#[derive(Clone, Copy)]
+pub struct Check {
+    /// Dotted name, capability first (`"statement.complete"`).
+    pub name: &'static str,
+    /// The capability it needs; `None` for checks every provider must pass.
+    pub capability: Option<Capability>,
+    /// The check.
+    pub run: CheckFn,
+}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Check")
+            .field("name", &self.name)
+            .field("capability", &self.capability)
+            .finish()
+    }
+}
+
+/// Every check, in the order they run.
+pub fn checks() -> Vec<Check> {
+    let mut all = Vec::new();
+    all.extend(general::checks());
+    all.extend(balance::checks());
+    all.extend(statement::checks());
+    all.extend(webhook::checks());
+    all.extend(faults::checks());
+    all
+}
+
+/// The longest one check may take in real time before it counts as hung.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs every check against every registered provider.
+pub async fn run(sandbox: &Sandbox) -> Report {
+    let names: Vec<&str> = registry::registered().iter().map(|r| r.name).collect();
+    run_providers(sandbox, &names).await
+}
+
+/// Runs every check against the named providers.
+pub async fn run_providers(sandbox: &Sandbox, names: &[&str]) -> Report {
+    let mut report = Report::default();
+    for name in names {
+        report.providers.push((*name).to_owned());
+        let target = match Target::new(sandbox, name) {
+            Ok(target) => target,
+            Err(reason) => {
+                report.push(Outcome::new(name, "setup", Verdict::Fail(reason)));
+                continue;
+            }
+        };
+        for check in checks() {
+            let verdict = run_check(&target, &check).await;
+            report.push(Outcome::new(name, check.name, verdict));
+        }
+    }
+    report
+}
+
+/// Runs one check against one target: not applicable when the capability is not
+/// declared; a panic or a hang is a failure.
+pub async fn run_check(target: &Target, check: &Check) -> Verdict {
+    if let Some(capability) = check.capability {
+        if !target.capabilities().get(capability).is_supported() {
+            return Verdict::NotApplicable(format!("{capability} not supported"));
+        }
+    }
+    target.fresh_state();
+    let run = AssertUnwindSafe((check.run)(target)).catch_unwind();
+    let verdict = match tokio::time::timeout(CHECK_TIMEOUT, run).await {
+        Err(_) => Verdict::Fail(format!("did not finish within {CHECK_TIMEOUT:?}")),
+        Ok(Err(panic)) => Verdict::Fail(format!("panicked: {}", panic_message(&panic))),
+        Ok(Ok(Err(reason))) => Verdict::Fail(reason),
+        Ok(Ok(Ok(()))) => Verdict::Pass,
+    };
+    target.sandbox().clear_faults();
+    verdict
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned())
+}
+
+/// Fails with `message` unless `condition` holds.
+pub(crate) fn ensure(condition: bool, message: impl FnOnce() -> String) -> CheckResult {
+    if condition {
+        Ok(())
+    } else {
+        Err(message())
+    }
+}

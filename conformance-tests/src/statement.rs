@@ -1,0 +1,185 @@
+//! Checks of [`bankkit_core::Statement`]: the stream returns exactly what the sandbox holds.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use bankkit_core::{AccountId, Capability, Transaction};
+use bankkit_sandbox::{Fault, LedgerAccount};
+use chrono::{DateTime, TimeDelta, Utc};
+use futures::{FutureExt, TryStreamExt};
+
+use crate::{ensure, Check, CheckResult, Target};
+
+pub(crate) fn checks() -> Vec<Check> {
+    vec![
+        Check {
+            name: "statement.complete_across_windows_and_pages",
+            capability: Some(Capability::Statement),
+            run: |t| complete_across_windows_and_pages(t).boxed(),
+        },
+        Check {
+            name: "statement.waits_out_rate_limits",
+            capability: Some(Capability::Statement),
+            run: |t| waits_out_rate_limits(t).boxed(),
+        },
+        Check {
+            name: "statement.consecutive_reads_respect_limits",
+            capability: Some(Capability::Statement),
+            run: |t| consecutive_reads_respect_limits(t).boxed(),
+        },
+    ]
+}
+
+/// The sandbox account with the most transactions.
+fn busiest(target: &Target) -> Result<LedgerAccount, String> {
+    target
+        .sandbox()
+        .ledger()
+        .accounts
+        .into_iter()
+        .max_by_key(|a| a.transactions.len())
+        .filter(|a| !a.transactions.is_empty())
+        .ok_or_else(|| "the sandbox seeded no transactions".to_owned())
+}
+
+async fn stream(
+    target: &Target,
+    account: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Transaction>, String> {
+    let provider = target.provider()?;
+    let statement = provider.statement().ok_or("no statement accessor")?;
+    statement
+        .transactions(AccountId::new(account), from, to)
+        .try_collect()
+        .await
+        .map_err(|e| format!("statement stream: {e}"))
+}
+
+/// Compares streamed transactions with the sandbox's for `[from, to)`.
+fn compare(
+    account: &LedgerAccount,
+    got: &[Transaction],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> CheckResult {
+    let expected: BTreeMap<&str, i64> = account
+        .transactions
+        .iter()
+        .filter(|t| t.time >= from && t.time < to)
+        .map(|t| (t.id.as_str(), t.amount_minor))
+        .collect();
+    let ids: BTreeSet<&str> = got.iter().map(|t| t.id.as_str()).collect();
+    ensure(ids.len() == got.len(), || {
+        format!(
+            "{} duplicates among {} items",
+            got.len() - ids.len(),
+            got.len()
+        )
+    })?;
+    let missing: Vec<_> = expected.keys().filter(|id| !ids.contains(*id)).collect();
+    ensure(missing.is_empty(), || {
+        format!(
+            "{} of {} transactions missing, e.g. {:?}",
+            missing.len(),
+            expected.len(),
+            missing.first()
+        )
+    })?;
+    let extra: Vec<_> = ids
+        .iter()
+        .filter(|id| !expected.contains_key(*id))
+        .collect();
+    ensure(extra.is_empty(), || {
+        format!(
+            "{} transactions the sandbox does not hold in range, e.g. {:?}",
+            extra.len(),
+            extra.first()
+        )
+    })?;
+    for t in got {
+        let signed = t.signed_amount().to_minor().map_err(|e| e.to_string())?;
+        let want = expected.get(t.id.as_str()).copied().unwrap_or_default();
+        ensure(signed == want, || {
+            format!("{}: amount {signed} but the sandbox holds {want}", t.id)
+        })?;
+        ensure(t.time >= from && t.time < to, || {
+            format!("{} at {} is outside the range", t.id, t.time)
+        })?;
+    }
+    Ok(())
+}
+
+/// The whole history of the busiest account, streamed across every window and page the
+/// provider needs, equals the sandbox's transactions: no gap, no duplicate, same amounts.
+async fn complete_across_windows_and_pages(target: &Target) -> CheckResult {
+    let account = busiest(target)?;
+    let first = account
+        .transactions
+        .iter()
+        .map(|t| t.time)
+        .min()
+        .ok_or("empty")?;
+    let last = account
+        .transactions
+        .iter()
+        .map(|t| t.time)
+        .max()
+        .ok_or("empty")?;
+    let (from, to) = (first, last + TimeDelta::seconds(1));
+    let got = stream(target, &account.id, from, to).await?;
+    compare(&account, &got, from, to)
+}
+
+/// Rate-limit answers with `Retry-After`, more than one call's retries can absorb, are
+/// waited out on the clock and the stream still completes.
+async fn waits_out_rate_limits(target: &Target) -> CheckResult {
+    let account = busiest(target)?;
+    let last = account
+        .transactions
+        .iter()
+        .map(|t| t.time)
+        .max()
+        .ok_or("empty")?;
+    let (from, to) = (last - TimeDelta::days(3), last + TimeDelta::seconds(1));
+    target
+        .sandbox()
+        .inject(Fault::status(429).retry_after(30).times(4));
+    let before = target.clock().now();
+    let got = stream(target, &account.id, from, to).await?;
+    compare(&account, &got, from, to)?;
+    let waited = target.clock().now() - before;
+    ensure(waited >= TimeDelta::seconds(4 * 30), || {
+        format!("the clock moved only {waited}: Retry-After was not honoured")
+    })?;
+    ensure(target.sandbox().faults().is_empty(), || {
+        "not every 429 was met".into()
+    })
+}
+
+/// Two statement reads in a row, with retries off, both succeed: the client keeps the
+/// provider's documented limits itself (waiting on the clock) instead of being refused.
+async fn consecutive_reads_respect_limits(target: &Target) -> CheckResult {
+    let account = busiest(target)?;
+    let last = account
+        .transactions
+        .iter()
+        .map(|t| t.time)
+        .max()
+        .ok_or("empty")?;
+    let options = Target::default_options().retry(bankkit_core::http::RetryPolicy::Never);
+    let provider = target.provider_with(options)?;
+    let statement = provider.statement().ok_or("no statement accessor")?;
+    for (n, days) in [(1, 1), (2, 2), (3, 3)] {
+        let request = bankkit_core::StatementRequest::new(
+            AccountId::new(account.id.clone()),
+            last - TimeDelta::days(days),
+            last,
+        );
+        statement
+            .page(&request)
+            .await
+            .map_err(|e| format!("read {n} of 3 failed: {e}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! One provider under test: how to build it against its sandbox imitation.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bankkit_core::clock::ManualClock;
+use bankkit_core::http::{HttpOptions, RetryPolicy};
+use bankkit_core::registry::{BuildContext, ProviderRegistration, SandboxTarget};
+use bankkit_core::token::MemoryTokenStore;
+use bankkit_core::{Capabilities, Provider};
+use bankkit_sandbox::{ProviderHandle, Sandbox};
+
+/// A registered provider paired with its running sandbox imitation.
+#[derive(Debug)]
+pub struct Target {
+    registration: &'static ProviderRegistration,
+    sandbox: ProviderHandle,
+    clock: ManualClock,
+    capabilities: Capabilities,
+}
+
+impl Target {
+    /// The target for the registered provider `name`.
+    ///
+    /// # Errors
+    /// A reason when the provider is not registered or has no sandbox imitation.
+    pub fn new(sandbox: &Sandbox, name: &str) -> Result<Self, String> {
+        let registration = bankkit_core::registry::find(name)
+            .ok_or_else(|| format!("no provider named {name:?} is registered"))?;
+        Self::with_registration(sandbox, registration, name)
+    }
+
+    /// A target for `registration` (registered or not) against the sandbox imitation
+    /// called `sandbox_name`: how a provider wrapper or a work-in-progress provider is run
+    /// through the checks.
+    ///
+    /// # Errors
+    /// A reason when the sandbox has no such imitation or the provider cannot be built.
+    pub fn with_registration(
+        sandbox: &Sandbox,
+        registration: &'static ProviderRegistration,
+        sandbox_name: &str,
+    ) -> Result<Self, String> {
+        let handle = sandbox
+            .provider(sandbox_name)
+            .ok_or_else(|| format!("the sandbox has no imitation of {sandbox_name:?}"))?;
+        let target = Self {
+            registration,
+            sandbox: handle,
+            clock: sandbox.clock(),
+            capabilities: (registration.capabilities)(),
+        };
+        let built = target.provider()?;
+        if built.capabilities() != target.capabilities {
+            return Err("the registry's capabilities differ from the provider's".into());
+        }
+        Ok(target)
+    }
+
+    /// The provider's name.
+    pub fn name(&self) -> &'static str {
+        self.registration.name
+    }
+
+    /// What the provider declares.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    /// The sandbox imitation's control handle.
+    pub fn sandbox(&self) -> &ProviderHandle {
+        &self.sandbox
+    }
+
+    /// The clock shared by the sandbox and every provider built here.
+    pub fn clock(&self) -> &ManualClock {
+        &self.clock
+    }
+
+    /// The options checks use unless they need others: short timeouts, three attempts for
+    /// reads and deduped writes, backoff in virtual time.
+    pub fn default_options() -> HttpOptions {
+        HttpOptions::default()
+            .timeout(Duration::from_secs(2))
+            .retry(RetryPolicy::IdempotentWrites { attempts: 3 })
+            .backoff(Duration::from_millis(50), Duration::from_secs(2))
+    }
+
+    /// A fresh provider (empty caches, fresh limiters) pointed at the sandbox.
+    ///
+    /// # Errors
+    /// A reason when the config cannot be made or built.
+    pub fn provider(&self) -> Result<Arc<dyn Provider>, String> {
+        self.provider_with(Self::default_options())
+    }
+
+    /// A fresh provider with other HTTP options.
+    ///
+    /// # Errors
+    /// As [`Target::provider`].
+    pub fn provider_with(&self, options: HttpOptions) -> Result<Arc<dyn Provider>, String> {
+        let target = SandboxTarget::new(self.sandbox.base_url(), self.sandbox.credentials());
+        let config = (self.registration.sandbox_config)(&target)
+            .map_err(|e| format!("sandbox config: {e}"))?;
+        let context = BuildContext::default()
+            .with_clock(self.clock.shared())
+            .with_http(options)
+            .with_token_store(Arc::new(MemoryTokenStore::new()));
+        config.build(&context).map_err(|e| format!("build: {e}"))
+    }
+
+    /// Puts the sandbox back to its seed, clears faults, and moves the clock past every
+    /// rate window so checks do not see each other.
+    pub fn fresh_state(&self) {
+        self.sandbox.reset();
+        self.sandbox.clear_faults();
+        self.clock.advance(Duration::from_secs(3600));
+    }
+}

@@ -1,0 +1,521 @@
+//! [`MonobankClient`]: one typed call per endpoint of the personal API (monobank.md §3.1).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bankkit_core::clock::{system_clock, Clock};
+use bankkit_core::http::{ApiRequest, HttpClient, HttpOptions, RateLimiter, RequestSafety};
+use bankkit_core::secret::{sensitive_header, SecretString};
+use bankkit_core::{Error, Result};
+use http::{HeaderName, HeaderValue};
+
+use crate::error::map_error;
+use crate::wire::{BankSync, ClientInfo, CurrencyInfo, SetWebhook, StatementItem};
+
+/// Where the real API lives.
+pub const DEFAULT_BASE_URL: &str = "https://api.monobank.ua";
+
+/// The provider id, used in traces and errors.
+pub(crate) const PROVIDER: &str = "monobank";
+
+/// The documented spacing of `client-info` and `statement` calls (monobank.md §7).
+const PERSONAL_LIMIT_PERIOD: Duration = Duration::from_secs(60);
+
+const X_TOKEN: HeaderName = HeaderName::from_static("x-token");
+
+/// A client of Monobank's personal API for one personal token.
+///
+/// One typed call per endpoint; wire types in and out (see [`crate::wire`] types such as
+/// [`ClientInfo`]). Point it at the sandbox (or anywhere) with
+/// [`MonobankClientBuilder::base_url`].
+///
+/// **Rate limits.** The bank allows one `client-info` and one `statement` request per 60
+/// seconds per token (monobank.md §7). The client spaces those calls itself, on its
+/// [`Clock`], with one limiter per endpoint: the facts say the limit is per endpoint per
+/// token, and whether the two endpoints share one budget is undocumented. If the bank
+/// still answers 429, the wait it asks for (or 60 s) is honoured by the retry policy of
+/// the [`HttpOptions`]. Keep one client per token: two clients with the same token do not
+/// see each other's calls.
+///
+/// `Debug` never shows the token.
+#[derive(Clone)]
+pub struct MonobankClient {
+    http: HttpClient,
+    token: Option<HeaderValue>,
+    client_info_limit: Arc<RateLimiter>,
+    statement_limit: Arc<RateLimiter>,
+}
+
+impl fmt::Debug for MonobankClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MonobankClient")
+            .field("base_url", &self.http.base_url().as_str())
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`MonobankClient`].
+#[derive(Default)]
+pub struct MonobankClientBuilder {
+    token: Option<SecretString>,
+    base_url: Option<String>,
+    clock: Option<Arc<dyn Clock>>,
+    http_options: Option<HttpOptions>,
+}
+
+impl fmt::Debug for MonobankClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MonobankClientBuilder")
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("base_url", &self.base_url)
+            .field("clock", &self.clock)
+            .field("http_options", &self.http_options)
+            .finish()
+    }
+}
+
+impl MonobankClientBuilder {
+    /// The personal token from <https://api.monobank.ua/> (sent as `X-Token`). Without one,
+    /// only the public calls ([`MonobankClient::currency_rates`],
+    /// [`MonobankClient::bank_sync`]) work.
+    pub fn token(mut self, token: SecretString) -> Self {
+        self.token = Some(token);
+        self
+    }
+
+    /// Where the API lives (default [`DEFAULT_BASE_URL`]); point it at the sandbox in tests.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
+        self.base_url = Some(base_url.into());
+        self
+    }
+
+    /// The clock every wait (rate limits, retries) goes through (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// Timeouts and retries (default [`HttpOptions::default`]).
+    pub fn http_options(mut self, options: HttpOptions) -> Self {
+        self.http_options = Some(options);
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `token` for an empty token or one a header cannot carry,
+    /// `base_url` for a base URL that is not an absolute http(s) URL.
+    pub fn build(self) -> Result<MonobankClient> {
+        let token = match &self.token {
+            None => None,
+            Some(token) => {
+                use bankkit_core::secret::ExposeSecret;
+                if token.expose_secret().trim().is_empty() {
+                    return Err(Error::config("token", "must not be empty"));
+                }
+                Some(sensitive_header(token, "token")?)
+            }
+        };
+        let clock = self.clock.unwrap_or_else(system_clock);
+        let http = HttpClient::new(
+            PROVIDER,
+            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            self.http_options.unwrap_or_default(),
+            Some(clock.clone()),
+        )?;
+        Ok(MonobankClient {
+            http,
+            token,
+            client_info_limit: Arc::new(RateLimiter::new(
+                "monobank client-info",
+                1,
+                PERSONAL_LIMIT_PERIOD,
+                clock.clone(),
+            )),
+            statement_limit: Arc::new(RateLimiter::new(
+                "monobank statement",
+                1,
+                PERSONAL_LIMIT_PERIOD,
+                clock,
+            )),
+        })
+    }
+}
+
+impl MonobankClient {
+    /// A builder.
+    pub fn builder() -> MonobankClientBuilder {
+        MonobankClientBuilder::default()
+    }
+
+    /// The clock this client waits on.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.http.clock()
+    }
+
+    /// The base URL every path is joined to.
+    pub fn base_url(&self) -> &str {
+        self.http.base_url().as_str()
+    }
+
+    /// `GET /bank/currency`: the bank's exchange rates (public; refreshed at most every 5
+    /// minutes by the bank).
+    ///
+    /// # Errors
+    /// `RateLimited`, `Timeout`, `Transport`, `Decode`, or another mapped error answer.
+    pub async fn currency_rates(&self) -> Result<Vec<CurrencyInfo>> {
+        let request = ApiRequest::get("bank/currency").operation("currency");
+        self.http
+            .send(request, &map_error)
+            .await?
+            .json("currency rates")
+    }
+
+    /// `GET /bank/sync`: the bank's public key and clock (public).
+    ///
+    /// # Errors
+    /// As [`MonobankClient::currency_rates`].
+    pub async fn bank_sync(&self) -> Result<BankSync> {
+        let request = ApiRequest::get("bank/sync").operation("bank_sync");
+        self.http.send(request, &map_error).await?.json("bank sync")
+    }
+
+    /// `GET /personal/client-info`: the client, its accounts, jars and webhook URL.
+    ///
+    /// Spaced at least 60 s apart on the client's clock.
+    ///
+    /// # Errors
+    /// `Unauthorized` for a missing or unknown token, `Config` when the client has no token,
+    /// and as [`MonobankClient::currency_rates`].
+    pub async fn client_info(&self) -> Result<ClientInfo> {
+        let request = self
+            .personal(ApiRequest::get("personal/client-info"))?
+            .operation("client_info")
+            .rate_limited(self.client_info_limit.clone());
+        self.http
+            .send(request, &map_error)
+            .await?
+            .json("client info")
+    }
+
+    /// `GET /personal/statement/{account}/{from}/{to}`: at most 500 items, newest first,
+    /// from the **end** of `[from, to]` (both inclusive, Unix seconds; `to = None` means
+    /// now). `account` is an account or jar id, or `"0"` for the default account.
+    ///
+    /// The window may be at most 31 days + 1 hour (2 682 000 s). Spaced at least 60 s apart
+    /// on the client's clock. To walk longer ranges and follow pages, use the provider's
+    /// [`bankkit_core::Statement`] implementation and [`bankkit_core::statement::transactions`].
+    ///
+    /// # Errors
+    /// `InvalidRequest` for a window the bank refuses, `NotFound` for an unknown account,
+    /// and as [`MonobankClient::client_info`].
+    pub async fn statement(
+        &self,
+        account: &str,
+        from: i64,
+        to: Option<i64>,
+    ) -> Result<Vec<StatementItem>> {
+        if account.is_empty() {
+            return Err(Error::invalid("statement account must not be empty"));
+        }
+        let mut path = format!("personal/statement/{}/{from}", encode_segment(account));
+        if let Some(to) = to {
+            path.push_str(&format!("/{to}"));
+        }
+        let request = self
+            .personal(ApiRequest::get(path))?
+            .operation("statement")
+            .rate_limited(self.statement_limit.clone());
+        self.http
+            .send(request, &map_error)
+            .await?
+            .json("statement items")
+    }
+
+    /// `POST /personal/webhook`: sets the URL the bank POSTs new statement items to; an
+    /// empty `url` removes it.
+    ///
+    /// Before accepting, the bank sends a GET to the URL and needs exactly 200 back. Setting
+    /// the same URL twice leaves the same state, so the call is retried like a read.
+    ///
+    /// # Errors
+    /// `InvalidRequest` when the bank's check of the URL fails, and as
+    /// [`MonobankClient::client_info`].
+    pub async fn set_webhook(&self, url: &str) -> Result<()> {
+        let body = SetWebhook {
+            web_hook_url: url.to_owned(),
+        };
+        let request = self
+            .personal(ApiRequest::post("personal/webhook"))?
+            .json(&body)?
+            .operation("set_webhook")
+            .safety(RequestSafety::IdempotentWrite);
+        self.http.send(request, &map_error).await?;
+        Ok(())
+    }
+
+    /// Adds the `X-Token` header.
+    fn personal(&self, request: ApiRequest) -> Result<ApiRequest> {
+        let token = self
+            .token
+            .clone()
+            .ok_or_else(|| Error::config("token", "the personal API needs a token (X-Token)"))?;
+        Ok(request.header(X_TOKEN, token))
+    }
+}
+
+/// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
+fn encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use bankkit_core::clock::ManualClock;
+    use bankkit_core::http::RetryPolicy;
+    use bankkit_core::secret::secret;
+    use wiremock::matchers::{body_json, header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::wire::AccountType;
+
+    const TOKEN: &str = "uZ3pQk7w1R5tY9aB2cD4eF6gH8iJ0kL1mN3oP5qR7sT9";
+
+    fn clock() -> ManualClock {
+        ManualClock::frozen_at("2026-11-01T12:00:00Z".parse().unwrap())
+    }
+
+    fn client(server: &MockServer, clock: &ManualClock) -> MonobankClient {
+        MonobankClient::builder()
+            .token(secret(TOKEN))
+            .base_url(server.uri())
+            .clock(clock.shared())
+            .build()
+            .unwrap()
+    }
+
+    const CLIENT_INFO: &str = r#"{"clientId":"7Hq2Lx0aZc","name":"Ткаченко Олена","webHookUrl":"","permissions":"psfj",
+ "accounts":[{"id":"acc_Qm3xR8tY","sendId":"s_9KfLw","balance":1254033,"creditLimit":0,"type":"black",
+   "currencyCode":980,"cashbackType":"UAH","maskedPan":["537541******4412"],"iban":"UA213223130000026201234567890"}],
+ "jars":[]}"#;
+
+    #[tokio::test]
+    async fn client_info_sends_the_token_and_reads_the_body() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/personal/client-info"))
+            .and(header("X-Token", TOKEN))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(CLIENT_INFO, "application/json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let info = client(&server, &clock()).client_info().await.unwrap();
+        assert_eq!(info.accounts[0].account_type, AccountType::Black);
+    }
+
+    #[tokio::test]
+    async fn public_calls_send_no_token() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                r#"[{"currencyCodeA":840,"currencyCodeB":980,"date":1763800000,"rateBuy":41.05,"rateSell":41.62}]"#,
+                "application/json",
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/bank/sync"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                r#"{"serverKeyId":"ab12","serverPubKey":"BASE64","serverTimeMsec":1793534400000}"#,
+                "application/json",
+            ))
+            .mount(&server)
+            .await;
+        let c = client(&server, &clock());
+        assert_eq!(c.currency_rates().await.unwrap().len(), 1);
+        assert_eq!(
+            c.bank_sync().await.unwrap().server_time_msec,
+            1_793_534_400_000
+        );
+        for request in server.received_requests().await.unwrap() {
+            assert!(request.headers.get("x-token").is_none());
+        }
+    }
+
+    #[tokio::test]
+    async fn statement_path_has_account_from_and_to() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/personal/statement/acc_1/1793000000/1793086399"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/personal/statement/0/1793000000"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = client(&server, &clock());
+        assert!(c
+            .statement("acc_1", 1_793_000_000, Some(1_793_086_399))
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(c
+            .statement("0", 1_793_000_000, None)
+            .await
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn path_segments_are_percent_encoded() {
+        assert_eq!(encode_segment("a/b+c="), "a%2Fb%2Bc%3D");
+        assert_eq!(encode_segment("kKGVoZuHWzqVoZuH"), "kKGVoZuHWzqVoZuH");
+    }
+
+    #[tokio::test]
+    async fn second_statement_call_within_a_minute_waits_on_the_clock() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let start = clock.now();
+        let c = client(&server, &clock);
+        c.statement("a", 1, Some(2)).await.unwrap();
+        c.client_info_raw_for_test().await;
+        assert_eq!(
+            clock.now(),
+            start,
+            "different endpoints do not wait for each other"
+        );
+        c.statement("a", 1, Some(2)).await.unwrap();
+        assert!((clock.now() - start).num_seconds() >= 59);
+    }
+
+    impl MonobankClient {
+        async fn client_info_raw_for_test(&self) {
+            let request = self
+                .personal(ApiRequest::get("personal/client-info"))
+                .unwrap()
+                .rate_limited(self.client_info_limit.clone());
+            self.http.send(request, &map_error).await.unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn set_webhook_posts_the_url_as_json_and_accepts_an_empty_body() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/personal/webhook"))
+            .and(body_json(
+                serde_json::json!({"webHookUrl": "https://example.org/hook"}),
+            ))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/personal/webhook"))
+            .and(body_json(serde_json::json!({"webHookUrl": ""})))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = client(&server, &clock());
+        c.set_webhook("https://example.org/hook").await.unwrap();
+        c.set_webhook("").await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn rate_limit_answer_is_waited_out_on_the_clock() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).set_body_raw(
+                r#"{"errorDescription":"Too many requests"}"#,
+                "application/json",
+            ))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(CLIENT_INFO, "application/json"))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let start = clock.now();
+        client(&server, &clock).client_info().await.unwrap();
+        // No Retry-After: the documented 60 s is waited, in virtual time.
+        assert!((clock.now() - start).num_seconds() >= 60);
+    }
+
+    #[tokio::test]
+    async fn personal_calls_without_a_token_are_config_errors() {
+        let server = MockServer::start().await;
+        let c = MonobankClient::builder()
+            .base_url(server.uri())
+            .build()
+            .unwrap();
+        let e = c.client_info().await.unwrap_err();
+        assert!(
+            matches!(e, Error::Config { ref field, .. } if field == "token"),
+            "{e:?}"
+        );
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn empty_token_is_a_config_error_naming_token() {
+        let e = MonobankClient::builder()
+            .token(secret(""))
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::Config { ref field, .. } if field == "token"));
+        let e = MonobankClient::builder()
+            .token(secret("bad\ntoken"))
+            .build()
+            .unwrap_err();
+        assert!(matches!(e, Error::Config { ref field, .. } if field == "token"));
+        assert!(!e.to_string().contains("bad"));
+    }
+
+    #[tokio::test]
+    async fn debug_and_errors_never_show_the_token() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(403).set_body_raw(
+                r#"{"errorDescription":"Unknown 'X-Token'"}"#,
+                "application/json",
+            ))
+            .mount(&server)
+            .await;
+        let c = MonobankClient::builder()
+            .token(secret(TOKEN))
+            .base_url(server.uri())
+            .http_options(HttpOptions::default().retry(RetryPolicy::Never))
+            .build()
+            .unwrap();
+        assert!(!format!("{c:?}").contains(TOKEN));
+        let e = c.client_info().await.unwrap_err();
+        assert!(matches!(e, Error::Unauthorized { .. }), "{e:?}");
+        assert!(!format!("{e:?}").contains(TOKEN));
+        assert!(!e.to_string().contains(TOKEN));
+    }
+}

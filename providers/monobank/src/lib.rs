@@ -1,0 +1,102 @@
+//! # bankkit-monobank
+//!
+//! Monobank's **personal API** for bankkit: accounts and jars with their balances,
+//! statements, and the personal webhook, behind the core traits
+//! ([`bankkit_core::Balance`], [`bankkit_core::Statement`], [`bankkit_core::Webhook`]).
+//! The acquiring (merchant) and corporate APIs are not covered yet.
+//!
+//! Against the in-process sandbox (point [`MonobankClientBuilder::base_url`] at
+//! `https://api.monobank.ua`, the default, for the real bank):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use bankkit_core::secret::secret;
+//! use bankkit_core::{Balance, Provider};
+//! use bankkit_monobank::{MonobankClient, MonobankProvider};
+//!
+//! // Arrange: a sandbox imitating Monobank, and a client sharing its (virtual) clock.
+//! let sandbox = bankkit_sandbox::Sandbox::builder().providers(["monobank"]).start().await?;
+//! let monobank = sandbox.monobank().ok_or("no monobank in the sandbox")?;
+//! let token = monobank.credentials()["token"].as_str().ok_or("no token")?.to_owned();
+//! let client = MonobankClient::builder()
+//!     .token(secret(token))
+//!     .base_url(monobank.base_url())
+//!     .clock(sandbox.clock().shared())
+//!     .build()?;
+//! let provider = MonobankProvider::new(client);
+//!
+//! // Act: list accounts and read a balance (one `client-info` call for both).
+//! let accounts = provider.accounts().await?;
+//! let first = Balance::balance(&provider, &accounts[0].id).await?;
+//!
+//! // Assert
+//! assert_eq!(provider.id(), "monobank");
+//! println!("{}: {} available", accounts[0].id, first.available);
+//! # Ok(()) }
+//! ```
+//!
+//! - [`MonobankClient`]: one typed call per endpoint (`/bank/currency`, `/bank/sync`,
+//!   `/personal/client-info`, `/personal/statement/...`, `POST /personal/webhook`), wire
+//!   types in and out, and the documented limit of one `client-info` and one `statement`
+//!   call per 60 s spaced on the client's clock.
+//! - [`MonobankProvider`]: the core traits. Statements are pages of at most 500 items in
+//!   windows of at most 31 days + 1 hour; walk any range with
+//!   [`bankkit_core::statement::transactions`], which waits out the 60 s limits on the
+//!   provider's clock.
+//! - **Balances**: Monobank's card `balance` includes the credit limit. `available` is
+//!   own money (`balance - creditLimit`), `current` is `balance`, `credit_limit` is
+//!   `creditLimit`. Jars are savings accounts with their goal.
+//! - **Webhooks**: one URL per token. The personal API documents no signature, so
+//!   [`bankkit_core::Webhook::verify_and_parse`] can only check that an event names one
+//!   of the token's accounts; keep a secret path segment in the URL.
+//! - [`MonobankConfig`]: the plugin config (`provider = "monobank"`). Link the crate
+//!   (`use bankkit_monobank as _;`) for the registry to find it.
+//! - Errors become [`bankkit_core::Error`]: a missing or unknown token is `Unauthorized`,
+//!   the firewall's HTML 403 is `Forbidden` (`Blocked`), 429 is `RateLimited` (60 s when
+//!   the bank names no delay), an unknown account is `NotFound`, a too-long window is
+//!   `InvalidRequest`.
+//!
+//! The token is a [`bankkit_core::secret::SecretString`] from config to the header; no
+//! `Debug`, `Display` or error shows it.
+
+mod client;
+mod config;
+mod convert;
+mod error;
+mod provider;
+mod webhook;
+pub mod wire;
+
+use bankkit_core::registry::{ProviderConfig, ProviderRegistration, SandboxTarget};
+use bankkit_core::secret::secret;
+use bankkit_core::Result;
+
+pub use client::{MonobankClient, MonobankClientBuilder, DEFAULT_BASE_URL};
+pub use config::MonobankConfig;
+pub use convert::CurrencyRate;
+pub use provider::{
+    capabilities, MonobankProvider, CLIENT_INFO_CACHE, MAX_STATEMENT_WINDOW, PERSONAL_WEBHOOK_ID,
+    STATEMENT_PAGE_SIZE,
+};
+pub use wire::{
+    Account, AccountType, BankSync, CashbackType, ClientInfo, CurrencyInfo, Jar, ManagedClient,
+    StatementItem,
+};
+
+/// A config pointing at the sandbox's Monobank imitation (`{"token": "..."}` credentials).
+fn sandbox_config(target: &SandboxTarget) -> Result<Box<dyn ProviderConfig>> {
+    Ok(Box::new(
+        MonobankConfig::new(secret(target.credential("token")?)).with_base_url(&target.base_url),
+    ))
+}
+
+bankkit_core::register_provider!(ProviderRegistration {
+    name: "monobank",
+    description: "Monobank personal API: accounts, jars, balances, statements, webhook",
+    capabilities,
+    sample_config: "token = \"your 44-character personal token from https://api.monobank.ua/\"\n\
+                    # base_url = \"https://api.monobank.ua\"\n\
+                    # timeout_secs = 30\n",
+    sandbox_config,
+});

@@ -1,0 +1,538 @@
+//! [`MonobankProvider`]: the core traits on top of [`MonobankClient`].
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bankkit_core::clock::Clock;
+use bankkit_core::money::{currency_from_numeric, Currency};
+use bankkit_core::{
+    Account, AccountBalance, AccountId, Balance, Capabilities, Capability, Error, PageCursor,
+    Provider, Result, Statement, StatementLimits, StatementPage, StatementRequest, Support,
+    Webhook, WebhookEvent, WebhookId, WebhookRegistration,
+};
+use chrono::{DateTime, Utc};
+use tokio::sync::Mutex;
+
+use crate::client::{MonobankClient, PROVIDER};
+use crate::convert;
+use crate::webhook;
+use crate::wire::ClientInfo;
+
+/// The longest statement window: 31 days + 1 hour (monobank.md §4.4).
+pub const MAX_STATEMENT_WINDOW: Duration = Duration::from_secs(2_682_000);
+
+/// The most items one statement call returns (monobank.md §4.4).
+pub const STATEMENT_PAGE_SIZE: usize = 500;
+
+/// How long a `client-info` answer is reused: the bank allows one call per 60 s anyway.
+pub const CLIENT_INFO_CACHE: Duration = Duration::from_secs(60);
+
+/// The id of the one webhook registration a personal token has.
+pub const PERSONAL_WEBHOOK_ID: &str = "personal";
+
+/// The account id meaning "the default account" in statement paths; it is the UAH card.
+const DEFAULT_ACCOUNT: &str = "0";
+
+/// Why payments are unsupported.
+const NO_PAYMENTS: &str = "the personal API is read-only; invoices come with the acquiring API";
+
+/// What `MonobankProvider` can do: balances, statements and webhooks; no payments.
+pub fn capabilities() -> Capabilities {
+    Capabilities::none(NO_PAYMENTS)
+        .with(Capability::Balance, Support::Supported)
+        .with(Capability::Statement, Support::Supported)
+        .with(Capability::Webhook, Support::Supported)
+}
+
+/// Monobank's personal API behind the core traits: [`Balance`], [`Statement`] and
+/// [`Webhook`]. Payments are not offered (the personal API is read-only).
+///
+/// - **Accounts** are the cards and FOP accounts of `client-info` followed by its jars
+///   (accounts of managed clients are left out). One `client-info` answer is reused for
+///   up to 60 s of the client's clock, so listing accounts and reading every balance costs
+///   one call. Balances follow the rules in the crate docs: `available` is own money
+///   (`balance - creditLimit`), `current` includes the credit limit.
+/// - **Statements**: windows of at most 31 days + 1 hour, pages of at most 500 items,
+///   paged by moving `to` back to the oldest item's second; walk them with
+///   [`bankkit_core::statement::transactions`].
+/// - **Webhooks**: one URL per token (id `"personal"`), covering every account.
+///   [`Webhook::verify_and_parse`] can only check that the event names one of the token's
+///   accounts: the personal API documents no signature. Use a secret path segment in the
+///   URL.
+pub struct MonobankProvider {
+    client: MonobankClient,
+    cache: Mutex<Option<Cached>>,
+}
+
+struct Cached {
+    fetched_at: DateTime<Utc>,
+    info: Arc<ClientInfo>,
+}
+
+impl fmt::Debug for MonobankProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MonobankProvider")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MonobankProvider {
+    /// The provider over `client` (which must have a token).
+    pub fn new(client: MonobankClient) -> Self {
+        Self {
+            client,
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// The underlying client, for the endpoints the core traits do not cover.
+    pub fn client(&self) -> &MonobankClient {
+        &self.client
+    }
+
+    /// `client-info`, reused while younger than [`CLIENT_INFO_CACHE`] on the client's clock.
+    /// Concurrent callers share one call.
+    async fn client_info(&self) -> Result<(Arc<ClientInfo>, DateTime<Utc>)> {
+        let mut cache = self.cache.lock().await;
+        let now = self.client.clock().now();
+        if let Some(cached) = cache.as_ref() {
+            let age = now.signed_duration_since(cached.fetched_at);
+            if age >= chrono::TimeDelta::zero()
+                && age.to_std().is_ok_and(|age| age < CLIENT_INFO_CACHE)
+            {
+                return Ok((cached.info.clone(), cached.fetched_at));
+            }
+        }
+        let info = Arc::new(self.client.client_info().await?);
+        let fetched_at = self.client.clock().now();
+        *cache = Some(Cached {
+            fetched_at,
+            info: info.clone(),
+        });
+        Ok((info, fetched_at))
+    }
+
+    /// Records a webhook change in the cached `client-info`, so `list` sees it.
+    async fn remember_webhook(&self, url: &str) {
+        if let Some(cached) = self.cache.lock().await.as_mut() {
+            Arc::make_mut(&mut cached.info).web_hook_url = url.to_owned();
+        }
+    }
+}
+
+/// The currency of one of the token's own accounts or jars, if it is one.
+fn own_account_currency(info: &ClientInfo, account: &str) -> Option<Result<Currency>> {
+    info.accounts
+        .iter()
+        .find(|a| a.id == account)
+        .map(|a| a.currency_code)
+        .or_else(|| {
+            info.jars
+                .iter()
+                .find(|j| j.id == account)
+                .map(|j| j.currency_code)
+        })
+        .map(currency_from_numeric)
+}
+
+/// Whole seconds at or after `t`.
+fn ceil_seconds(t: DateTime<Utc>) -> i64 {
+    t.timestamp() + i64::from(t.timestamp_subsec_nanos() > 0)
+}
+
+#[async_trait]
+impl Balance for MonobankProvider {
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        let (info, _) = self.client_info().await?;
+        let cards = info.accounts.iter().map(convert::account);
+        let jars = info.jars.iter().map(convert::jar_account);
+        cards.chain(jars).collect()
+    }
+
+    async fn balance(&self, account: &AccountId) -> Result<AccountBalance> {
+        let (info, as_of) = self.client_info().await?;
+        if let Some(card) = info.accounts.iter().find(|a| a.id == account.as_str()) {
+            return convert::account_balance(card, as_of);
+        }
+        if let Some(jar) = info.jars.iter().find(|j| j.id == account.as_str()) {
+            return convert::jar_balance(jar, as_of);
+        }
+        Err(Error::NotFound {
+            message: format!("account {account} is not one of this token's accounts or jars"),
+        })
+    }
+}
+
+#[async_trait]
+impl Statement for MonobankProvider {
+    fn limits(&self) -> StatementLimits {
+        StatementLimits::new(Some(MAX_STATEMENT_WINDOW), Some(STATEMENT_PAGE_SIZE))
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        self.client.clock()
+    }
+
+    /// One statement call for `[from, to)`.
+    ///
+    /// Monobank's `from` and `to` are whole seconds, both inclusive, so the window is sent
+    /// as `from = ceil(from)`, `to = ceil(to) - 1`. A page of 500 items continues at a
+    /// cursor holding the oldest item's second (inclusive again: items at that second come
+    /// back and core drops the repeats).
+    ///
+    /// # Errors
+    /// `NotFound` for an account that is not the token's; `Provider` when 500 items share
+    /// one second, which Monobank's paging cannot get past; any client error.
+    async fn page(&self, request: &StatementRequest) -> Result<StatementPage> {
+        let from = ceil_seconds(request.from);
+        let to = match &request.cursor {
+            Some(PageCursor(cursor)) => cursor.parse::<i64>().map_err(|_| {
+                Error::invalid(format!("{cursor:?} is not a Monobank statement cursor"))
+            })?,
+            None => ceil_seconds(request.to) - 1,
+        };
+        if to < from {
+            return Ok(StatementPage::new(Vec::new(), None));
+        }
+        let account = request.account.as_str();
+        let currency = if account == DEFAULT_ACCOUNT {
+            currency_from_numeric(980)?
+        } else {
+            let (info, _) = self.client_info().await?;
+            own_account_currency(&info, account).ok_or_else(|| Error::NotFound {
+                message: format!("account {account} is not one of this token's accounts or jars"),
+            })??
+        };
+        let items = self.client.statement(account, from, Some(to)).await?;
+        let next = if items.len() >= STATEMENT_PAGE_SIZE {
+            let oldest = items.iter().map(|item| item.time).min().unwrap_or(to);
+            if oldest >= to {
+                return Err(Error::Provider {
+                    status: 200,
+                    code: Some("statement_page_stuck".to_owned()),
+                    message: format!(
+                        "{} statement items at second {to} of account {account}: Monobank pages \
+                         by whole seconds and cannot return the rest",
+                        items.len()
+                    ),
+                });
+            }
+            Some(PageCursor(oldest.to_string()))
+        } else {
+            None
+        };
+        let transactions = items
+            .iter()
+            .map(|item| convert::transaction(item, &request.account, currency))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(StatementPage::new(transactions, next))
+    }
+}
+
+#[async_trait]
+impl Webhook for MonobankProvider {
+    /// Sets the token's webhook URL (the bank first checks it answers a GET with 200).
+    ///
+    /// # Errors
+    /// `InvalidRequest` for an `account` (the webhook covers every account of the token)
+    /// or an empty URL, or when the bank's check of the URL fails.
+    async fn register(
+        &self,
+        url: &str,
+        account: Option<&AccountId>,
+    ) -> Result<WebhookRegistration> {
+        if account.is_some() {
+            return Err(Error::invalid(
+                "Monobank has one webhook per token covering every account; register it without an account",
+            ));
+        }
+        if url.is_empty() {
+            return Err(Error::invalid(
+                "webhook URL must not be empty (use remove to unset it)",
+            ));
+        }
+        self.client.set_webhook(url).await?;
+        self.remember_webhook(url).await;
+        Ok(WebhookRegistration::new(
+            WebhookId::new(PERSONAL_WEBHOOK_ID),
+            url,
+            None,
+        ))
+    }
+
+    async fn list(&self) -> Result<Vec<WebhookRegistration>> {
+        let (info, _) = self.client_info().await?;
+        Ok(if info.web_hook_url.is_empty() {
+            Vec::new()
+        } else {
+            vec![WebhookRegistration::new(
+                WebhookId::new(PERSONAL_WEBHOOK_ID),
+                info.web_hook_url.clone(),
+                None,
+            )]
+        })
+    }
+
+    async fn remove(&self, id: &WebhookId) -> Result<()> {
+        if id.as_str() != PERSONAL_WEBHOOK_ID {
+            return Err(Error::NotFound {
+                message: format!("webhook {id}: a personal token has only {PERSONAL_WEBHOOK_ID:?}"),
+            });
+        }
+        self.client.set_webhook("").await?;
+        self.remember_webhook("").await;
+        Ok(())
+    }
+
+    /// Reads a personal webhook POST.
+    ///
+    /// The personal API documents no signature (an `X-Sign` header reported by third
+    /// parties is unconfirmed and not checked), so verification is limited: the body must
+    /// be a `StatementItem` event for one of this token's accounts or jars. That uses the
+    /// cached `client-info` (at most one call per 60 s). Protect the receiver with a
+    /// secret path segment in the URL as well.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] for a body that is not a `StatementItem` event;
+    /// [`Error::Signature`] for an event naming an account this token does not have.
+    async fn verify_and_parse(
+        &self,
+        _headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<WebhookEvent> {
+        let event = webhook::parse(body)?;
+        let (info, _) = self.client_info().await?;
+        let currency =
+            own_account_currency(&info, &event.account).ok_or_else(|| Error::Signature {
+                message: format!(
+                    "event for account {}, which is not one of this token's accounts or jars \
+                     (the personal API signs nothing, so the account is what can be checked)",
+                    event.account
+                ),
+            })??;
+        let account_id = AccountId::new(event.account.clone());
+        let transaction = convert::transaction(&event.statement_item, &account_id, currency)?;
+        Ok(WebhookEvent::Transaction {
+            account_id,
+            transaction,
+        })
+    }
+}
+
+impl Provider for MonobankProvider {
+    fn id(&self) -> &str {
+        PROVIDER
+    }
+
+    fn name(&self) -> &str {
+        "Monobank (personal API)"
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        capabilities()
+    }
+
+    fn balance(&self) -> Option<&dyn Balance> {
+        Some(self)
+    }
+
+    fn statement(&self) -> Option<&dyn Statement> {
+        Some(self)
+    }
+
+    fn webhook(&self) -> Option<&dyn Webhook> {
+        Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bankkit_core::clock::ManualClock;
+    use bankkit_core::secret::secret;
+    use wiremock::matchers::{method, path, path_regex};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    const CLIENT_INFO: &str = r#"{"clientId":"c","name":"n","webHookUrl":"https://example.org/h","permissions":"psfj",
+ "accounts":[{"id":"card","sendId":"s","balance":100,"creditLimit":0,"type":"black","currencyCode":980,
+   "cashbackType":"UAH","maskedPan":[],"iban":"UA1"}],
+ "jars":[{"id":"jar","sendId":"j","title":"t","description":"","currencyCode":840,"balance":5,"goal":0}]}"#;
+
+    fn clock() -> ManualClock {
+        ManualClock::frozen_at("2026-11-01T12:00:00Z".parse().unwrap())
+    }
+
+    async fn server() -> MockServer {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/personal/client-info"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(CLIENT_INFO, "application/json"))
+            .mount(&server)
+            .await;
+        server
+    }
+
+    fn provider(server: &MockServer, clock: &ManualClock) -> MonobankProvider {
+        MonobankProvider::new(
+            MonobankClient::builder()
+                .token(secret("t".repeat(44)))
+                .base_url(server.uri())
+                .clock(clock.shared())
+                .build()
+                .unwrap(),
+        )
+    }
+
+    fn items(times: impl Iterator<Item = i64>) -> String {
+        let items: Vec<serde_json::Value> = times
+            .enumerate()
+            .map(|(i, time)| {
+                serde_json::json!({"id": format!("t{i}"), "time": time, "description": "d",
+                    "mcc": 0, "originalMcc": 0, "hold": false, "amount": -1, "operationAmount": -1,
+                    "currencyCode": 980, "commissionRate": 0, "cashbackAmount": 0, "balance": 0})
+            })
+            .collect();
+        serde_json::to_string(&items).unwrap()
+    }
+
+    fn at(seconds: i64, nanos: u32) -> DateTime<Utc> {
+        DateTime::from_timestamp(seconds, nanos).unwrap()
+    }
+
+    async fn statement_paths(server: &MockServer) -> Vec<String> {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.url.path().to_owned())
+            .filter(|p| p.starts_with("/personal/statement"))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn half_open_window_becomes_inclusive_whole_seconds() {
+        let server = server().await;
+        Mock::given(path_regex("^/personal/statement/"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
+            .mount(&server)
+            .await;
+        let provider = provider(&server, &clock());
+        let request =
+            StatementRequest::new(AccountId::new("card"), at(1000, 500_000_000), at(2000, 0));
+        let page = provider.page(&request).await.unwrap();
+        assert!(page.items.is_empty() && page.next.is_none());
+        let request = StatementRequest::new(AccountId::new("jar"), at(3000, 0), at(4000, 1));
+        provider.page(&request).await.unwrap();
+        assert_eq!(
+            statement_paths(&server).await,
+            vec![
+                "/personal/statement/card/1001/1999",
+                "/personal/statement/jar/3000/4000"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn full_page_continues_at_the_oldest_second() {
+        let server = server().await;
+        Mock::given(path("/personal/statement/card/1000/9999"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(items((0..500).map(|i| 9999 - i)), "application/json"),
+            )
+            .mount(&server)
+            .await;
+        let provider = provider(&server, &clock());
+        let request = StatementRequest::new(AccountId::new("card"), at(1000, 0), at(10_000, 0));
+        let page = provider.page(&request).await.unwrap();
+        assert_eq!(page.items.len(), 500);
+        assert_eq!(page.next, Some(PageCursor("9500".to_owned())));
+        assert_eq!(page.items[0].amount.currency().code(), "UAH");
+    }
+
+    #[tokio::test]
+    async fn full_page_within_one_second_is_an_error_not_a_loop() {
+        let server = server().await;
+        Mock::given(path_regex("^/personal/statement/"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_raw(items((0..500).map(|_| 5000)), "application/json"),
+            )
+            .mount(&server)
+            .await;
+        let provider = provider(&server, &clock());
+        let request = StatementRequest::new(AccountId::new("card"), at(1000, 0), at(10_000, 0))
+            .with_cursor(Some(PageCursor("5000".to_owned())));
+        let error = provider.page(&request).await.unwrap_err();
+        assert!(
+            matches!(error, Error::Provider { code: Some(ref c), .. } if c == "statement_page_stuck"),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_account_is_not_found_without_a_statement_call() {
+        let server = server().await;
+        let provider = provider(&server, &clock());
+        let request = StatementRequest::new(AccountId::new("nope"), at(1000, 0), at(2000, 0));
+        let error = provider.page(&request).await.unwrap_err();
+        assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+        assert!(statement_paths(&server).await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn client_info_is_reused_for_sixty_seconds_of_the_clock() {
+        let server = server().await;
+        let clock = clock();
+        let provider = provider(&server, &clock);
+        provider.accounts().await.unwrap();
+        Balance::balance(&provider, &AccountId::new("jar"))
+            .await
+            .unwrap();
+        assert_eq!(provider.list().await.unwrap().len(), 1);
+        assert_eq!(server.received_requests().await.unwrap().len(), 1);
+        clock.advance(CLIENT_INFO_CACHE);
+        provider.accounts().await.unwrap();
+        assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn webhook_register_and_remove_update_the_listing() {
+        let server = server().await;
+        Mock::given(method("POST"))
+            .and(path("/personal/webhook"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("{}", "application/json"))
+            .mount(&server)
+            .await;
+        let provider = provider(&server, &clock());
+        assert_eq!(
+            provider.list().await.unwrap()[0].url,
+            "https://example.org/h"
+        );
+        provider
+            .register("https://example.org/new", None)
+            .await
+            .unwrap();
+        assert_eq!(
+            provider.list().await.unwrap()[0].url,
+            "https://example.org/new"
+        );
+        provider
+            .remove(&WebhookId::new(PERSONAL_WEBHOOK_ID))
+            .await
+            .unwrap();
+        assert!(provider.list().await.unwrap().is_empty());
+        let error = provider.remove(&WebhookId::new("other")).await.unwrap_err();
+        assert!(matches!(error, Error::NotFound { .. }));
+        let error = provider
+            .register("https://example.org/x", Some(&AccountId::new("card")))
+            .await
+            .unwrap_err();
+        assert!(matches!(error, Error::InvalidRequest { .. }));
+    }
+}

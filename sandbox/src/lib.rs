@@ -1,0 +1,115 @@
+//! bankkit-sandbox: stateful, faithful imitations of bank and payment-provider HTTP APIs, for
+//! tests (in-process) and for any language (the `bankkit-sandbox` binary).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use bankkit_sandbox::Sandbox;
+//!
+//! // Arrange: every registered provider on its own local port.
+//! let sandbox = Sandbox::start().await?;
+//! let monobank = sandbox.monobank().ok_or("monobank not started")?;
+//! let token = monobank.credentials()["token"].as_str().unwrap_or_default().to_owned();
+//!
+//! // Act: a plain HTTP call, as any client would make.
+//! let response = reqwest::Client::new()
+//!     .get(format!("{}/personal/client-info", monobank.base_url()))
+//!     .header("X-Token", token)
+//!     .send()
+//!     .await?;
+//!
+//! // Assert
+//! assert_eq!(response.status(), 200);
+//! let info: serde_json::Value = response.json().await?;
+//! assert_eq!(info["permissions"], "psfj");
+//! # Ok(()) }
+//! ```
+//!
+//! # How it fits together
+//!
+//! - **Providers.** Each imitated API is a module implementing [`SandboxProvider`] over its own
+//!   shared state, registered by name ([`register_provider!`]; Monobank's personal API is
+//!   built in). Each runs on its own wiremock [`MockServer`](wiremock::MockServer), as real
+//!   APIs live on separate hosts. Responders are synchronous and short: no I/O, no sleeping.
+//! - **State and seed.** A provider generates its data (clients, accounts, months of
+//!   transactions, credentials) from the sandbox seed, relative to the clock's time at start,
+//!   so the same seed gives the same data. [`Sandbox::reset`] returns to it.
+//! - **Clock.** One [`ManualClock`] is shared by every provider: rate-limit windows, "now" in
+//!   responses, new transactions and webhook retry times all read it. In-process it is frozen
+//!   at [`default_start_time`] until a test advances it; the binary follows the wall clock.
+//! - **Faults.** Provider routes are mounted through [`ProviderContext::route`], which puts
+//!   [`Faulted`] in front of the responder: the next N requests matching a [`Fault`] get a
+//!   status, a delay, a malformed body, or a lost connection (before or after the change is
+//!   committed).
+//! - **Front.** wiremock cannot reset a connection, so each provider's public port is a thin
+//!   HTTP/1.1 proxy that relays requests to its `MockServer` unchanged and closes the connection
+//!   when a fault marked the response to be dropped. It also logs one line per request.
+//! - **Webhooks.** Providers hand [`OutgoingWebhook`]s to a shared outbox; a background task
+//!   delivers them over real HTTP when due on the sandbox clock, records every attempt
+//!   ([`Delivery`]) and retries per the provider's [`RetryPolicy`] in clock time.
+//! - **Control.** Every provider server answers a JSON control API under `/__bankkit/`
+//!   (credentials, clock, reset, faults, events, webhook log, ledger); [`Sandbox`] and
+//!   [`ProviderHandle`] offer the same as methods.
+//!
+//! # Control API
+//!
+//! | method + path | body | answer |
+//! |---|---|---|
+//! | `GET /__bankkit/credentials` | | the provider's credentials, e.g. `{"token": "…"}` |
+//! | `GET /__bankkit/clock` | | `{"now": "<RFC 3339>"}` |
+//! | `POST /__bankkit/clock/advance` | `{"seconds": n}` | `{"now": "<RFC 3339>"}` |
+//! | `POST /__bankkit/reset` | | `{}`: state back to seed, faults and delivery log cleared |
+//! | `GET /__bankkit/faults` | | `[Fault…]` still waiting |
+//! | `POST /__bankkit/faults` | a [`Fault`] | `[Fault…]` still waiting |
+//! | `DELETE /__bankkit/faults` | | `{}` |
+//! | `POST /__bankkit/events` | a [`SandboxEvent`] | what the event created |
+//! | `GET /__bankkit/webhooks` | | `[Delivery…]`, oldest first |
+//! | `GET /__bankkit/ledger` | | a [`Ledger`] |
+//!
+//! Errors are 400/404 with `{"error": "<message>"}`. Faults never apply to these routes.
+//!
+//! # Adding a provider
+//!
+//! Write a module (in this crate or your own) with a [`SandboxProvider`] implementation and
+//! `register_provider!("name", build)`. A crate outside this one must be linked into the final
+//! binary (e.g. `use acme_sandbox as _;`) for its registration to be seen.
+
+mod control;
+mod error;
+mod event;
+mod fault;
+mod front;
+mod ledger;
+mod monobank;
+mod provider;
+mod rng;
+mod sandbox;
+mod sync;
+mod webhook;
+
+pub use async_trait::async_trait;
+pub use bankkit_core::clock::{Clock, ManualClock};
+pub use inventory;
+pub use wiremock;
+
+pub use crate::error::SandboxError;
+pub use crate::event::SandboxEvent;
+pub use crate::fault::{ErrorBodyFn, Fault, FaultKind, FaultRegistry, Faulted};
+pub use crate::ledger::{Ledger, LedgerAccount, LedgerTransaction};
+pub use crate::provider::{BuildProvider, ProviderContext, ProviderRegistration, SandboxProvider};
+pub use crate::rng::{base64, hash_name, mix64, SeededRng};
+pub use crate::sandbox::{
+    default_start_time, registered_providers, ProviderHandle, Sandbox, SandboxBuilder, DEFAULT_SEED,
+};
+pub use crate::webhook::{
+    AcceptedStatus, Delivery, DeliveryAttempt, DeliveryState, GiveUpHook, OutgoingWebhook,
+    RetryPolicy, WebhookSender,
+};
+
+/// The provider modules built into this crate (listed here as well as through `inventory`,
+/// so they are found however the crate is linked).
+fn builtin_providers() -> [&'static ProviderRegistration; 1] {
+    [&monobank::REGISTRATION]
+}
+
+register_provider!(monobank::NAME, monobank::build);

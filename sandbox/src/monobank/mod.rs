@@ -1,0 +1,212 @@
+//! Monobank personal API (`https://api.monobank.ua`): public rates and server key, client info,
+//! webhook and statements, for one seeded client.
+//!
+//! - **Auth**: `X-Token` must equal the seeded 44-character token (credentials
+//!   `{"token": "…"}`). A missing header answers 401 `Missing one of required headers 'X-Token'
+//!   or 'X-Key-Id'`; any other token 403 `Unknown 'X-Token'`. Which of 401/403 the real API
+//!   uses is not documented; 403 for a wrong token matches most observed clients.
+//! - **Rate limits**: per token, on the sandbox clock, client-info and statement each answer at
+//!   most once per 60 s, with separate budgets (statement is per token, not per account);
+//!   excess → 429 `Too many requests` without `Retry-After`. Only answered (200) requests spend
+//!   the budget; the limit is checked after auth and before validating the statement path.
+//! - **Statement**: `/personal/statement/{account}/{from}[/{to}]`, optional trailing slash;
+//!   `to` defaults to now and is inclusive, like `from`; `0` is the default UAH card; jar ids
+//!   are accounts. A window over 2 682 000 s → 400 `Period must be no more than 31 days`;
+//!   unknown account → 400 `invalid account`; `to < from` or a non-numeric time → 400. At most
+//!   500 items, the newest of the window, newest first. Seeded item times are distinct per
+//!   account; events added at one frozen instant share a time (then the later one is first).
+//! - **Webhook**: `POST /personal/webhook {"webHookUrl": …}`; anything else as body → 400. A
+//!   non-empty URL is checked with a GET that must answer exactly 200 within 3 s, else 400
+//!   `check webHookUrl failed`; `""` removes it. Success is 200 `{}`. Events are POSTed as
+//!   `{"type":"StatementItem","data":{"account":…,"statementItem":{…}}}`; a delivery that gets
+//!   no 200 within 5 s is retried 60 s and then 600 s later (sandbox clock); after the third
+//!   failure the webhook is switched off (`webHookUrl` becomes `""`). Deliveries are not
+//!   signed (personal webhook signatures are not confirmed).
+//! - **Events**: [`SandboxEvent::CardTransaction`] adds an operation at the clock's now (mcc
+//!   5999 for debits, held; 4829 for credits). The custom event
+//!   `{"type":"statement_item","account_id":…,"amount_minor":…,"description":…}` also takes
+//!   `mcc`, `hold`, `operation_amount`, `currency_code`, `commission_rate`, `cashback_amount`,
+//!   `comment`, `receipt_id`, `invoice_id`, `counter_edrpou`, `counter_iban`, `counter_name`.
+//!   Both return the new `StatementItem`.
+
+mod check;
+mod routes;
+mod seed;
+mod state;
+mod wire;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use wiremock::matchers::{any, method, path, path_regex};
+use wiremock::{Mock, MockServer};
+
+use self::routes::{
+    ClientInfoRoute, CurrencyRates, NotFound, ServerSync, SetWebhook, StatementRoute,
+    STATEMENT_PATH,
+};
+use self::state::{NewItem, State};
+use crate::{
+    Ledger, ProviderContext, ProviderRegistration, SandboxError, SandboxEvent, SandboxProvider,
+};
+
+/// The provider's name in the registry.
+pub(crate) const NAME: &str = "monobank";
+
+/// The built-in registration.
+pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration { name: NAME, build };
+
+pub(crate) fn build(ctx: &ProviderContext) -> Arc<dyn SandboxProvider> {
+    ctx.set_error_body(routes::error_body_for);
+    Arc::new(MonobankSandbox {
+        state: State::new(ctx.clone()),
+    })
+}
+
+/// The Monobank personal API module.
+#[derive(Debug)]
+struct MonobankSandbox {
+    state: Arc<State>,
+}
+
+/// The `statement_item` custom event.
+#[derive(Debug, Deserialize)]
+struct StatementItemEvent {
+    #[serde(default)]
+    account_id: Option<String>,
+    amount_minor: i64,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    mcc: Option<u16>,
+    #[serde(default)]
+    hold: Option<bool>,
+    #[serde(default)]
+    operation_amount: Option<i64>,
+    #[serde(default)]
+    currency_code: Option<u16>,
+    #[serde(default)]
+    commission_rate: i64,
+    #[serde(default)]
+    cashback_amount: i64,
+    #[serde(default)]
+    comment: Option<String>,
+    #[serde(default)]
+    receipt_id: Option<String>,
+    #[serde(default)]
+    invoice_id: Option<String>,
+    #[serde(default)]
+    counter_edrpou: Option<String>,
+    #[serde(default)]
+    counter_iban: Option<String>,
+    #[serde(default)]
+    counter_name: Option<String>,
+}
+
+#[async_trait]
+impl SandboxProvider for MonobankSandbox {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn mount(&self, server: &MockServer, ctx: &ProviderContext) {
+        let state = &self.state;
+        let routes = [
+            ctx.route(
+                Mock::given(method("GET")).and(path("/bank/currency")),
+                CurrencyRates {
+                    state: Arc::clone(state),
+                },
+            ),
+            ctx.route(
+                Mock::given(method("GET")).and(path("/bank/sync")),
+                ServerSync {
+                    state: Arc::clone(state),
+                },
+            ),
+            ctx.route(
+                Mock::given(method("GET")).and(path("/personal/client-info")),
+                ClientInfoRoute {
+                    state: Arc::clone(state),
+                },
+            ),
+            ctx.route(
+                Mock::given(method("POST")).and(path("/personal/webhook")),
+                SetWebhook {
+                    state: Arc::clone(state),
+                },
+            ),
+            ctx.route(
+                Mock::given(method("GET")).and(path_regex(STATEMENT_PATH)),
+                StatementRoute {
+                    state: Arc::clone(state),
+                },
+            ),
+            ctx.route(Mock::given(any()), NotFound).with_priority(10),
+        ];
+        for route in routes {
+            route.mount(server).await;
+        }
+    }
+
+    fn credentials(&self) -> Value {
+        json!({ "token": self.state.token() })
+    }
+
+    fn ledger(&self) -> Ledger {
+        self.state.with_bank(|bank| bank.ledger())
+    }
+
+    fn trigger(&self, event: &SandboxEvent) -> Result<Value, SandboxError> {
+        match event {
+            SandboxEvent::CardTransaction {
+                account_id,
+                amount_minor,
+                description,
+            } => self.state.add_operation(
+                account_id.as_deref(),
+                NewItem {
+                    description: description.clone(),
+                    amount: *amount_minor,
+                    hold: Some(*amount_minor < 0),
+                    ..NewItem::default()
+                },
+            ),
+            SandboxEvent::Custom(value)
+                if value.get("type").and_then(Value::as_str) == Some("statement_item") =>
+            {
+                let event: StatementItemEvent = serde_json::from_value(value.clone())
+                    .map_err(|error| SandboxError::InvalidEvent(error.to_string()))?;
+                self.state.add_operation(
+                    event.account_id.as_deref(),
+                    NewItem {
+                        description: event.description,
+                        amount: event.amount_minor,
+                        mcc: event.mcc,
+                        hold: event.hold,
+                        operation_amount: event.operation_amount,
+                        currency_code: event.currency_code,
+                        commission_rate: event.commission_rate,
+                        cashback_amount: event.cashback_amount,
+                        comment: event.comment,
+                        receipt_id: event.receipt_id,
+                        invoice_id: event.invoice_id,
+                        counter_edrpou: event.counter_edrpou,
+                        counter_iban: event.counter_iban,
+                        counter_name: event.counter_name,
+                    },
+                )
+            }
+            SandboxEvent::Custom(value) => Err(SandboxError::UnsupportedEvent(format!(
+                "monobank knows `card_transaction` and `statement_item`, not {}",
+                value.get("type").unwrap_or(&Value::Null)
+            ))),
+        }
+    }
+
+    fn reset(&self) {
+        self.state.reset();
+    }
+}

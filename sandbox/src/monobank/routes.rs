@@ -1,0 +1,261 @@
+//! One responder per Monobank personal API route, each over the shared [`State`].
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::check;
+use super::state::{ApiError, Limited, State, STATEMENT_WINDOW_SECONDS};
+use super::wire::ErrorBody;
+
+/// `{"errorDescription": …}` bodies, as third-party clients have seen them.
+pub(crate) const MISSING_TOKEN: &str = "Missing one of required headers 'X-Token' or 'X-Key-Id'";
+pub(crate) const UNKNOWN_TOKEN: &str = "Unknown 'X-Token'";
+pub(crate) const TOO_MANY_REQUESTS: &str = "Too many requests";
+pub(crate) const PERIOD_TOO_LONG: &str = "Period must be no more than 31 days";
+pub(crate) const INVALID_ACCOUNT: &str = "invalid account";
+pub(crate) const WEBHOOK_CHECK_FAILED: &str = "check webHookUrl failed";
+pub(crate) const INVALID_WEBHOOK_BODY: &str =
+    "Invalid request body: expected JSON {\"webHookUrl\": string}";
+
+/// Public key of `/bank/sync`: an uncompressed secp256k1 point (the curve's generator).
+const SERVER_PUB_KEY: &str =
+    "BHm+Zn753LusVaBilc6HCwcCm/zbLc4o2VnygVsW+BeYSDradyajxGVdpPv8DhEIqP0XtEimhVQZnEfQj/sQ1Lg=";
+/// Hex SHA-1 of that point, the way a key id is derived.
+const SERVER_KEY_ID: &str = "1bb40670b35606b460861cd74ac70a5412068b92";
+
+/// A JSON response with `Content-Type: application/json`.
+pub(crate) fn json_response<T: Serialize>(status: u16, body: &T) -> ResponseTemplate {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => ResponseTemplate::new(status).set_body_raw(bytes, "application/json"),
+        Err(_) => error_response(&ApiError::new(500, "Internal error")),
+    }
+}
+
+pub(crate) fn error_response(error: &ApiError) -> ResponseTemplate {
+    let body = json!({ "errorDescription": error.description });
+    ResponseTemplate::new(error.status)
+        .set_body_raw(body.to_string().into_bytes(), "application/json")
+}
+
+/// The personal API's error body for a status (used for injected status faults).
+pub(crate) fn error_body_for(status: u16) -> serde_json::Value {
+    let description = match status {
+        401 => MISSING_TOKEN,
+        403 => UNKNOWN_TOKEN,
+        429 => TOO_MANY_REQUESTS,
+        404 => "Not found",
+        400 => "Bad request",
+        _ => "Internal error",
+    };
+    serde_json::to_value(ErrorBody {
+        error_description: description,
+    })
+    .unwrap_or_default()
+}
+
+/// Checks `X-Token`: missing → 401, not the seeded token → 403.
+fn authorize(state: &State, request: &Request) -> Result<String, ApiError> {
+    let token = request
+        .headers
+        .get("x-token")
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty())
+        .ok_or_else(|| ApiError::new(401, MISSING_TOKEN))?;
+    if token == state.token() {
+        Ok(token.to_owned())
+    } else {
+        Err(ApiError::new(403, UNKNOWN_TOKEN))
+    }
+}
+
+fn respond_with(result: Result<ResponseTemplate, ApiError>) -> ResponseTemplate {
+    result.unwrap_or_else(|error| error_response(&error))
+}
+
+/// `GET /bank/currency`: public rates, in both shapes (buy + sell, or cross only).
+#[derive(Debug)]
+pub(crate) struct CurrencyRates {
+    pub(crate) state: Arc<State>,
+}
+
+impl Respond for CurrencyRates {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        // Rates are refreshed at most once per 5 minutes: stamp them with the last refresh.
+        let refreshed = self.state.now() / 300 * 300;
+        let buy_sell = [
+            (840, 980, 41.05, 41.62),
+            (978, 980, 47.6, 48.35),
+            (978, 840, 1.152, 1.166),
+        ];
+        let cross = [
+            (985, 980, 11.42),
+            (826, 980, 55.31),
+            (756, 980, 51.87),
+            (203, 980, 1.984),
+            (124, 980, 30.02),
+            (392, 980, 0.2731),
+            (949, 980, 0.9903),
+        ];
+        let mut rates = Vec::new();
+        for (a, b, buy, sell) in buy_sell {
+            rates.push(
+                json!({"currencyCodeA": a, "currencyCodeB": b, "date": refreshed,
+                              "rateBuy": buy, "rateSell": sell}),
+            );
+        }
+        for (offset, (a, b, rate)) in (1i64..).zip(cross) {
+            rates.push(json!({"currencyCodeA": a, "currencyCodeB": b,
+                              "date": refreshed - offset * 37, "rateCross": rate}));
+        }
+        json_response(200, &rates)
+    }
+}
+
+/// `GET /bank/sync`: the server's key id, public key and time in milliseconds.
+#[derive(Debug)]
+pub(crate) struct ServerSync {
+    pub(crate) state: Arc<State>,
+}
+
+impl Respond for ServerSync {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        json_response(
+            200,
+            &json!({
+                "serverKeyId": SERVER_KEY_ID,
+                "serverPubKey": SERVER_PUB_KEY,
+                "serverTimeMsec": self.state.ctx().now().timestamp_millis(),
+            }),
+        )
+    }
+}
+
+/// `GET /personal/client-info`: at most once per 60 s per token.
+#[derive(Debug)]
+pub(crate) struct ClientInfoRoute {
+    pub(crate) state: Arc<State>,
+}
+
+impl ClientInfoRoute {
+    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+        let token = authorize(&self.state, request)?;
+        let now = self.state.now();
+        self.state.with_bank(|bank| {
+            if bank.rate_limited(&token, Limited::ClientInfo, now) {
+                return Err(ApiError::new(429, TOO_MANY_REQUESTS));
+            }
+            bank.spend_budget(&token, Limited::ClientInfo, now);
+            Ok(json_response(200, &bank.client_info()))
+        })
+    }
+}
+
+impl Respond for ClientInfoRoute {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.handle(request))
+    }
+}
+
+#[derive(Deserialize)]
+struct WebhookRequest {
+    #[serde(rename = "webHookUrl")]
+    web_hook_url: String,
+}
+
+/// `POST /personal/webhook`: set (after the GET check) or remove (`""`) the webhook URL.
+#[derive(Debug)]
+pub(crate) struct SetWebhook {
+    pub(crate) state: Arc<State>,
+}
+
+impl SetWebhook {
+    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+        authorize(&self.state, request)?;
+        let body: WebhookRequest = serde_json::from_slice(&request.body)
+            .map_err(|_| ApiError::new(400, INVALID_WEBHOOK_BODY))?;
+        let url = body.web_hook_url.trim().to_owned();
+        // The bank lock is not held during the check.
+        if !url.is_empty() && !check::answers_200(&url) {
+            return Err(ApiError::new(400, WEBHOOK_CHECK_FAILED));
+        }
+        self.state.with_bank(|bank| bank.web_hook_url = url);
+        Ok(json_response(200, &json!({})))
+    }
+}
+
+impl Respond for SetWebhook {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.handle(request))
+    }
+}
+
+/// `GET /personal/statement/{account}/{from}[/{to}][/]`: at most once per 60 s per token.
+#[derive(Debug)]
+pub(crate) struct StatementRoute {
+    pub(crate) state: Arc<State>,
+}
+
+/// The path regex the statement route is mounted on.
+pub(crate) const STATEMENT_PATH: &str = r"^/personal/statement/[^/]+/[^/]+(/[^/]*)?/?$";
+
+fn parse_time(segment: &str, name: &str) -> Result<i64, ApiError> {
+    segment.parse::<i64>().map_err(|_| {
+        ApiError::new(
+            400,
+            format!("Invalid '{name}' value: expected Unix seconds"),
+        )
+    })
+}
+
+impl StatementRoute {
+    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+        let token = authorize(&self.state, request)?;
+        let now = self.state.now();
+        let path = request.url.path();
+        let rest = path
+            .strip_prefix("/personal/statement/")
+            .unwrap_or_default();
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        let segments: Vec<&str> = rest.split('/').collect();
+        let (account, from, to) = match segments.as_slice() {
+            [account, from] => (*account, parse_time(from, "from")?, now),
+            [account, from, to] => (*account, parse_time(from, "from")?, parse_time(to, "to")?),
+            _ => return Err(ApiError::new(404, "Not found")),
+        };
+        self.state.with_bank(|bank| {
+            if bank.rate_limited(&token, Limited::Statement, now) {
+                return Err(ApiError::new(429, TOO_MANY_REQUESTS));
+            }
+            let index = bank
+                .account_index(account)
+                .ok_or_else(|| ApiError::new(400, INVALID_ACCOUNT))?;
+            if to < from {
+                return Err(ApiError::new(400, "'to' must not be earlier than 'from'"));
+            }
+            if to.saturating_sub(from) > STATEMENT_WINDOW_SECONDS {
+                return Err(ApiError::new(400, PERIOD_TOO_LONG));
+            }
+            bank.spend_budget(&token, Limited::Statement, now);
+            Ok(json_response(200, &bank.statement(index, from, to)))
+        })
+    }
+}
+
+impl Respond for StatementRoute {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.handle(request))
+    }
+}
+
+/// Anything else: 404 with the API's error body.
+#[derive(Debug)]
+pub(crate) struct NotFound;
+
+impl Respond for NotFound {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        error_response(&ApiError::new(404, "Not found"))
+    }
+}

@@ -1,0 +1,198 @@
+//! The extension point: one [`SandboxProvider`] per imitated API.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bankkit_core::clock::ManualClock;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use wiremock::{Mock, MockBuilder, MockServer, Respond};
+
+use crate::fault::{ErrorBodyFn, FaultRegistry, Faulted};
+use crate::webhook::WebhookSender;
+use crate::{Ledger, SandboxError, SandboxEvent};
+
+/// One imitated provider API, running on its own [`MockServer`].
+///
+/// A module implements this over its own shared state, mounts its routes in
+/// [`mount`](Self::mount) (through [`ProviderContext::route`], so fault injection applies), and
+/// registers a factory with [`register_provider!`](crate::register_provider).
+#[async_trait]
+pub trait SandboxProvider: Send + Sync + fmt::Debug {
+    /// The provider's name, the same as in the client registry (e.g. `"monobank"`).
+    fn name(&self) -> &'static str;
+
+    /// Registers the provider's routes on `server`.
+    async fn mount(&self, server: &MockServer, ctx: &ProviderContext);
+
+    /// The seeded credentials a client needs, as JSON (e.g. `{"token": "…"}`).
+    fn credentials(&self) -> Value;
+
+    /// The provider's accounts and transactions as they stand.
+    fn ledger(&self) -> Ledger;
+
+    /// Makes `event` happen; returns what was created, as the provider's JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`SandboxError::UnsupportedEvent`], [`SandboxError::InvalidEvent`] or
+    /// [`SandboxError::UnknownAccount`] when the event cannot happen here.
+    fn trigger(&self, event: &SandboxEvent) -> Result<Value, SandboxError>;
+
+    /// Puts the provider's state back to what the seed produced.
+    fn reset(&self);
+}
+
+/// Builds a provider for a sandbox.
+pub type BuildProvider = fn(&ProviderContext) -> Arc<dyn SandboxProvider>;
+
+/// A provider module known to [`Sandbox`](crate::Sandbox), collected with `inventory`.
+///
+/// Submit one with [`register_provider!`](crate::register_provider). The crate that does so must
+/// be linked into the final binary (e.g. `use acme_sandbox as _;`).
+pub struct ProviderRegistration {
+    /// The provider's name; must equal [`SandboxProvider::name`].
+    pub name: &'static str,
+    /// Builds the provider with its context.
+    pub build: BuildProvider,
+}
+
+impl fmt::Debug for ProviderRegistration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderRegistration")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+inventory::collect!(ProviderRegistration);
+
+/// Registers a sandbox provider module so that [`Sandbox::start`](crate::Sandbox::start)
+/// starts it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use bankkit_sandbox::{
+///     async_trait, register_provider, wiremock, Ledger, ProviderContext, SandboxError,
+///     SandboxEvent, SandboxProvider,
+/// };
+///
+/// #[derive(Debug)]
+/// struct Acme;
+///
+/// #[async_trait]
+/// impl SandboxProvider for Acme {
+///     fn name(&self) -> &'static str { "acme" }
+///     async fn mount(&self, server: &wiremock::MockServer, ctx: &ProviderContext) {
+///         use wiremock::{matchers::path, Mock, ResponseTemplate};
+///         ctx.route(Mock::given(path("/ping")), ResponseTemplate::new(200))
+///             .mount(server)
+///             .await;
+///     }
+///     fn credentials(&self) -> serde_json::Value { serde_json::json!({"api_key": "k"}) }
+///     fn ledger(&self) -> Ledger { Ledger::default() }
+///     fn trigger(&self, _: &SandboxEvent) -> Result<serde_json::Value, SandboxError> {
+///         Err(SandboxError::UnsupportedEvent("none".into()))
+///     }
+///     fn reset(&self) {}
+/// }
+///
+/// fn build(_: &ProviderContext) -> Arc<dyn SandboxProvider> { Arc::new(Acme) }
+/// register_provider!("acme", build);
+/// ```
+#[macro_export]
+macro_rules! register_provider {
+    ($name:expr, $build:expr $(,)?) => {
+        $crate::inventory::submit! {
+            $crate::ProviderRegistration { name: $name, build: $build }
+        }
+    };
+}
+
+/// What a provider module gets from the sandbox: the shared clock, its seed, its fault
+/// registry and its webhook sender.
+#[derive(Clone)]
+pub struct ProviderContext {
+    name: &'static str,
+    clock: ManualClock,
+    started_at: DateTime<Utc>,
+    seed: u64,
+    faults: Arc<FaultRegistry>,
+    webhooks: WebhookSender,
+}
+
+impl fmt::Debug for ProviderContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProviderContext")
+            .field("name", &self.name)
+            .field("clock", &self.clock)
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProviderContext {
+    pub(crate) fn new(
+        name: &'static str,
+        clock: ManualClock,
+        started_at: DateTime<Utc>,
+        seed: u64,
+        webhooks: WebhookSender,
+    ) -> Self {
+        ProviderContext {
+            name,
+            clock,
+            started_at,
+            seed,
+            faults: Arc::new(FaultRegistry::default()),
+            webhooks,
+        }
+    }
+
+    /// The provider's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The sandbox clock, shared by every provider.
+    pub fn clock(&self) -> &ManualClock {
+        &self.clock
+    }
+
+    /// The sandbox clock's current time.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// The clock's time when the sandbox started: seeded data is generated relative to it.
+    pub fn started_at(&self) -> DateTime<Utc> {
+        self.started_at
+    }
+
+    /// The sandbox seed (mix in the provider's name for a stream of its own).
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// This provider's fault registry.
+    pub fn faults(&self) -> &Arc<FaultRegistry> {
+        &self.faults
+    }
+
+    /// Sets the provider's error body for status faults injected without a body.
+    pub fn set_error_body(&self, error_body: ErrorBodyFn) {
+        self.faults.set_error_body(error_body);
+    }
+
+    /// This provider's way to send webhooks.
+    pub fn webhooks(&self) -> &WebhookSender {
+        &self.webhooks
+    }
+
+    /// A mock answering with `responder` behind fault injection: the standard way to mount a
+    /// provider route.
+    pub fn route<R: Respond + 'static>(&self, mock: MockBuilder, responder: R) -> Mock {
+        mock.respond_with(Faulted::new(responder, Arc::clone(&self.faults)))
+    }
+}

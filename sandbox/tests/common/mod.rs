@@ -1,0 +1,102 @@
+//! Shared helpers for the sandbox's integration tests.
+#![allow(dead_code, unreachable_pub, missing_docs)]
+
+use std::time::Duration;
+
+use bankkit_sandbox::{ProviderHandle, Sandbox};
+use serde_json::Value;
+
+/// A started sandbox with its Monobank handle, token and an HTTP client.
+pub struct Monobank {
+    pub sandbox: Sandbox,
+    pub handle: ProviderHandle,
+    pub token: String,
+    pub http: reqwest::Client,
+}
+
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+pub async fn monobank() -> Monobank {
+    let sandbox = Sandbox::builder()
+        .providers(["monobank"])
+        .start()
+        .await
+        .unwrap();
+    let handle = sandbox.monobank().unwrap();
+    let token = handle.credentials()["token"].as_str().unwrap().to_owned();
+    Monobank {
+        sandbox,
+        handle,
+        token,
+        http: http_client(),
+    }
+}
+
+impl Monobank {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.handle.base_url())
+    }
+
+    /// GET with the seeded token.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .header("X-Token", &self.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET with the seeded token, expecting 200 and JSON.
+    pub async fn get_json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.unwrap()
+    }
+
+    /// POST /personal/webhook with the seeded token.
+    pub async fn set_webhook(&self, url: &str) -> reqwest::Response {
+        self.set_webhook_result(url).await.unwrap()
+    }
+
+    /// POST /personal/webhook with the seeded token, keeping transport errors.
+    pub async fn set_webhook_result(&self, url: &str) -> reqwest::Result<reqwest::Response> {
+        self.http
+            .post(self.url("/personal/webhook"))
+            .header("X-Token", &self.token)
+            .json(&serde_json::json!({ "webHookUrl": url }))
+            .send()
+            .await
+    }
+
+    /// Unix seconds on the sandbox clock.
+    pub fn now(&self) -> i64 {
+        self.sandbox.now().timestamp()
+    }
+
+    /// Moves the clock past the 60-second rate window.
+    pub fn next_minute(&self) {
+        self.sandbox.advance(Duration::from_secs(60));
+    }
+}
+
+/// The `errorDescription` of an error response, checking its content type.
+pub async fn error_description(response: reqwest::Response) -> String {
+    assert_eq!(content_type(&response), "application/json");
+    let body: Value = response.json().await.unwrap();
+    body["errorDescription"].as_str().unwrap().to_owned()
+}
+
+pub fn content_type(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
