@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bankkit_core::clock::ManualClock;
+use bankkit_core::clock::{Clock, ManualClock};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use wiremock::{Mock, MockBuilder, MockServer, Respond};
@@ -162,7 +162,7 @@ impl ProviderContext {
 
     /// The sandbox clock's current time.
     pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+        Clock::now(&self.clock)
     }
 
     /// The clock's time when the sandbox started: seeded data is generated relative to it.

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bankkit_core::clock::ManualClock;
+use bankkit_core::clock::{Clock, ManualClock};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio::task::JoinHandle;
@@ -114,7 +114,7 @@ impl SandboxBuilder {
     /// registered; [`SandboxError::Bind`] when a port cannot be listened on.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         let available = registrations();
-        let chosen: Vec<&'static ProviderRegistration> = match &self.providers {
+        let mut chosen: Vec<&'static ProviderRegistration> = match &self.providers {
             None => available.values().copied().collect(),
             Some(names) => {
                 let mut chosen = Vec::new();
@@ -132,6 +132,7 @@ impl SandboxBuilder {
                 chosen
             }
         };
+        chosen.sort_by_key(|registration| registration.name);
         if let Some(name) = self
             .ports
             .keys()
@@ -144,7 +145,7 @@ impl SandboxBuilder {
             .clock
             .clone()
             .unwrap_or_else(|| ManualClock::frozen_at(default_start_time()));
-        let started_at = clock.now();
+        let started_at = Clock::now(&clock);
         let outbox = WebhookOutbox::new(clock.clone());
         let mut sandbox = Sandbox {
             clock: clock.clone(),
@@ -283,7 +284,7 @@ impl Sandbox {
 
     /// The shared clock's current time.
     pub fn now(&self) -> DateTime<Utc> {
-        self.clock.now()
+        Clock::now(&self.clock)
     }
 
     /// Moves the shared clock forward.
@@ -350,7 +351,8 @@ impl ProviderHandle {
         self.runtime.provider.credentials()
     }
 
-    /// Adds a fault for the next matching requests.
+    /// Adds a fault for the next matching requests (a status fault with an invalid HTTP status
+    /// answers 500; the control API rejects it instead).
     pub fn inject(&self, fault: Fault) {
         self.runtime.inject(fault);
     }

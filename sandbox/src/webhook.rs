@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bankkit_core::clock::ManualClock;
+use bankkit_core::clock::{Clock, ManualClock};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -229,7 +229,7 @@ impl WebhookOutbox {
     }
 
     fn enqueue(&self, provider: &str, webhook: OutgoingWebhook) -> u64 {
-        let now = self.clock.now();
+        let now = Clock::now(&self.clock);
         let bytes = webhook.body_bytes();
         let mut state = lock(&self.state);
         state.next_id += 1;
@@ -286,7 +286,7 @@ impl WebhookOutbox {
     }
 
     fn take_due(&self) -> Vec<Job> {
-        let now = self.clock.now();
+        let now = Clock::now(&self.clock);
         let mut state = lock(&self.state);
         state
             .entries
@@ -308,7 +308,7 @@ impl WebhookOutbox {
     }
 
     async fn attempt(&self, job: Job) {
-        let at = self.clock.now();
+        let at = Clock::now(&self.clock);
         let mut request = self
             .client
             .post(&job.url)
@@ -337,7 +337,7 @@ impl WebhookOutbox {
 
     /// Records an attempt; returns the give-up hook to run (outside the lock) if it gave up.
     fn record(&self, id: u64, attempt: DeliveryAttempt) -> Option<(GiveUpHook, Delivery)> {
-        let now = self.clock.now();
+        let now = Clock::now(&self.clock);
         let mut state = lock(&self.state);
         let entry = state.entries.iter_mut().find(|e| e.delivery.id == id)?;
         entry.in_flight = false;
