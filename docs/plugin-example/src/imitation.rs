@@ -19,7 +19,7 @@ const API_KEY: &str = "acme_test_key_0123456789";
 /// The seeded accounts: id, name, currency, balance in minor units.
 const ACCOUNTS: [(&str, &str, &str, i64); 2] = [
     ("acc_main", "Main", "EUR", 123_456),
-    ("acc_savings", "Savings", "GBP", 5_000_00),
+    ("acc_savings", "Savings", "GBP", 500_000),
 ];
 
 #[derive(Debug)]
