@@ -29,16 +29,22 @@ pub(crate) fn checks() -> Vec<Check> {
     ]
 }
 
-/// The sandbox account with the most transactions.
-fn busiest(target: &Target) -> Result<LedgerAccount, String> {
-    target
+/// The sandbox account with the most transactions, and the times of its first and last.
+fn busiest(target: &Target) -> Result<(LedgerAccount, DateTime<Utc>, DateTime<Utc>), String> {
+    let account = target
         .sandbox()
         .ledger()
         .accounts
         .into_iter()
         .max_by_key(|a| a.transactions.len())
-        .filter(|a| !a.transactions.is_empty())
-        .ok_or_else(|| "the sandbox seeded no transactions".to_owned())
+        .ok_or("the sandbox has no accounts")?;
+    let times = account.transactions.iter().map(|t| t.time);
+    let first = times
+        .clone()
+        .min()
+        .ok_or("the sandbox seeded no transactions")?;
+    let last = times.max().ok_or("the sandbox seeded no transactions")?;
+    Ok((account, first, last))
 }
 
 async fn stream(
@@ -113,19 +119,7 @@ fn compare(
 /// The whole history of the busiest account, streamed across every window and page the
 /// provider needs, equals the sandbox's transactions: no gap, no duplicate, same amounts.
 async fn complete_across_windows_and_pages(target: &Target) -> CheckResult {
-    let account = busiest(target)?;
-    let first = account
-        .transactions
-        .iter()
-        .map(|t| t.time)
-        .min()
-        .ok_or("empty")?;
-    let last = account
-        .transactions
-        .iter()
-        .map(|t| t.time)
-        .max()
-        .ok_or("empty")?;
+    let (account, first, last) = busiest(target)?;
     let (from, to) = (first, last + TimeDelta::seconds(1));
     let got = stream(target, &account.id, from, to).await?;
     compare(&account, &got, from, to)
@@ -134,13 +128,7 @@ async fn complete_across_windows_and_pages(target: &Target) -> CheckResult {
 /// Rate-limit answers with `Retry-After`, more than one call's retries can absorb, are
 /// waited out on the clock and the stream still completes.
 async fn waits_out_rate_limits(target: &Target) -> CheckResult {
-    let account = busiest(target)?;
-    let last = account
-        .transactions
-        .iter()
-        .map(|t| t.time)
-        .max()
-        .ok_or("empty")?;
+    let (account, _, last) = busiest(target)?;
     let (from, to) = (last - TimeDelta::days(3), last + TimeDelta::seconds(1));
     target
         .sandbox()
@@ -160,13 +148,7 @@ async fn waits_out_rate_limits(target: &Target) -> CheckResult {
 /// Two statement reads in a row, with retries off, both succeed: the client keeps the
 /// provider's documented limits itself (waiting on the clock) instead of being refused.
 async fn consecutive_reads_respect_limits(target: &Target) -> CheckResult {
-    let account = busiest(target)?;
-    let last = account
-        .transactions
-        .iter()
-        .map(|t| t.time)
-        .max()
-        .ok_or("empty")?;
+    let (account, _, last) = busiest(target)?;
     let options = Target::default_options().retry(bankkit_core::http::RetryPolicy::Never);
     let provider = target.provider_with(options)?;
     let statement = provider.statement().ok_or("no statement accessor")?;
