@@ -1,0 +1,107 @@
+"""Drives the PyPI package `monobank-api-client` (a Monobank client nobody here wrote)
+against a running bankkit sandbox, through its public API only.
+
+Usage: python monobank_api_client.py '<the one JSON line of `bankkit-sandbox --json`>'
+
+Prints `PASS step` / `FAIL step: reason` lines and `N passed, M failed`; exits 0 only
+when nothing failed.
+"""
+
+import json
+import os
+import sys
+import urllib.request
+
+
+def main() -> int:
+    providers = json.loads(sys.argv[1])["providers"]
+    base = providers["monobank"]["base_url"]
+    token = providers["monobank"]["credentials"]["token"]
+    # The client reads its URLs from the environment once, at import.
+    os.environ["MONOBANK_CURRENCIES_URI"] = f"{base}/bank/currency"
+    os.environ["MONOBANK_CLIENT_INFO_URI"] = f"{base}/personal/client-info"
+    os.environ["MONOBANK_STATEMENT_URI"] = f"{base}/personal/statement/0/"
+    os.environ["MONOBANK_WEBHOOK_URI"] = f"{base}/personal/webhook"
+    from sync_mono.manager import SyncMonoManager  # noqa: E402
+
+    manager = SyncMonoManager(token)
+    results = []
+
+    def step(name, check):
+        try:
+            problem = check()
+        except Exception as error:  # the client's own failures count as failures
+            problem = f"raised {error!r}"
+        results.append(problem is None)
+        print(f"PASS {name}" if problem is None else f"FAIL {name}: {problem}")
+
+    def advance(seconds):
+        request = urllib.request.Request(
+            f"{base}/__bankkit/clock/advance",
+            data=json.dumps({"seconds": seconds}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        urllib.request.urlopen(request, timeout=5).read()
+
+    def currencies():
+        r = manager.get_currencies()
+        if r.get("code") != 200 or not isinstance(r.get("detail"), list) or not r["detail"]:
+            return f"unexpected {r}"
+        return None
+
+    def currency_pair():
+        r = manager.get_currency("USDUAH")
+        pair = r.get("detail", {}).get("USDUAH", {})
+        if r.get("code") != 200 or not {"Buy", "Sale"} <= set(pair):
+            return f"unexpected {r}"
+        return None
+
+    def client_info():
+        r = manager.get_client_info()
+        detail = r.get("detail", {})
+        if r.get("code") != 200 or not detail.get("accounts") or "jars" not in detail:
+            return f"unexpected {r}"
+        return None
+
+    def rate_limited():
+        r = manager.get_client_info()
+        return None if r.get("code") == 429 else f"expected 429 within a minute, got {r.get('code')}"
+
+    def balance():
+        advance(61)
+        r = manager.get_balance()
+        value = r.get("detail", {}).get("balance")
+        if r.get("code") != 200 or not isinstance(value, (int, float)):
+            return f"unexpected {r}"
+        return None
+
+    def statement():
+        r = manager.get_statement(7)
+        if r.get("code") != 200 or not isinstance(r.get("detail"), list) or not r["detail"]:
+            return f"unexpected {r}"
+        item = r["detail"][0]
+        missing = {"id", "time", "amount", "balance", "currencyCode"} - set(item)
+        return f"items lack {missing}" if missing else None
+
+    def webhook_bare_body_rejected():
+        # The client sends the bare URL instead of {"webHookUrl": ...}; the real API
+        # validates its body, and so does the sandbox.
+        r = manager.create_webhook("http://127.0.0.1:9/hook")
+        return None if r.get("code") == 400 else f"expected 400, got {r}"
+
+    step("currencies", currencies)
+    step("currency-pair", currency_pair)
+    step("client-info", client_info)
+    step("client-info-rate-limited", rate_limited)
+    step("balance-after-a-minute", balance)
+    step("statement-trailing-slash-no-to", statement)
+    step("webhook-bare-body-rejected", webhook_bare_body_rejected)
+
+    passed = sum(results)
+    print(f"{passed} passed, {len(results) - passed} failed")
+    return 0 if passed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
