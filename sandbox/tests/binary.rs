@@ -57,3 +57,134 @@ async fn json_mode_prints_one_line_with_base_urls_and_credentials_and_serves_the
     let info: Value = response.json().await.unwrap();
     assert!(info["accounts"].as_array().unwrap().len() >= 3);
 }
+
+/// Starts the binary with `args` and returns what it printed on stdout up to and including
+/// the first line naming a local address.
+async fn start(args: &[&str], stderr: Stdio) -> (Running, String) {
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let text = tokio::task::spawn_blocking(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut text = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                return text;
+            }
+            text.push_str(&line);
+            if line.contains("127.0.0.1") {
+                return text;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    (child, text)
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_stops_the_server_cleanly_with_exit_code_zero() {
+    let (mut child, line) = start(&["--provider", "monobank", "--json"], Stdio::null()).await;
+    let summary: Value = serde_json::from_str(&line).unwrap();
+    let base_url = summary["providers"]["monobank"]["base_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let status = Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || {
+        let exit = child.0.wait().unwrap();
+        (exit, child)
+    })
+    .await
+    .unwrap()
+    .0;
+    assert!(exit.success(), "exited with {exit:?}");
+
+    let after = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{base_url}/bank/currency"))
+        .send()
+        .await;
+    assert!(after.is_err(), "the server still answers after Ctrl-C");
+}
+
+#[tokio::test]
+async fn the_table_names_each_provider_with_its_base_url_and_token() {
+    let (child, table) = start(&["--provider", "monobank", "--seed", "11"], Stdio::null()).await;
+    drop(child);
+    let mut lines = table.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.contains("PROVIDER") && header.contains("BASE URL"),
+        "{table}"
+    );
+    let row = lines.next().unwrap();
+    assert!(row.starts_with("monobank"), "{table}");
+    assert!(row.contains("http://127.0.0.1:"), "{table}");
+    let credentials: Value = serde_json::from_str(row[row.find('{').unwrap()..].trim()).unwrap();
+    assert_eq!(credentials["token"].as_str().unwrap().len(), 44);
+    let output = Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
+        .args(["--provider", "monobank", "--port", "monobank=notaport"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "a bad --port value is refused");
+}
+
+#[tokio::test]
+async fn the_request_log_goes_to_stderr_one_line_per_request_without_the_token() {
+    let (child, line) = start(&["--provider", "monobank", "--json"], Stdio::piped()).await;
+    let summary: Value = serde_json::from_str(&line).unwrap();
+    let monobank = &summary["providers"]["monobank"];
+    let base_url = monobank["base_url"].as_str().unwrap().to_owned();
+    let token = monobank["credentials"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    for _ in 0..2 {
+        client
+            .get(format!("{base_url}/personal/client-info"))
+            .header("X-Token", &token)
+            .send()
+            .await
+            .unwrap();
+    }
+    let mut child = child;
+    Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    let stderr = child.0.stderr.take().unwrap();
+    let log = tokio::task::spawn_blocking(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text).unwrap();
+        text
+    })
+    .await
+    .unwrap();
+    let request_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("/personal/client-info"))
+        .collect();
+    assert_eq!(request_lines.len(), 2, "{log}");
+    assert!(
+        request_lines[0].contains("200") && request_lines[1].contains("429"),
+        "{log}"
+    );
+    assert!(!log.contains(&token), "the token reached the log");
+}
