@@ -16,7 +16,8 @@
 //!     [[providers]]
 //!     provider = "nobody"
 //! "#).unwrap_err();
-//! assert!(err.to_string().contains("providers"));
+//! assert!(err.to_string().starts_with("invalid configuration: providers[0]"));
+//! assert!(err.to_string().contains("unknown variant `nobody`"));
 //! ```
 
 use std::fmt;
@@ -168,17 +169,30 @@ struct ProvidersFile {
     providers: Vec<Box<dyn ProviderConfig>>,
 }
 
-fn config_error<E: fmt::Display>(error: serde_path_to_error::Error<E>) -> Error {
-    let field = error.path().to_string();
-    let message = error.inner().to_string();
-    Error::config(
-        if field == "." {
-            "providers".to_owned()
+/// A deserialisation error as a config error naming the field: the path where it
+/// happened, extended by the field a "missing field" message names.
+fn config_error(path: &serde_path_to_error::Path, message: &str) -> Error {
+    let path = path.to_string();
+    // Parsers add context on further lines ("in `token`", a source excerpt): the path
+    // already says where.
+    let message = message.trim().lines().next().unwrap_or_default();
+    if let Some(missing) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        let field = if path == "." {
+            missing.to_owned()
         } else {
-            field
-        },
-        message,
-    )
+            format!("{path}.{missing}")
+        };
+        return Error::config(field, "missing");
+    }
+    let field = if path == "." {
+        "providers".to_owned()
+    } else {
+        path
+    };
+    Error::config(field, message)
 }
 
 /// Reads `[[providers]]` tables from TOML.
@@ -188,8 +202,8 @@ fn config_error<E: fmt::Display>(error: serde_path_to_error::Error<E>) -> Error 
 /// provider name.
 pub fn load_toml(text: &str) -> Result<Vec<Box<dyn ProviderConfig>>> {
     let deserializer = toml::Deserializer::new(text);
-    let file: ProvidersFile =
-        serde_path_to_error::deserialize(deserializer).map_err(config_error)?;
+    let file: ProvidersFile = serde_path_to_error::deserialize(deserializer)
+        .map_err(|e| config_error(e.path(), e.inner().message()))?;
     Ok(file.providers)
 }
 
@@ -199,8 +213,15 @@ pub fn load_toml(text: &str) -> Result<Vec<Box<dyn ProviderConfig>>> {
 /// As [`load_toml`].
 pub fn load_json(text: &str) -> Result<Vec<Box<dyn ProviderConfig>>> {
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let file: ProvidersFile =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(config_error)?;
+    let file: ProvidersFile = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        // serde_json appends " at line L column C"; the path says more.
+        let message = e.inner().to_string();
+        let message = message
+            .rsplit_once(" at line ")
+            .map_or(message.as_str(), |(m, _)| m)
+            .to_owned();
+        config_error(e.path(), &message)
+    })?;
     Ok(file.providers)
 }
 
@@ -240,4 +261,39 @@ pub fn providers_from_toml(text: &str, context: &BuildContext) -> Result<Vec<Arc
 /// As [`load_json`] and [`build_all`].
 pub fn providers_from_json(text: &str, context: &BuildContext) -> Result<Vec<Arc<dyn Provider>>> {
     build_all(&load_json(text)?, context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_providers_are_config_errors_at_their_index() {
+        let err = load_toml("[[providers]]\nprovider = \"nobody\"\n").unwrap_err();
+        assert!(
+            matches!(err, Error::Config { ref field, .. } if field.starts_with("providers[0]")),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("nobody"), "{err}");
+        let err = load_json(r#"{"providers": [{"provider": "nobody"}]}"#).unwrap_err();
+        assert!(
+            matches!(err, Error::Config { ref field, .. } if field.starts_with("providers[0]")),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains(" at line "), "{err}");
+    }
+
+    #[test]
+    fn a_file_without_a_providers_list_names_it() {
+        let err = load_toml("title = \"x\"\n").unwrap_err();
+        assert!(
+            matches!(err, Error::Config { ref field, .. } if field == "providers"),
+            "{err:?}"
+        );
+        let err = load_json("{}").unwrap_err();
+        assert!(
+            matches!(err, Error::Config { ref field, .. } if field == "providers"),
+            "{err:?}"
+        );
+    }
 }
