@@ -1,6 +1,6 @@
 //! Plugins: providers register themselves, configs become providers.
 //!
-//! A provider crate submits one [`ProviderRegistration`] with [`register_provider!`] and
+//! A provider crate submits one [`ProviderRegistration`] with [`register_provider!`](crate::register_provider) and
 //! implements [`ProviderConfig`] with `#[typetag::serde(name = "<id>")]`. A user then loads a
 //! list of provider configs from TOML or JSON and gets `Arc<dyn Provider>`s, and tools such
 //! as the conformance runner find every linked provider through [`registered`].
