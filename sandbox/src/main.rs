@@ -73,12 +73,21 @@ async fn main() -> ExitCode {
         }
     };
 
+    // Listen for signals before telling anyone where we are, so that a Ctrl-C sent right
+    // after the summary still stops the server cleanly.
+    let shutdown = match Shutdown::listen() {
+        Ok(shutdown) => shutdown,
+        Err(error) => {
+            eprintln!("bankkit-sandbox: cannot listen for signals: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
     if let Err(error) = print_summary(&sandbox, args.json) {
         eprintln!("bankkit-sandbox: cannot write to stdout: {error}");
         return ExitCode::FAILURE;
     }
     tracing::info!("listening; stop with Ctrl-C");
-    shutdown_signal().await;
+    shutdown.wait().await;
     tracing::info!("stopping");
     drop(sandbox);
     ExitCode::SUCCESS
@@ -128,25 +137,43 @@ fn print_summary(sandbox: &Sandbox, as_json: bool) -> std::io::Result<()> {
     stdout.flush()
 }
 
-/// Resolves on Ctrl-C, or on SIGTERM where there is one.
-async fn shutdown_signal() {
+/// Ctrl-C, and SIGTERM where there is one, registered as soon as this is made.
+struct Shutdown {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn listen() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Self {})
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+
+    /// Resolves on the first of the signals.
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = &mut self;
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
