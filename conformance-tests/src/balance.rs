@@ -20,6 +20,11 @@ pub(crate) fn checks() -> Vec<Check> {
             run: |t| balances_consistent(t).boxed(),
         },
         Check {
+            name: "balance.concurrent_calls_after_credentials_expire",
+            capability: Some(Capability::Balance),
+            run: |t| concurrent_calls_after_credentials_expire(t).boxed(),
+        },
+        Check {
             name: "balance.unknown_account_not_found",
             capability: Some(Capability::Balance),
             run: |t| unknown_account_not_found(t).boxed(),
@@ -121,4 +126,32 @@ async fn unknown_account_not_found(target: &Target) -> CheckResult {
         Err(other) => Err(format!("expected NotFound, got {other:?}")),
         Ok(b) => Err(format!("expected NotFound, got a balance {b:?}")),
     }
+}
+
+/// After a day passes (every access token expires), twenty concurrent reads all succeed and
+/// so does the next: with single-use refresh tokens in the sandbox, a client that refreshed
+/// more than once would fail here.
+async fn concurrent_calls_after_credentials_expire(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let balance = provider.balance().ok_or("no balance accessor")?;
+    balance
+        .accounts()
+        .await
+        .map_err(|e| format!("first read: {e}"))?;
+    target
+        .clock()
+        .advance(std::time::Duration::from_secs(24 * 3600));
+    let reads = (0..20).map(|_| balance.accounts());
+    for (n, result) in futures::future::join_all(reads)
+        .await
+        .into_iter()
+        .enumerate()
+    {
+        result.map_err(|e| format!("concurrent read {n} after expiry: {e}"))?;
+    }
+    balance
+        .accounts()
+        .await
+        .map_err(|e| format!("read after the concurrent ones: {e}"))?;
+    Ok(())
 }

@@ -2,7 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use bankkit_core::{AccountId, Capability, Transaction};
+use bankkit_core::{
+    AccountId, Capability, Statement, StatementLimits, StatementPage, StatementRequest, Transaction,
+};
 use bankkit_sandbox::{Fault, LedgerAccount};
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::{FutureExt, TryStreamExt};
@@ -15,6 +17,11 @@ pub(crate) fn checks() -> Vec<Check> {
             name: "statement.complete_across_windows_and_pages",
             capability: Some(Capability::Statement),
             run: |t| complete_across_windows_and_pages(t).boxed(),
+        },
+        Check {
+            name: "statement.survives_token_expiry_mid_stream",
+            capability: Some(Capability::Statement),
+            run: |t| survives_token_expiry_mid_stream(t).boxed(),
         },
         Check {
             name: "statement.waits_out_rate_limits",
@@ -55,11 +62,33 @@ async fn stream(
 ) -> Result<Vec<Transaction>, String> {
     let provider = target.provider()?;
     let statement = provider.statement().ok_or("no statement accessor")?;
+    collect(statement, account, from, to).await
+}
+
+async fn collect(
+    statement: &dyn Statement,
+    account: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Transaction>, String> {
     statement
         .transactions(AccountId::new(account), from, to)
         .try_collect()
         .await
         .map_err(|e| format!("statement stream: {e}"))
+}
+
+/// The start of the history the provider serves without re-authentication, with a margin
+/// of two days so that a check moving the clock stays inside it.
+fn served_from(target: &Target, statement: &dyn Statement, first: DateTime<Utc>) -> DateTime<Utc> {
+    match statement
+        .limits()
+        .history
+        .and_then(|h| TimeDelta::from_std(h).ok())
+    {
+        Some(history) => first.max(target.clock().now() - history + TimeDelta::days(2)),
+        None => first,
+    }
 }
 
 /// Compares streamed transactions with the sandbox's for `[from, to)`.
@@ -120,8 +149,62 @@ fn compare(
 /// provider needs, equals the sandbox's transactions: no gap, no duplicate, same amounts.
 async fn complete_across_windows_and_pages(target: &Target) -> CheckResult {
     let (account, first, last) = busiest(target)?;
-    let (from, to) = (first, last + TimeDelta::seconds(1));
-    let got = stream(target, &account.id, from, to).await?;
+    let provider = target.provider()?;
+    let statement = provider.statement().ok_or("no statement accessor")?;
+    let (from, to) = (
+        served_from(target, statement, first),
+        last + TimeDelta::seconds(1),
+    );
+    let got = collect(statement, &account.id, from, to).await?;
+    compare(&account, &got, from, to)
+}
+
+/// A statement that moves the clock a day on after its first page: every token the
+/// provider holds expires in the middle of the stream.
+struct ExpiringMidStream<'a> {
+    inner: &'a dyn Statement,
+    clock: bankkit_core::clock::ManualClock,
+    pages: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Statement for ExpiringMidStream<'_> {
+    fn limits(&self) -> StatementLimits {
+        self.inner.limits()
+    }
+    fn clock(&self) -> std::sync::Arc<dyn bankkit_core::Clock> {
+        self.inner.clock()
+    }
+    async fn page(&self, request: &StatementRequest) -> bankkit_core::Result<StatementPage> {
+        let page = self.inner.page(request).await?;
+        if self.pages.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            self.clock
+                .advance(std::time::Duration::from_secs(24 * 3600));
+        }
+        Ok(page)
+    }
+}
+
+/// The credentials expire after the first page (the clock moves a day); the stream still
+/// returns every transaction.
+async fn survives_token_expiry_mid_stream(target: &Target) -> CheckResult {
+    let (account, first, last) = busiest(target)?;
+    let provider = target.provider()?;
+    let inner = provider.statement().ok_or("no statement accessor")?;
+    let (from, to) = (
+        served_from(target, inner, first),
+        last + TimeDelta::seconds(1),
+    );
+    let expiring = ExpiringMidStream {
+        inner,
+        clock: target.clock().clone(),
+        pages: std::sync::atomic::AtomicUsize::new(0),
+    };
+    let got = collect(&expiring, &account.id, from, to).await?;
+    ensure(
+        expiring.pages.load(std::sync::atomic::Ordering::SeqCst) > 1,
+        || "the range fitted one page, so nothing expired mid-stream".into(),
+    )?;
     compare(&account, &got, from, to)
 }
 

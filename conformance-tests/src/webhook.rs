@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use bankkit_core::http::RetryPolicy;
 use bankkit_core::money::Direction;
-use bankkit_core::{Capability, Error, WebhookEvent};
+use bankkit_core::{Capability, Error, WebhookEvent, WebhookRequest};
 use bankkit_sandbox::{Fault, SandboxEvent};
 use futures::FutureExt;
 use wiremock::matchers::method;
@@ -80,9 +80,13 @@ async fn delivery_verifies_and_parses(target: &Target) -> CheckResult {
         .rev()
         .find(|r| r.method == http::Method::POST)
         .ok_or("the receiver got no POST")?;
+    let uri = match post.url.query() {
+        Some(query) => format!("{}?{query}", post.url.path()),
+        None => post.url.path().to_owned(),
+    };
 
     let event = webhook
-        .verify_and_parse(&post.headers, &post.body)
+        .verify_and_parse(WebhookRequest::new(&post.headers, &post.body).with_uri(&uri))
         .await
         .map_err(|e| format!("verify_and_parse of a real delivery: {e}"))?;
     match event {
@@ -126,7 +130,10 @@ async fn forged_bodies_rejected(target: &Target) -> CheckResult {
         b"",
         b"{\"type\":\"StatementItem\",\"data\":{}}",
     ] {
-        match webhook.verify_and_parse(&headers, body).await {
+        match webhook
+            .verify_and_parse(WebhookRequest::new(&headers, body))
+            .await
+        {
             Err(Error::Signature { .. } | Error::Decode { .. }) => {}
             Err(other) => {
                 return Err(format!(

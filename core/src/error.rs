@@ -21,6 +21,22 @@ pub enum Error {
         message: String,
     },
 
+    /// The access token has expired; refreshing it may help (token managers do so once).
+    #[error("access token expired: {message}")]
+    TokenExpired {
+        /// What the provider said.
+        message: String,
+    },
+
+    /// The stored credentials can no longer be refreshed (the refresh token was used,
+    /// evicted or revoked): the user must authorise the application again. The stored
+    /// tokens are left as they were.
+    #[error("the user must authorise again: {message}")]
+    ReauthorizationRequired {
+        /// What the provider said.
+        message: String,
+    },
+
     /// The credentials are valid but not allowed to do this.
     #[error("forbidden ({reason}): {message}")]
     Forbidden {

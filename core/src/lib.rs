@@ -64,7 +64,7 @@ pub use statement::{
     TransactionStatus,
 };
 pub use token::{TokenSet, TokenStore};
-pub use webhook::{Webhook, WebhookEvent, WebhookRegistration};
+pub use webhook::{Webhook, WebhookEvent, WebhookRegistration, WebhookRequest};
 
 #[doc(hidden)]
 pub use inventory;

@@ -159,6 +159,9 @@ pub struct StatementLimits {
     pub max_window: Option<Duration>,
     /// The most items one page returns (Monobank 500, Monzo 100).
     pub max_page_size: Option<usize>,
+    /// How far back the provider serves history without the user authenticating again
+    /// (Monzo: 90 days); `None` when it does not limit it.
+    pub history: Option<Duration>,
     /// How long to wait after a rate-limit answer without `Retry-After`.
     pub rate_limit_wait: Duration,
     /// How many rate-limit answers in a row the stream waits out before it gives up.
@@ -170,6 +173,7 @@ impl Default for StatementLimits {
         Self {
             max_window: None,
             max_page_size: None,
+            history: None,
             rate_limit_wait: Duration::from_secs(60),
             max_rate_limit_waits: 10,
         }
@@ -184,6 +188,12 @@ impl StatementLimits {
             max_page_size,
             ..Self::default()
         }
+    }
+
+    /// Sets how far back history is served without re-authentication.
+    pub fn with_history(mut self, history: Duration) -> Self {
+        self.history = Some(history);
+        self
     }
 }
 

@@ -62,6 +62,44 @@ pub enum WebhookEvent {
     },
 }
 
+/// A request a provider sent to your receiver, exactly as received.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub struct WebhookRequest<'a> {
+    /// The path and query the request was sent to (`/hooks/monzo?secret=...`), where the
+    /// receiver knows it; providers that do not sign use a secret in it.
+    pub uri: Option<&'a str>,
+    /// The headers.
+    pub headers: &'a http::HeaderMap,
+    /// The body bytes; never re-serialise them before verifying.
+    pub body: &'a [u8],
+}
+
+impl<'a> WebhookRequest<'a> {
+    /// A request with its headers and body.
+    pub fn new(headers: &'a http::HeaderMap, body: &'a [u8]) -> Self {
+        Self {
+            uri: None,
+            headers,
+            body,
+        }
+    }
+
+    /// Adds the path and query it was sent to.
+    pub fn with_uri(mut self, uri: &'a str) -> Self {
+        self.uri = Some(uri);
+        self
+    }
+
+    /// The value of query parameter `name` in [`WebhookRequest::uri`], percent-decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        let query = self.uri?.split_once('?')?.1;
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+}
+
 /// Registers receivers and reads what providers send to them.
 #[async_trait]
 pub trait Webhook: Send + Sync {
@@ -87,14 +125,22 @@ pub trait Webhook: Send + Sync {
 
     /// Checks that a request really comes from the provider and reads it.
     ///
-    /// `headers` and `body` are exactly as received; never re-serialise the body first.
-    ///
     /// # Errors
     /// [`crate::Error::Signature`] when it does not verify; [`crate::Error::Decode`] when
     /// the body is not an event.
-    async fn verify_and_parse(
-        &self,
-        headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> Result<WebhookEvent>;
+    async fn verify_and_parse(&self, request: WebhookRequest<'_>) -> Result<WebhookEvent>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters_are_read_from_the_uri() {
+        let headers = http::HeaderMap::new();
+        let request = WebhookRequest::new(&headers, b"{}").with_uri("/hook?a=1&secret=s%3Dx");
+        assert_eq!(request.query_param("secret").as_deref(), Some("s=x"));
+        assert_eq!(request.query_param("missing"), None);
+        assert_eq!(WebhookRequest::new(&headers, b"").query_param("a"), None);
+    }
 }

@@ -16,10 +16,12 @@ use secrecy::SecretString;
 use crate::Result;
 
 mod file;
+mod managed;
 mod memory;
 mod single_flight;
 
 pub use file::FileTokenStore;
+pub use managed::{ManagedToken, TokenRefresher};
 pub use memory::MemoryTokenStore;
 pub use single_flight::refresh_single_flight;
 

@@ -10,7 +10,7 @@ use bankkit_core::money::{currency_from_numeric, Currency};
 use bankkit_core::{
     Account, AccountBalance, AccountId, Balance, Capabilities, Capability, Error, PageCursor,
     Provider, Result, Statement, StatementLimits, StatementPage, StatementRequest, Support,
-    Webhook, WebhookEvent, WebhookId, WebhookRegistration,
+    Webhook, WebhookEvent, WebhookId, WebhookRegistration, WebhookRequest,
 };
 use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
@@ -298,12 +298,8 @@ impl Webhook for MonobankProvider {
     /// # Errors
     /// [`Error::Decode`] for a body that is not a `StatementItem` event;
     /// [`Error::Signature`] for an event naming an account this token does not have.
-    async fn verify_and_parse(
-        &self,
-        _headers: &http::HeaderMap,
-        body: &[u8],
-    ) -> Result<WebhookEvent> {
-        let event = webhook::parse(body)?;
+    async fn verify_and_parse(&self, request: WebhookRequest<'_>) -> Result<WebhookEvent> {
+        let event = webhook::parse(request.body)?;
         let (info, _) = self.client_info().await?;
         let currency =
             own_account_currency(&info, &event.account).ok_or_else(|| Error::Signature {

@@ -13,6 +13,7 @@ use bankkit_core::statement::transactions;
 use bankkit_core::{
     AccountId, AccountKind, Balance, Direction, Error, Provider, Result, Statement,
     StatementLimits, StatementPage, StatementRequest, TransactionStatus, Webhook, WebhookEvent,
+    WebhookRequest,
 };
 use bankkit_monobank::{MonobankClient, MonobankProvider};
 use bankkit_sandbox::{Fault, ProviderHandle, Sandbox, SandboxEvent};
@@ -348,7 +349,7 @@ async fn webhook_delivery_parses_into_a_transaction_for_the_right_account() {
         .find(|r| r.method == http::Method::POST)
         .expect("the bank POSTed the event");
     let event = provider
-        .verify_and_parse(&post.headers, &post.body)
+        .verify_and_parse(WebhookRequest::new(&post.headers, &post.body))
         .await
         .unwrap();
 
@@ -399,7 +400,10 @@ async fn webhook_event_for_an_unknown_account_is_rejected() {
 
     // Act
     let error = provider
-        .verify_and_parse(&http::HeaderMap::new(), body.as_bytes())
+        .verify_and_parse(WebhookRequest::new(
+            &http::HeaderMap::new(),
+            body.as_bytes(),
+        ))
         .await
         .unwrap_err();
 
@@ -407,7 +411,10 @@ async fn webhook_event_for_an_unknown_account_is_rejected() {
     assert!(matches!(error, Error::Signature { .. }), "{error:?}");
     let other_type = body.replace("StatementItem\"", "Other\"");
     let error = provider
-        .verify_and_parse(&http::HeaderMap::new(), other_type.as_bytes())
+        .verify_and_parse(WebhookRequest::new(
+            &http::HeaderMap::new(),
+            other_type.as_bytes(),
+        ))
         .await
         .unwrap_err();
     assert!(matches!(error, Error::Decode { .. }), "{error:?}");
