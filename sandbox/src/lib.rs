@@ -28,8 +28,8 @@
 //! # How it fits together
 //!
 //! - **Providers.** Each imitated API is a module implementing [`SandboxProvider`] over its own
-//!   shared state, registered by name ([`register_provider!`]; Monobank's personal API is
-//!   built in). Each runs on its own wiremock [`MockServer`](wiremock::MockServer), as real
+//!   shared state, registered by name ([`register_provider!`]; Monobank's personal API and
+//!   Monzo's developer API are built in). Each runs on its own wiremock [`MockServer`](wiremock::MockServer), as real
 //!   APIs live on separate hosts. Responders are synchronous and short: no I/O, no sleeping.
 //! - **State and seed.** A provider generates its data (clients, accounts, months of
 //!   transactions, credentials) from the sandbox seed, relative to the clock's time at start,
@@ -81,6 +81,7 @@ mod fault;
 mod front;
 mod ledger;
 mod monobank;
+mod monzo;
 mod provider;
 mod rng;
 mod sandbox;
@@ -108,8 +109,9 @@ pub use crate::webhook::{
 
 /// The provider modules built into this crate (listed here as well as through `inventory`,
 /// so they are found however the crate is linked).
-fn builtin_providers() -> [&'static ProviderRegistration; 1] {
-    [&monobank::REGISTRATION]
+fn builtin_providers() -> [&'static ProviderRegistration; 2] {
+    [&monobank::REGISTRATION, &monzo::REGISTRATION]
 }
 
 register_provider!(monobank::NAME, monobank::build);
+register_provider!(monzo::NAME, monzo::build);

@@ -120,6 +120,7 @@ pub struct ProviderContext {
     seed: u64,
     faults: Arc<FaultRegistry>,
     webhooks: WebhookSender,
+    base_url: String,
 }
 
 impl fmt::Debug for ProviderContext {
@@ -128,6 +129,7 @@ impl fmt::Debug for ProviderContext {
             .field("name", &self.name)
             .field("clock", &self.clock)
             .field("seed", &self.seed)
+            .field("base_url", &self.base_url)
             .finish_non_exhaustive()
     }
 }
@@ -147,7 +149,21 @@ impl ProviderContext {
             seed,
             faults: Arc::new(FaultRegistry::default()),
             webhooks,
+            base_url: String::new(),
         }
+    }
+
+    /// Sets the provider's public base URL (known once its port is bound, before it is built).
+    pub(crate) fn with_base_url(mut self, base_url: String) -> Self {
+        self.base_url = base_url;
+        self
+    }
+
+    /// Where the provider's server listens, `http://127.0.0.1:PORT` without a trailing slash:
+    /// for URLs the provider hands out that point back at itself (an authorisation page, an
+    /// upload URL). Known before [`BuildProvider`] runs.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     /// The provider's name.

@@ -198,6 +198,8 @@ async fn start_provider(
     }
     let server = builder.start().await;
 
+    let base_url = format!("http://{public_addr}");
+    let ctx = ctx.with_base_url(base_url.clone());
     let provider = (registration.build)(&ctx);
     let runtime = Arc::new(ProviderRuntime { provider, ctx });
     Mock::given(path_regex(r"^/__bankkit(/|$)"))
@@ -209,10 +211,7 @@ async fn start_provider(
 
     let front = crate::front::spawn(public, *server.address(), registration.name);
     Ok(RunningProvider {
-        handle: ProviderHandle {
-            runtime,
-            base_url: format!("http://{public_addr}"),
-        },
+        handle: ProviderHandle { runtime, base_url },
         server,
         front,
     })
@@ -316,6 +315,11 @@ impl Sandbox {
     /// The Monobank personal API, unless it was left out.
     pub fn monobank(&self) -> Option<ProviderHandle> {
         self.provider(crate::monobank::NAME)
+    }
+
+    /// The Monzo developer API, unless it was left out.
+    pub fn monzo(&self) -> Option<ProviderHandle> {
+        self.provider(crate::monzo::NAME)
     }
 }
 

@@ -1,0 +1,398 @@
+//! What a client adds to the user's app: feed items, attachments (with the upload storage the
+//! upload URL points at) and receipts.
+
+use std::sync::Arc;
+
+use serde_json::json;
+use url::Url;
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::routes::{account_param, authorize, empty, json_response, respond_with, Params};
+use super::state::{rfc3339, ApiError, State, Upload};
+use super::wire::{Attachment, Receipt, ReceiptRequest};
+
+/// The path prefix of the sandbox's imitation of the upload storage host.
+pub(crate) const UPLOADS_PREFIX: &str = "/__uploads/";
+
+fn is_colour(value: &str) -> bool {
+    value.len() == 7
+        && value.starts_with('#')
+        && value.chars().skip(1).all(|c| c.is_ascii_hexdigit())
+}
+
+fn is_web_url(value: &str) -> bool {
+    Url::parse(value).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
+}
+
+/// `POST /feed` (form): `account_id`, `type=basic`, `params[title]`, `params[image_url]`
+/// required; colours `#RRGGBB`; `url` optional.
+#[derive(Debug)]
+pub(crate) struct CreateFeedItem {
+    pub(crate) state: Arc<State>,
+}
+
+impl CreateFeedItem {
+    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+        let form = Params::form(request);
+        let now = self.state.now();
+        self.state.with_bank(|bank| {
+            authorize(bank, request, now)?;
+            account_param(bank, &form, "account_id")?;
+            let feed_type = form.required("type")?;
+            if feed_type != "basic" {
+                return Err(ApiError::bad_param("type", "only basic is supported"));
+            }
+            form.required("params[title]")?;
+            let image_url = form.required("params[image_url]")?;
+            if !is_web_url(image_url) {
+                return Err(ApiError::bad_param("params[image_url]", "must be a URL"));
+            }
+            for colour in ["background_color", "title_color", "body_color"] {
+                let name = format!("params[{colour}]");
+                if let Some(value) = form.get(&name).filter(|v| !v.is_empty()) {
+                    if !is_colour(value) {
+                        return Err(ApiError::bad_param(&name, "must be #RRGGBB"));
+                    }
+                }
+            }
+            if let Some(url) = form.get("url").filter(|v| !v.is_empty()) {
+                if !is_web_url(url) {
+                    return Err(ApiError::bad_param("url", "must be a URL"));
+                }
+            }
+            bank.feed_items += 1;
+            Ok(empty())
+        })
+    }
+}
+
+impl Respond for CreateFeedItem {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.handle(request))
+    }
+}
+
+/// `POST /attachment/upload` (form `file_name`, `file_type`, `content_length`): a `file_url`
+/// and an `upload_url` on this server's upload storage.
+#[derive(Debug)]
+pub(crate) struct UploadAttachment {
+    pub(crate) state: Arc<State>,
+}
+
+impl UploadAttachment {
+    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+        let form = Params::form(request);
+        let now = self.state.now();
+        let base = self.state.ctx().base_url().to_owned();
+        self.state.with_bank(|bank| {
+            authorize(bank, request, now)?;
+            let file_name = form.required("file_name")?;
+            let file_type = form.required("file_type")?.to_owned();
+            let content_length = form
+                .required("content_length")?
+                .parse::<usize>()
+                .map_err(|_| ApiError::bad_param("content_length", "must be a number of bytes"))?;
+            let safe_name: String = file_name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let mut rng = bank.rng();
+            let key = format!(
+                "{}/{}-{safe_name}",
+                bank.user.id,
+                rng.string_from(
+                    20,
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                )
+            );
+            let signature = rng.string_from(64, b"0123456789abcdef");
+            bank.uploads.insert(
+                key.clone(),
+                Upload {
+                    file_type,
+                    content_length,
+                    bytes: None,
+                },
+            );
+            let file_url = format!("{base}{UPLOADS_PREFIX}{key}");
+            let upload_url = format!("{file_url}?X-Amz-Expires=3600&X-Amz-Signature={signature}");
+            Ok(json_response(
+                200,
+                &json!({ "file_url": file_url, "upload_url": upload_url }),
+            ))
+        })
+    }
+}
+
+impl Respond for UploadAttachment {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.handle(request))
+    }
+}
+
+/// `/__uploads/{key}`: the upload storage. `PUT` or `POST` stores the bytes of an announced
+/// upload (a `PUT` must send exactly `content_length` bytes), `GET` serves them back.
+#[derive(Debug)]
+pub(crate) struct UploadStorage {
+    pub(crate) state: Arc<State>,
+}
+
+impl Respond for UploadStorage {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let key = request
+            .url
+            .path()
+            .strip_prefix(UPLOADS_PREFIX)
+            .unwrap_or_default()
+            .to_owned();
+        let text = |status: u16, message: &str| {
+            ResponseTemplate::new(status)
+                .set_body_raw(message.as_bytes().to_vec(), "text/plain; charset=utf-8")
+        };
+        let method = request.method.as_str().to_owned();
+        self.state.with_bank(|bank| {
+            let Some(upload) = bank.uploads.get_mut(&key) else {
+                return text(404, "NoSuchKey");
+            };
+            match method.as_str() {
+                "GET" => match &upload.bytes {
+                    Some(bytes) => ResponseTemplate::new(200)
+                        .set_body_raw(bytes.clone(), upload.file_type.as_str()),
+                    None => text(404, "NoSuchKey"),
+                },
+                "PUT" | "POST" => {
+                    if method == "PUT" && request.body.len() != upload.content_length {
+                        return text(400, "The body does not have the announced content_length");
+                    }
+                    upload.bytes = Some(request.body.clone());
+                    ResponseTemplate::new(200)
+                }
+                _ => text(405, "MethodNotAllowed"),
+            }
+        })
+    }
+}
+
+/// `POST /attachment/register` (form `external_id` = transaction id, `file_url`, `file_type`).
+#[derive(Debug)]
+pub(crate) struct RegisterAttachment {
+    pub(crate) state: Arc<State>,
+}
+
+impl RegisterAttachment {
+    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+        let form = Params::form(request);
+        let now = self.state.now();
+        self.state.with_bank(|bank| {
+            authorize(bank, request, now)?;
+            let external_id = form.required("external_id")?.to_owned();
+            let file_url = form.required("file_url")?.to_owned();
+            let file_type = form.required("file_type")?.to_owned();
+            if !is_web_url(&file_url) {
+                return Err(ApiError::bad_param("file_url", "must be a URL"));
+            }
+            let index = bank
+                .transaction_index(&external_id)
+                .ok_or_else(|| ApiError::bad_param("external_id", "no such transaction"))?;
+            let attachment = Attachment {
+                id: bank.new_id("attach"),
+                user_id: bank.user.id.clone(),
+                external_id,
+                file_url,
+                file_type,
+                created: rfc3339(now),
+            };
+            bank.transactions[index]
+                .attachments
+                .get_or_insert_with(Vec::new)
+                .push(attachment.clone());
+            Ok(json_response(200, &json!({ "attachment": attachment })))
+        })
+    }
+}
+
+impl Respond for RegisterAttachment {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.handle(request))
+    }
+}
+
+/// `POST /attachment/deregister` (form `id`).
+#[derive(Debug)]
+pub(crate) struct DeregisterAttachment {
+    pub(crate) state: Arc<State>,
+}
+
+impl DeregisterAttachment {
+    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+        let form = Params::form(request);
+        let now = self.state.now();
+        self.state.with_bank(|bank| {
+            authorize(bank, request, now)?;
+            let id = form.required("id")?;
+            for transaction in &mut bank.transactions {
+                let Some(attachments) = &mut transaction.attachments else {
+                    continue;
+                };
+                if let Some(position) = attachments.iter().position(|a| a.id == id) {
+                    attachments.remove(position);
+                    if attachments.is_empty() {
+                        transaction.attachments = None;
+                    }
+                    return Ok(empty());
+                }
+            }
+            Err(ApiError::not_found("attachment"))
+        })
+    }
+}
+
+impl Respond for DeregisterAttachment {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.handle(request))
+    }
+}
+
+/// `PUT /transaction-receipts` (JSON): creates or, for a known `external_id`, replaces a
+/// receipt; answers `{"receipt_id": …}`.
+#[derive(Debug)]
+pub(crate) struct PutReceipt {
+    pub(crate) state: Arc<State>,
+}
+
+impl PutReceipt {
+    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+        let now = self.state.now();
+        self.state.with_bank(|bank| {
+            authorize(bank, request, now)?;
+            let body: ReceiptRequest = serde_json::from_slice(&request.body).map_err(|error| {
+                ApiError::new(
+                    400,
+                    "bad_request.invalid_body",
+                    format!("The body must be a JSON receipt: {error}"),
+                )
+            })?;
+            if body.external_id.is_empty() {
+                return Err(ApiError::missing_param("external_id"));
+            }
+            if bank.transaction_index(&body.transaction_id).is_none() {
+                return Err(ApiError::bad_param("transaction_id", "no such transaction"));
+            }
+            if body.total <= 0 {
+                return Err(ApiError::bad_param(
+                    "total",
+                    "must be a positive amount in minor units",
+                ));
+            }
+            if body.currency.len() != 3 {
+                return Err(ApiError::bad_param("currency", "must be an ISO 4217 code"));
+            }
+            if body.items.is_empty() {
+                return Err(ApiError::missing_param("items"));
+            }
+            if body
+                .items
+                .iter()
+                .flat_map(|item| &item.sub_items)
+                .any(|sub| !sub.sub_items.is_empty())
+            {
+                return Err(ApiError::bad_param(
+                    "items",
+                    "sub_items nest one level only",
+                ));
+            }
+            let existing = bank
+                .receipts
+                .iter()
+                .position(|r| r.external_id == body.external_id);
+            let id = match existing {
+                Some(index) => bank.receipts[index].id.clone(),
+                None => bank.new_id("receipt"),
+            };
+            let proof_of_purchase_id = match existing {
+                Some(index) => bank.receipts[index].proof_of_purchase_id.clone(),
+                None => bank.new_id("proofofpurchase"),
+            };
+            let receipt = Receipt {
+                id: id.clone(),
+                external_id: body.external_id,
+                transaction_id: body.transaction_id,
+                total: body.total,
+                currency: body.currency,
+                items: body.items,
+                taxes: body.taxes,
+                payments: body.payments,
+                merchant: body.merchant.unwrap_or_default(),
+                proof_of_purchase_id,
+                barcode: None,
+            };
+            match existing {
+                Some(index) => bank.receipts[index] = receipt,
+                None => bank.receipts.push(receipt),
+            }
+            Ok(json_response(200, &json!({ "receipt_id": id })))
+        })
+    }
+}
+
+impl Respond for PutReceipt {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.handle(request))
+    }
+}
+
+/// `GET /transaction-receipts?external_id=`.
+#[derive(Debug)]
+pub(crate) struct GetReceipt {
+    pub(crate) state: Arc<State>,
+}
+
+impl Respond for GetReceipt {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let params = Params::query(request);
+        let now = self.state.now();
+        respond_with(self.state.with_bank(|bank| {
+            authorize(bank, request, now)?;
+            let external_id = params.required("external_id")?;
+            let receipt = bank
+                .receipts
+                .iter()
+                .find(|r| r.external_id == external_id)
+                .ok_or_else(|| ApiError::not_found("receipt"))?;
+            Ok(json_response(200, &json!({ "receipt": receipt })))
+        }))
+    }
+}
+
+/// `DELETE /transaction-receipts` with `external_id` in the query or a form body.
+#[derive(Debug)]
+pub(crate) struct DeleteReceipt {
+    pub(crate) state: Arc<State>,
+}
+
+impl Respond for DeleteReceipt {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let query = Params::query(request);
+        let form = Params::form(request);
+        let now = self.state.now();
+        respond_with(self.state.with_bank(|bank| {
+            authorize(bank, request, now)?;
+            let external_id = query
+                .required("external_id")
+                .or_else(|_| form.required("external_id"))?;
+            let index = bank
+                .receipts
+                .iter()
+                .position(|r| r.external_id == external_id)
+                .ok_or_else(|| ApiError::not_found("receipt"))?;
+            bank.receipts.remove(index);
+            Ok(empty())
+        }))
+    }
+}

@@ -1,0 +1,218 @@
+//! What every Monzo route shares: JSON answers, the error shape, parameters, bearer auth, and
+//! the answers for unknown paths (404) and wrong verbs (405).
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::state::{ApiError, Bank};
+use chrono::{DateTime, Utc};
+
+/// A JSON response with `Content-Type: application/json`.
+pub(crate) fn json_response<T: Serialize>(status: u16, body: &T) -> ResponseTemplate {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => ResponseTemplate::new(status).set_body_raw(bytes, "application/json"),
+        Err(_) => error_response(&ApiError::new(
+            500,
+            "internal_service",
+            "Internal server error",
+        )),
+    }
+}
+
+/// `{"code", "message"}`; 401 answers also carry the OAuth `error` and `error_description`.
+pub(crate) fn error_json(error: &ApiError) -> Value {
+    if error.status == 401 {
+        json!({
+            "code": error.code,
+            "error": "invalid_token",
+            "error_description": error.message,
+            "message": error.message,
+        })
+    } else {
+        json!({ "code": error.code, "message": error.message })
+    }
+}
+
+pub(crate) fn error_response(error: &ApiError) -> ResponseTemplate {
+    ResponseTemplate::new(error.status).set_body_raw(
+        error_json(error).to_string().into_bytes(),
+        "application/json",
+    )
+}
+
+pub(crate) fn respond_with(result: Result<ResponseTemplate, ApiError>) -> ResponseTemplate {
+    result.unwrap_or_else(|error| error_response(&error))
+}
+
+/// `{}`, the body of empty successes.
+pub(crate) fn empty() -> ResponseTemplate {
+    json_response(200, &json!({}))
+}
+
+/// The error body for a status (used for injected status faults), in the API's shape.
+pub(crate) fn error_body_for(status: u16) -> Value {
+    let (code, message) = match status {
+        400 => ("bad_request", "Bad request"),
+        401 => ("unauthorized.bad_access_token", "Access token is not valid"),
+        403 => (
+            "forbidden.insufficient_permissions",
+            "Access forbidden due to insufficient permissions",
+        ),
+        404 => ("not_found", "Not found"),
+        405 => ("method_not_allowed", "Method not allowed"),
+        406 => ("bad_response", "Not acceptable"),
+        412 => ("precondition_failed", "Precondition failed"),
+        429 => ("rate_limited", "Too many requests"),
+        504 => ("timeout", "Gateway timeout"),
+        _ => ("internal_service", "Internal server error"),
+    };
+    error_json(&ApiError::new(status, code, message))
+}
+
+/// Query or form parameters, in order, keys as sent (`expand[]`, `metadata[notes]`).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Params(Vec<(String, String)>);
+
+impl Params {
+    pub(crate) fn query(request: &Request) -> Self {
+        Params(request.url.query_pairs().into_owned().collect())
+    }
+
+    /// A form-encoded body.
+    pub(crate) fn form(request: &Request) -> Self {
+        Params(
+            url::form_urlencoded::parse(&request.body)
+                .into_owned()
+                .collect(),
+        )
+    }
+
+    /// The first value of `name`, if present (possibly empty).
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// Every value of `name`.
+    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The non-empty value of `name`, or 400 `bad_request.missing_param.<name>`.
+    pub(crate) fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name)
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| ApiError::missing_param(name))
+    }
+
+    /// Map parameters `<prefix>[<key>]=<value>`, as `(key, value)`.
+    pub(crate) fn map(&self, prefix: &str) -> Vec<(String, String)> {
+        self.0
+            .iter()
+            .filter_map(|(key, value)| {
+                let inner = key
+                    .strip_prefix(prefix)?
+                    .strip_prefix('[')?
+                    .strip_suffix(']')?;
+                Some((inner.to_owned(), value.clone()))
+            })
+            .collect()
+    }
+
+    /// Whether `expand[]=merchant` or `expand=merchant` was sent.
+    pub(crate) fn expands_merchant(&self) -> bool {
+        self.all("expand[]")
+            .chain(self.all("expand"))
+            .any(|value| value == "merchant")
+    }
+}
+
+/// The bearer token of `Authorization`, if any.
+pub(crate) fn bearer(request: &Request) -> Option<&str> {
+    let value = request.headers.get("authorization")?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|token| !token.is_empty())
+}
+
+/// The grant of the request's access token (approved or not), or the 401 to answer.
+pub(crate) fn authenticate(
+    bank: &Bank,
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let token = bearer(request).ok_or_else(|| {
+        ApiError::new(
+            401,
+            "unauthorized.bad_access_token",
+            "Authorization header with a bearer access token is required",
+        )
+    })?;
+    bank.authenticate(token, now)
+}
+
+/// As [`authenticate`], and the user must have approved access in the app (else 403
+/// `forbidden.insufficient_permissions`).
+pub(crate) fn authorize(
+    bank: &Bank,
+    request: &Request,
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let grant = authenticate(bank, request, now)?;
+    match bank.approved(grant) {
+        Some(_) => Ok(grant),
+        None => Err(ApiError::new(
+            403,
+            "forbidden.insufficient_permissions",
+            "Access forbidden due to insufficient permissions: approve access in the Monzo app",
+        )),
+    }
+}
+
+/// A known account id from a parameter, or 400 `bad_request.bad_param.<name>`.
+pub(crate) fn account_param(bank: &Bank, params: &Params, name: &str) -> Result<usize, ApiError> {
+    let id = params.required(name)?;
+    bank.account_index(id)
+        .ok_or_else(|| ApiError::bad_param(name, "no such account"))
+}
+
+/// Path segment number `index` (0-based; e.g. 1 is the id in `/webhooks/{id}`).
+pub(crate) fn path_segment(request: &Request, index: usize) -> &str {
+    request
+        .url
+        .path_segments()
+        .and_then(|mut segments| segments.nth(index))
+        .unwrap_or_default()
+}
+
+/// Any path the API does not have: 404.
+#[derive(Debug)]
+pub(crate) struct NotFound;
+
+impl Respond for NotFound {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        error_response(&ApiError::new(404, "not_found", "Not found"))
+    }
+}
+
+/// A known path with the wrong verb: 405.
+#[derive(Debug)]
+pub(crate) struct MethodNotAllowed;
+
+impl Respond for MethodNotAllowed {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        error_response(&ApiError::new(
+            405,
+            "method_not_allowed",
+            format!("Method {} is not allowed here", request.method),
+        ))
+    }
+}

@@ -1,0 +1,827 @@
+//! The seeded Monzo user and everything that changes: accounts, pots, transactions, tokens,
+//! webhooks, receipts, attachments and uploads.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, SecondsFormat, TimeDelta, Timelike, Utc};
+use serde_json::{json, Value};
+
+use super::seed;
+use super::wire::{self, Balance, LocalSpend, Pot, TokenResponse, Transaction};
+use crate::rng::{mix64, SeededRng};
+use crate::sync::lock;
+use crate::{Ledger, LedgerAccount, LedgerTransaction, ProviderContext};
+
+/// Lifetime of an access token (`expires_in`).
+pub(crate) const ACCESS_TOKEN_SECONDS: i64 = 21_600;
+/// Lifetime of an authorisation code.
+pub(crate) const CODE_SECONDS: i64 = 600;
+/// After approval in the app, the full history can be read for this long.
+pub(crate) const FULL_HISTORY_SECONDS: i64 = 300;
+/// After that, only this many days back.
+pub(crate) const HISTORY_DAYS: i64 = 90;
+
+const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// RFC 3339 with milliseconds and `Z`, as Monzo writes times.
+pub(crate) fn rfc3339(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// An error answer: status, dotted `code` and `message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub(crate) status: u16,
+    pub(crate) code: String,
+    pub(crate) message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: u16, code: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn missing_param(name: &str) -> Self {
+        Self::new(
+            400,
+            format!("bad_request.missing_param.{name}"),
+            format!("Missing required parameter: {name}"),
+        )
+    }
+
+    pub(crate) fn bad_param(name: &str, why: &str) -> Self {
+        Self::new(
+            400,
+            format!("bad_request.bad_param.{name}"),
+            format!("Bad parameter {name}: {why}"),
+        )
+    }
+
+    pub(crate) fn not_found(what: &str) -> Self {
+        Self::new(
+            404,
+            format!("not_found.{what}_not_found"),
+            format!("Could not find {}", what.replace('_', " ")),
+        )
+    }
+}
+
+/// What became of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TokenState {
+    Active,
+    /// A refresh token already exchanged.
+    Used,
+    /// Replaced by a newer token of the same client and user.
+    Evicted,
+    LoggedOut,
+}
+
+/// One authorisation (a login through the consent page, or the seeded one).
+#[derive(Debug, Clone)]
+pub(crate) struct Grant {
+    /// When the user approved it in the app; `None` while waiting.
+    pub(crate) approved_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AccessToken {
+    pub(crate) grant: usize,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) state: TokenState,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RefreshToken {
+    pub(crate) grant: usize,
+    pub(crate) state: TokenState,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct AuthCode {
+    pub(crate) redirect_uri: String,
+    pub(crate) expires_at: DateTime<Utc>,
+    pub(crate) used: bool,
+}
+
+/// How a new authorisation gets approved in the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApprovalMode {
+    /// At once (third-party clients work unchanged).
+    Automatic,
+    /// Only through the `approve` control event.
+    Manual,
+}
+
+/// What the consent page does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Consent {
+    Allow,
+    Refuse,
+}
+
+/// The one OAuth client.
+#[derive(Debug, Clone)]
+pub(crate) struct OAuthClient {
+    pub(crate) id: String,
+    pub(crate) secret: String,
+    pub(crate) redirect_uri: String,
+}
+
+/// The seeded user.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) id: String,
+    pub(crate) name: String,
+}
+
+/// An account and its balance (excluding pots).
+#[derive(Debug, Clone)]
+pub(crate) struct AccountData {
+    pub(crate) wire: wire::Account,
+    pub(crate) balance: i64,
+}
+
+/// A file announced by `POST /attachment/upload`.
+#[derive(Debug, Clone)]
+pub(crate) struct Upload {
+    pub(crate) file_type: String,
+    pub(crate) content_length: usize,
+    pub(crate) bytes: Option<Vec<u8>>,
+}
+
+/// Which way money moves for a pot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum PotMove {
+    Deposit,
+    Withdraw,
+}
+
+/// What a new transaction looks like.
+#[derive(Debug, Clone)]
+pub(crate) struct NewTransaction {
+    pub(crate) account: usize,
+    pub(crate) created: DateTime<Utc>,
+    pub(crate) amount: i64,
+    pub(crate) description: String,
+    pub(crate) category: String,
+    pub(crate) merchant: Option<String>,
+    pub(crate) counterparty: Value,
+    pub(crate) scheme: String,
+    pub(crate) is_load: bool,
+    pub(crate) settled: Option<DateTime<Utc>>,
+    pub(crate) metadata: BTreeMap<String, String>,
+    pub(crate) include_in_spending: bool,
+    pub(crate) decline_reason: Option<String>,
+    pub(crate) dedupe_id: Option<String>,
+}
+
+impl NewTransaction {
+    /// A settled transaction with no merchant or counterparty, in category `general`.
+    pub(crate) fn new(
+        account: usize,
+        created: DateTime<Utc>,
+        amount: i64,
+        description: impl Into<String>,
+    ) -> Self {
+        NewTransaction {
+            account,
+            created,
+            amount,
+            description: description.into(),
+            category: "general".to_owned(),
+            merchant: None,
+            counterparty: json!({}),
+            scheme: "mastercard".to_owned(),
+            is_load: false,
+            settled: Some(created),
+            metadata: BTreeMap::new(),
+            include_in_spending: amount < 0,
+            decline_reason: None,
+            dedupe_id: None,
+        }
+    }
+}
+
+/// Everything the sandbox knows about its one Monzo user and OAuth client.
+#[derive(Debug, Clone)]
+pub(crate) struct Bank {
+    pub(crate) client: OAuthClient,
+    pub(crate) user: User,
+    pub(crate) accounts: Vec<AccountData>,
+    pub(crate) pots: Vec<Pot>,
+    /// Every account's transactions, oldest first.
+    pub(crate) transactions: Vec<Transaction>,
+    pub(crate) merchants: Vec<wire::Merchant>,
+    pub(crate) grants: Vec<Grant>,
+    pub(crate) access_tokens: HashMap<String, AccessToken>,
+    pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
+    pub(crate) codes: HashMap<String, AuthCode>,
+    pub(crate) approval: ApprovalMode,
+    pub(crate) consent: Consent,
+    pub(crate) seeded_access_token: String,
+    pub(crate) seeded_refresh_token: String,
+    pub(crate) webhooks: Vec<wire::Webhook>,
+    pub(crate) receipts: Vec<wire::Receipt>,
+    pub(crate) uploads: HashMap<String, Upload>,
+    pub(crate) pot_moves: HashMap<(String, PotMove, String), Pot>,
+    pub(crate) feed_items: usize,
+    pub(crate) id_key: u64,
+    pub(crate) next_id: u64,
+}
+
+impl Bank {
+    /// A fresh random generator for one id or token (deterministic from the seed).
+    pub(crate) fn rng(&mut self) -> SeededRng {
+        self.next_id += 1;
+        SeededRng::new(mix64(self.id_key.wrapping_add(self.next_id)))
+    }
+
+    /// A new object id like `tx_0000AbC…`.
+    pub(crate) fn new_id(&mut self, prefix: &str) -> String {
+        let tail = self.rng().string_from(18, ALPHANUMERIC);
+        format!("{prefix}_0000{tail}")
+    }
+
+    /// A new opaque token (JWT-shaped, like Monzo's).
+    pub(crate) fn new_token(&mut self) -> String {
+        let mut rng = self.rng();
+        format!(
+            "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{}.{}",
+            rng.string_from(140, TOKEN_ALPHABET),
+            rng.string_from(86, TOKEN_ALPHABET)
+        )
+    }
+
+    // ---- tokens -------------------------------------------------------------------------
+
+    /// Issues a new access and refresh token for `grant`: every other access token of the
+    /// client and user is evicted, and so are refresh tokens of other grants.
+    pub(crate) fn issue_tokens(&mut self, grant: usize, now: DateTime<Utc>) -> TokenResponse {
+        for token in self.access_tokens.values_mut() {
+            if token.state == TokenState::Active {
+                token.state = TokenState::Evicted;
+            }
+        }
+        for token in self.refresh_tokens.values_mut() {
+            if token.state == TokenState::Active && token.grant != grant {
+                token.state = TokenState::Evicted;
+            }
+        }
+        let access = self.new_token();
+        let refresh = self.new_token();
+        self.access_tokens.insert(
+            access.clone(),
+            AccessToken {
+                grant,
+                expires_at: now + TimeDelta::seconds(ACCESS_TOKEN_SECONDS),
+                state: TokenState::Active,
+            },
+        );
+        self.refresh_tokens.insert(
+            refresh.clone(),
+            RefreshToken {
+                grant,
+                state: TokenState::Active,
+            },
+        );
+        self.token_response(access, refresh)
+    }
+
+    pub(crate) fn token_response(&self, access: String, refresh: String) -> TokenResponse {
+        TokenResponse {
+            access_token: access,
+            client_id: self.client.id.clone(),
+            expires_in: ACCESS_TOKEN_SECONDS,
+            refresh_token: refresh,
+            token_type: "Bearer".to_owned(),
+            user_id: self.user.id.clone(),
+        }
+    }
+
+    /// The grant of a usable access token.
+    pub(crate) fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<usize, ApiError> {
+        let bad = |code: &str, message: &str| ApiError::new(401, code, message);
+        let Some(found) = self.access_tokens.get(token) else {
+            return Err(bad(
+                "unauthorized.bad_access_token",
+                "Access token is not valid",
+            ));
+        };
+        match found.state {
+            TokenState::Active | TokenState::Used => {}
+            TokenState::Evicted => {
+                return Err(bad(
+                    "unauthorized.bad_access_token.evicted",
+                    "Access token has been evicted by a newer token",
+                ))
+            }
+            TokenState::LoggedOut => {
+                return Err(bad(
+                    "unauthorized.bad_access_token",
+                    "Access token has been revoked",
+                ))
+            }
+        }
+        if now >= found.expires_at {
+            return Err(bad(
+                "unauthorized.bad_access_token.expired",
+                "Access token has expired",
+            ));
+        }
+        Ok(found.grant)
+    }
+
+    /// Whether the user approved `grant` in the app.
+    pub(crate) fn approved(&self, grant: usize) -> Option<DateTime<Utc>> {
+        self.grants.get(grant).and_then(|g| g.approved_at)
+    }
+
+    /// Exchanges a single-use refresh token for a new pair.
+    pub(crate) fn refresh(
+        &mut self,
+        refresh_token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenResponse, ApiError> {
+        let Some(found) = self.refresh_tokens.get_mut(refresh_token) else {
+            return Err(ApiError::new(
+                401,
+                "unauthorized.bad_refresh_token",
+                "Bad refresh token",
+            ));
+        };
+        match found.state {
+            TokenState::Active => {}
+            TokenState::Evicted => {
+                return Err(ApiError::new(
+                    401,
+                    "unauthorized.bad_refresh_token.evicted",
+                    "Refresh token has been evicted by a newer login",
+                ))
+            }
+            TokenState::Used | TokenState::LoggedOut => {
+                return Err(ApiError::new(
+                    401,
+                    "unauthorized.bad_refresh_token",
+                    "Bad refresh token",
+                ))
+            }
+        }
+        found.state = TokenState::Used;
+        let grant = found.grant;
+        Ok(self.issue_tokens(grant, now))
+    }
+
+    /// Exchanges an authorisation code: a new grant, approved at once in automatic mode.
+    pub(crate) fn exchange_code(
+        &mut self,
+        code: &str,
+        redirect_uri: &str,
+        now: DateTime<Utc>,
+    ) -> Result<TokenResponse, ApiError> {
+        let invalid = || {
+            ApiError::new(
+                400,
+                "bad_request.bad_param.invalid_code",
+                "Authorization code is not valid",
+            )
+        };
+        let found = self.codes.get_mut(code).ok_or_else(invalid)?;
+        if found.used || now >= found.expires_at {
+            return Err(invalid());
+        }
+        if found.redirect_uri != redirect_uri {
+            return Err(ApiError::bad_param(
+                "redirect_uri",
+                "does not match the authorisation request",
+            ));
+        }
+        found.used = true;
+        let approved_at = match self.approval {
+            ApprovalMode::Automatic => Some(now),
+            ApprovalMode::Manual => None,
+        };
+        self.grants.push(Grant { approved_at });
+        let grant = self.grants.len() - 1;
+        Ok(self.issue_tokens(grant, now))
+    }
+
+    /// A new authorisation code for `redirect_uri`.
+    pub(crate) fn new_code(&mut self, redirect_uri: &str, now: DateTime<Utc>) -> String {
+        let mut rng = self.rng();
+        let code = format!(
+            "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.{}",
+            rng.string_from(96, TOKEN_ALPHABET)
+        );
+        self.codes.insert(
+            code.clone(),
+            AuthCode {
+                redirect_uri: redirect_uri.to_owned(),
+                expires_at: now + TimeDelta::seconds(CODE_SECONDS),
+                used: false,
+            },
+        );
+        code
+    }
+
+    /// Revokes the access token and its grant's live refresh token.
+    pub(crate) fn logout(&mut self, token: &str) {
+        let Some(found) = self.access_tokens.get_mut(token) else {
+            return;
+        };
+        found.state = TokenState::LoggedOut;
+        let grant = found.grant;
+        for refresh in self.refresh_tokens.values_mut() {
+            if refresh.grant == grant && refresh.state == TokenState::Active {
+                refresh.state = TokenState::LoggedOut;
+            }
+        }
+    }
+
+    /// Approves every grant still waiting; returns how many.
+    pub(crate) fn approve_all(&mut self, now: DateTime<Utc>) -> usize {
+        let mut approved = 0;
+        for grant in &mut self.grants {
+            if grant.approved_at.is_none() {
+                grant.approved_at = Some(now);
+                approved += 1;
+            }
+        }
+        approved
+    }
+
+    /// Stamps the seeded authorisation as issued and approved at `now` (start and reset).
+    pub(crate) fn restamp_seeded_session(&mut self, now: DateTime<Utc>) {
+        if let Some(grant) = self.grants.first_mut() {
+            grant.approved_at = Some(now);
+        }
+        let access = self.seeded_access_token.clone();
+        if let Some(token) = self.access_tokens.get_mut(&access) {
+            token.expires_at = now + TimeDelta::seconds(ACCESS_TOKEN_SECONDS);
+        }
+    }
+
+    // ---- accounts, pots, balances ------------------------------------------------------
+
+    pub(crate) fn account_index(&self, id: &str) -> Option<usize> {
+        self.accounts.iter().position(|a| a.wire.id == id)
+    }
+
+    /// The index of the default account: the first open `uk_retail` one.
+    pub(crate) fn main_account(&self) -> Option<usize> {
+        self.accounts
+            .iter()
+            .position(|a| a.wire.account_type == "uk_retail" && !a.wire.closed)
+    }
+
+    pub(crate) fn pot_index(&self, id: &str) -> Option<usize> {
+        self.pots.iter().position(|p| p.id == id)
+    }
+
+    /// `GET /balance` for account `index` at `now`.
+    pub(crate) fn balance(&self, index: usize, now: DateTime<Utc>) -> Option<Balance> {
+        let account = self.accounts.get(index)?;
+        let id = &account.wire.id;
+        let pots = self
+            .pots
+            .iter()
+            .filter(|p| &p.current_account_id == id && !p.deleted);
+        let all_pots: i64 = pots.clone().map(|p| p.balance).sum();
+        let flexible: i64 = pots
+            .filter(|p| p.pot_type == "flexible_savings")
+            .map(|p| p.balance)
+            .sum();
+        let day_start = spending_day_start(now);
+        let spend_today: i64 = self
+            .transactions
+            .iter()
+            .filter(|t| &t.account_id == id && t.amount < 0)
+            .filter(|t| t.include_in_spending && t.decline_reason.is_none())
+            .filter(|t| parse_time(&t.created).is_some_and(|at| at >= day_start && at <= now))
+            .map(|t| t.amount)
+            .sum();
+        let currency = account.wire.currency.clone();
+        Some(Balance {
+            balance: account.balance,
+            total_balance: account.balance + all_pots,
+            balance_including_flexible_savings: account.balance + flexible,
+            currency: currency.clone(),
+            spend_today,
+            local_currency: String::new(),
+            local_exchange_rate: 0,
+            local_spend: if spend_today == 0 {
+                Vec::new()
+            } else {
+                vec![LocalSpend {
+                    spend_today,
+                    currency,
+                }]
+            },
+        })
+    }
+
+    /// Moves money between a pot and its current account, once per dedupe id.
+    pub(crate) fn move_pot(
+        &mut self,
+        pot_id: &str,
+        direction: PotMove,
+        account_id: &str,
+        amount: i64,
+        dedupe_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Pot, ApiError> {
+        let account_param = match direction {
+            PotMove::Deposit => "source_account_id",
+            PotMove::Withdraw => "destination_account_id",
+        };
+        let pot_index = self
+            .pot_index(pot_id)
+            .ok_or_else(|| ApiError::not_found("pot"))?;
+        let key = (pot_id.to_owned(), direction, dedupe_id.to_owned());
+        if let Some(done) = self.pot_moves.get(&key) {
+            return Ok(done.clone());
+        }
+        let pot = self.pots[pot_index].clone();
+        if pot.deleted {
+            return Err(ApiError::not_found("pot"));
+        }
+        if pot.current_account_id != account_id {
+            return Err(ApiError::bad_param(
+                account_param,
+                "must be the pot's current account",
+            ));
+        }
+        let account = self
+            .account_index(account_id)
+            .ok_or_else(|| ApiError::bad_param(account_param, "unknown account"))?;
+        if amount <= 0 {
+            return Err(ApiError::bad_param("amount", "must be a positive integer"));
+        }
+        match direction {
+            PotMove::Deposit => {
+                if self.accounts[account].balance < amount {
+                    return Err(ApiError::new(
+                        400,
+                        "bad_request.insufficient_funds",
+                        "Insufficient funds in the source account",
+                    ));
+                }
+            }
+            PotMove::Withdraw => {
+                if pot.locked {
+                    return Err(ApiError::new(
+                        403,
+                        "forbidden.pot_locked",
+                        "This pot is locked and cannot be withdrawn from through the API",
+                    ));
+                }
+                if pot.balance < amount {
+                    return Err(ApiError::new(
+                        400,
+                        "bad_request.insufficient_funds",
+                        "Insufficient funds in the pot",
+                    ));
+                }
+            }
+        }
+        let signed = match direction {
+            PotMove::Deposit => -amount,
+            PotMove::Withdraw => amount,
+        };
+        let mut new = NewTransaction::new(account, now, signed, pot_id);
+        new.category = "savings".to_owned();
+        new.scheme = "uk_retail_pot".to_owned();
+        new.include_in_spending = false;
+        new.dedupe_id = Some(dedupe_id.to_owned());
+        new.metadata.insert("pot_id".to_owned(), pot_id.to_owned());
+        new.metadata.insert("trigger".to_owned(), "user".to_owned());
+        new.metadata
+            .insert("user_id".to_owned(), self.user.id.clone());
+        new.metadata.insert(
+            "external_id".to_owned(),
+            format!("user_pot_transfer:{dedupe_id}"),
+        );
+        self.push_transaction(new);
+        let updated = &mut self.pots[pot_index];
+        updated.balance -= signed;
+        updated.updated = rfc3339(now);
+        let result = updated.clone();
+        self.pot_moves.insert(key, result.clone());
+        Ok(result)
+    }
+
+    // ---- transactions ------------------------------------------------------------------
+
+    /// Appends a transaction and moves its account's balance (unless declined). Its time is
+    /// never before the account's newest transaction, so lists stay ordered.
+    pub(crate) fn push_transaction(&mut self, new: NewTransaction) -> Transaction {
+        let id = self.new_id("tx");
+        let account_id = self
+            .accounts
+            .get(new.account)
+            .map(|a| a.wire.id.clone())
+            .unwrap_or_default();
+        let newest = self
+            .transactions
+            .iter()
+            .rev()
+            .find(|t| t.account_id == account_id)
+            .and_then(|t| parse_time(&t.created));
+        let created = newest.map_or(new.created, |last| new.created.max(last));
+        let settled = new.settled.map(|s| s.max(created));
+        let declined = new.decline_reason.is_some();
+        let category = new.category;
+        let categories = if new.amount < 0 && new.include_in_spending && !declined {
+            Some(BTreeMap::from([(category.clone(), new.amount)]))
+        } else {
+            None
+        };
+        let currency = self
+            .accounts
+            .get(new.account)
+            .map(|a| a.wire.currency.clone())
+            .unwrap_or_else(|| "GBP".to_owned());
+        let transaction = Transaction {
+            dedupe_id: new
+                .dedupe_id
+                .unwrap_or_else(|| id.replacen("tx_", "dd_", 1)),
+            id,
+            created: rfc3339(created),
+            description: new.description,
+            amount: new.amount,
+            fees: BTreeMap::new(),
+            currency: currency.clone(),
+            merchant: new.merchant.map_or(Value::Null, Value::String),
+            notes: String::new(),
+            metadata: new.metadata,
+            labels: None,
+            attachments: None,
+            international: None,
+            category,
+            categories,
+            is_load: new.is_load,
+            settled: settled.map(rfc3339).unwrap_or_default(),
+            local_amount: new.amount,
+            local_currency: currency,
+            updated: rfc3339(settled.unwrap_or(created)),
+            account_id,
+            user_id: self.user.id.clone(),
+            counterparty: new.counterparty,
+            scheme: new.scheme,
+            originator: new.amount < 0,
+            include_in_spending: new.include_in_spending && !declined,
+            can_be_excluded_from_breakdown: new.amount < 0 && !declined,
+            can_be_made_subscription: new.amount < 0 && !declined,
+            can_split_the_bill: new.amount < 0 && !declined,
+            can_add_to_tab: new.amount < 0 && !declined,
+            can_match_transactions_in_categorization: !declined,
+            amount_is_pending: false,
+            atm_fees_detailed: None,
+            parent_account_id: String::new(),
+            decline_reason: new.decline_reason,
+        };
+        if !declined {
+            if let Some(account) = self.accounts.get_mut(new.account) {
+                account.balance += transaction.amount;
+            }
+        }
+        self.transactions.push(transaction.clone());
+        transaction
+    }
+
+    pub(crate) fn transaction_index(&self, id: &str) -> Option<usize> {
+        self.transactions.iter().position(|t| t.id == id)
+    }
+
+    /// A transaction as JSON, with the merchant object when `expand_merchant`.
+    pub(crate) fn transaction_json(
+        &self,
+        transaction: &Transaction,
+        expand_merchant: bool,
+    ) -> Value {
+        let mut value = serde_json::to_value(transaction).unwrap_or(Value::Null);
+        if expand_merchant {
+            if let Some(merchant) = transaction
+                .merchant
+                .as_str()
+                .and_then(|id| self.merchants.iter().find(|m| m.id == id))
+            {
+                if let Some(object) = value.as_object_mut() {
+                    object.insert(
+                        "merchant".to_owned(),
+                        serde_json::to_value(merchant).unwrap_or(Value::Null),
+                    );
+                }
+            }
+        }
+        value
+    }
+
+    // ---- ledger ------------------------------------------------------------------------
+
+    pub(crate) fn ledger(&self) -> Ledger {
+        let mut accounts: Vec<LedgerAccount> = self
+            .accounts
+            .iter()
+            .map(|account| LedgerAccount {
+                id: account.wire.id.clone(),
+                kind: account.wire.account_type.clone(),
+                currency: account.wire.currency.clone(),
+                balance_minor: account.balance,
+                transactions: self
+                    .transactions
+                    .iter()
+                    .filter(|t| t.account_id == account.wire.id)
+                    .map(|t| LedgerTransaction {
+                        id: t.id.clone(),
+                        time: parse_time(&t.created).unwrap_or_default(),
+                        amount_minor: t.amount,
+                        description: t.description.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        accounts.extend(
+            self.pots
+                .iter()
+                .filter(|p| !p.deleted)
+                .map(|pot| LedgerAccount {
+                    id: pot.id.clone(),
+                    kind: "pot".to_owned(),
+                    currency: pot.currency.clone(),
+                    balance_minor: pot.balance,
+                    transactions: Vec::new(),
+                }),
+        );
+        Ledger { accounts }
+    }
+}
+
+/// Parses an RFC 3339 time.
+pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Monzo counts `spend_today` from about 4am; the sandbox uses 04:00 UTC.
+fn spending_day_start(now: DateTime<Utc>) -> DateTime<Utc> {
+    let four = now
+        .with_hour(4)
+        .and_then(|t| t.with_minute(0))
+        .and_then(|t| t.with_second(0))
+        .and_then(|t| t.with_nanosecond(0))
+        .unwrap_or(now);
+    if four > now {
+        four - TimeDelta::days(1)
+    } else {
+        four
+    }
+}
+
+/// The provider's shared state: the seeded bank and the live one.
+#[derive(Debug)]
+pub(crate) struct State {
+    ctx: ProviderContext,
+    seeded: Bank,
+    bank: Mutex<Bank>,
+}
+
+impl State {
+    pub(crate) fn new(ctx: ProviderContext) -> Arc<Self> {
+        let seeded = seed::generate(ctx.seed(), ctx.started_at());
+        let mut live = seeded.clone();
+        live.restamp_seeded_session(ctx.now());
+        Arc::new(State {
+            ctx,
+            bank: Mutex::new(live),
+            seeded,
+        })
+    }
+
+    pub(crate) fn ctx(&self) -> &ProviderContext {
+        &self.ctx
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.ctx.now()
+    }
+
+    /// Runs `f` with the bank locked (keep `f` short).
+    pub(crate) fn with_bank<T>(&self, f: impl FnOnce(&mut Bank) -> T) -> T {
+        f(&mut lock(&self.bank))
+    }
+
+    /// Back to the seed; the seeded tokens are issued and approved again at the clock's now.
+    pub(crate) fn reset(&self) {
+        let mut fresh = self.seeded.clone();
+        fresh.restamp_seeded_session(self.now());
+        *lock(&self.bank) = fresh;
+    }
+}
