@@ -53,12 +53,21 @@ fn accessor_present(provider: &dyn Provider, capability: Capability) -> bool {
     }
 }
 
-/// Every string credential the sandbox seeded, as the secrets to look for.
+/// Whether a credential's name says it is a secret (`token`, `access_token`,
+/// `client_secret`, `api_key`, ...); ids and URLs are not.
+fn is_secret(name: &str) -> bool {
+    ["token", "secret", "key", "password"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// Every secret string credential the sandbox seeded.
 fn secrets(credentials: &serde_json::Value) -> Vec<String> {
     match credentials {
         serde_json::Value::Object(map) => map
-            .values()
-            .filter_map(|v| v.as_str())
+            .iter()
+            .filter(|(name, _)| is_secret(name))
+            .filter_map(|(_, v)| v.as_str())
             .filter(|s| s.len() >= 8)
             .map(str::to_owned)
             .collect(),
@@ -72,7 +81,7 @@ async fn secrets_never_shown(target: &Target) -> CheckResult {
     let real = target.sandbox().credentials();
     let mut wrong = real.clone();
     if let serde_json::Value::Object(map) = &mut wrong {
-        for value in map.values_mut() {
+        for (_, value) in map.iter_mut().filter(|(name, _)| is_secret(name)) {
             if let Some(text) = value.as_str() {
                 *value = serde_json::Value::String(format!(
                     "wrong{}",

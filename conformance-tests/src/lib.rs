@@ -36,6 +36,7 @@ use futures::FutureExt;
 
 // Linked so that the built-in providers register themselves.
 use bankkit_monobank as _;
+use bankkit_monzo as _;
 
 pub use report::{Outcome, Report, Verdict};
 pub use target::Target;

@@ -102,7 +102,10 @@ async fn delivery_verifies_and_parses(target: &Target) -> CheckResult {
                 },
             )?;
             ensure(
-                transaction.description.contains("Conformance coffee"),
+                transaction
+                    .description
+                    .to_lowercase()
+                    .contains("conformance coffee"),
                 || format!("description {:?}", transaction.description),
             )?;
         }

@@ -73,7 +73,15 @@ pub(crate) fn map_error(response: &ApiResponse) -> Error {
         .unwrap_or("");
     let code_str = code.as_deref().unwrap_or("");
     match prefix {
-        "unauthorized" if code_str.starts_with("unauthorized.bad_access_token.expired") => {
+        // An evicted token was replaced by a newer one: usually by a refresh another task
+        // or process sharing the token store just made. Treated like an expired one, the
+        // token manager re-reads the store (or refreshes) and retries once; if the newer
+        // token came from a login elsewhere, the refresh is refused and the user is asked to
+        // authorise again.
+        "unauthorized"
+            if code_str.starts_with("unauthorized.bad_access_token.expired")
+                || code_str.starts_with("unauthorized.bad_access_token.evicted") =>
+        {
             Error::TokenExpired { message: described }
         }
         "unauthorized" if code_str.starts_with("unauthorized.bad_refresh_token") => {
@@ -162,8 +170,8 @@ mod tests {
             (
                 401,
                 "unauthorized.bad_access_token.evicted",
-                "Unauthorized",
-                |e| matches!(e, Error::Unauthorized { .. }),
+                "TokenExpired",
+                |e| matches!(e, Error::TokenExpired { .. }),
             ),
             (
                 401,
