@@ -651,20 +651,14 @@ impl MonzoClient {
         amount: Money,
         key: &IdempotencyKey,
     ) -> Result<Pot> {
-        let minor = pot_amount(&amount)?.to_string();
-        let request = ApiRequest::new(
-            Method::PUT,
-            format!("pots/{}/deposit", segment(pot.as_str())),
+        self.move_pot(
+            pot,
+            "deposit",
+            ("source_account_id", source_account),
+            amount,
+            key,
         )
-        .operation("pot_deposit")
-        .form(&[
-            ("source_account_id", source_account.as_str()),
-            ("amount", minor.as_str()),
-            ("dedupe_id", key.as_str()),
-        ])
-        .safety(RequestSafety::IdempotentWrite)
-        .idempotency_key(key.as_str());
-        self.send_authed(request).await?.json("pot")
+        .await
     }
 
     /// `PUT /pots/{pot}/withdraw`: moves `amount` out of the pot into
@@ -680,14 +674,38 @@ impl MonzoClient {
         amount: Money,
         key: &IdempotencyKey,
     ) -> Result<Pot> {
+        self.move_pot(
+            pot,
+            "withdraw",
+            ("destination_account_id", destination_account),
+            amount,
+            key,
+        )
+        .await
+    }
+
+    /// `PUT /pots/{pot}/{direction}` with the account under `account_field`, the amount in
+    /// minor units and `dedupe_id` = `key`: one request shape for both pot moves.
+    async fn move_pot(
+        &self,
+        pot: &PotId,
+        direction: &'static str,
+        (account_field, account): (&'static str, &AccountId),
+        amount: Money,
+        key: &IdempotencyKey,
+    ) -> Result<Pot> {
         let minor = pot_amount(&amount)?.to_string();
         let request = ApiRequest::new(
             Method::PUT,
-            format!("pots/{}/withdraw", segment(pot.as_str())),
+            format!("pots/{}/{direction}", segment(pot.as_str())),
         )
-        .operation("pot_withdraw")
+        .operation(if direction == "deposit" {
+            "pot_deposit"
+        } else {
+            "pot_withdraw"
+        })
         .form(&[
-            ("destination_account_id", destination_account.as_str()),
+            (account_field, account.as_str()),
             ("amount", minor.as_str()),
             ("dedupe_id", key.as_str()),
         ])
