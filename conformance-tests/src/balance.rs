@@ -123,8 +123,8 @@ async fn unknown_account_not_found(target: &Target) -> CheckResult {
         .await
     {
         Err(Error::NotFound { .. }) => Ok(()),
-        Err(other) => Err(format!("expected NotFound, got {other:?}")),
-        Ok(b) => Err(format!("expected NotFound, got a balance {b:?}")),
+        Err(other) => Err(format!("expected NotFound, got {other:?}").into()),
+        Ok(b) => Err(format!("expected NotFound, got a balance {b:?}").into()),
     }
 }
 

@@ -81,9 +81,7 @@ async fn rate_limited_with_retry_after(target: &Target) -> CheckResult {
         Err(Error::RateLimited {
             retry_after: Some(d),
         }) if d == Duration::from_secs(30) => Ok(()),
-        other => Err(format!(
-            "without retries expected RateLimited(30 s), got {other:?}"
-        )),
+        other => Err(format!("without retries expected RateLimited(30 s), got {other:?}").into()),
     }
 }
 
@@ -103,7 +101,7 @@ async fn server_error_without_retries(target: &Target) -> CheckResult {
     target.sandbox().inject(Fault::status(500).times(1));
     match read_accounts(target, never()).await? {
         Err(e @ Error::Provider { status: 500, .. }) if e.is_retryable() => Ok(()),
-        other => Err(format!("expected Provider(500), got {other:?}")),
+        other => Err(format!("expected Provider(500), got {other:?}").into()),
     }
 }
 
@@ -115,7 +113,7 @@ async fn timeout(target: &Target) -> CheckResult {
         .inject(Fault::delay(Duration::from_millis(1500)).times(1));
     match read_accounts(target, options).await? {
         Err(Error::Timeout(_)) => Ok(()),
-        other => Err(format!("expected Timeout, got {other:?}")),
+        other => Err(format!("expected Timeout, got {other:?}").into()),
     }
 }
 
@@ -124,7 +122,7 @@ async fn malformed_body(target: &Target) -> CheckResult {
     target.sandbox().inject(Fault::malformed_body().times(1));
     match read_accounts(target, never()).await? {
         Err(Error::Decode { .. }) => Ok(()),
-        other => Err(format!("expected Decode, got {other:?}")),
+        other => Err(format!("expected Decode, got {other:?}").into()),
     }
 }
 
@@ -133,7 +131,7 @@ async fn dropped_connection(target: &Target) -> CheckResult {
     target.sandbox().inject(Fault::drop_connection().times(1));
     match read_accounts(target, never()).await? {
         Err(Error::Transport { .. }) => {}
-        other => return Err(format!("expected Transport, got {other:?}")),
+        other => return Err(format!("expected Transport, got {other:?}").into()),
     }
     target.sandbox().inject(Fault::drop_connection().times(1));
     read_accounts(target, Target::default_options())

@@ -41,8 +41,29 @@ use bankkit_monzo as _;
 pub use report::{Outcome, Report, Verdict};
 pub use target::Target;
 
-/// What a check returns: `Err` carries the reason it failed.
-pub type CheckResult = Result<(), String>;
+/// Why a check did not pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CheckError {
+    /// It failed, for this reason.
+    Fail(String),
+    /// It does not apply to this provider (found out while running), for this reason.
+    NotApplicable(String),
+}
+
+impl From<String> for CheckError {
+    fn from(reason: String) -> Self {
+        Self::Fail(reason)
+    }
+}
+
+impl From<&str> for CheckError {
+    fn from(reason: &str) -> Self {
+        Self::Fail(reason.to_owned())
+    }
+}
+
+/// What a check returns.
+pub type CheckResult = Result<(), CheckError>;
 
 /// A check: a named async function of a [`Target`].
 pub type CheckFn = for<'a> fn(&'a Target) -> BoxFuture<'a, CheckResult>;
@@ -120,7 +141,8 @@ pub async fn run_check(target: &Target, check: &Check) -> Verdict {
     let verdict = match tokio::time::timeout(CHECK_TIMEOUT, run).await {
         Err(_) => Verdict::Fail(format!("did not finish within {CHECK_TIMEOUT:?}")),
         Ok(Err(panic)) => Verdict::Fail(format!("panicked: {}", panic_message(&panic))),
-        Ok(Ok(Err(reason))) => Verdict::Fail(reason),
+        Ok(Ok(Err(CheckError::Fail(reason)))) => Verdict::Fail(reason),
+        Ok(Ok(Err(CheckError::NotApplicable(reason)))) => Verdict::NotApplicable(reason),
         Ok(Ok(Ok(()))) => Verdict::Pass,
     };
     target.sandbox().clear_faults();
@@ -140,6 +162,6 @@ pub(crate) fn ensure(condition: bool, message: impl FnOnce() -> String) -> Check
     if condition {
         Ok(())
     } else {
-        Err(message())
+        Err(CheckError::Fail(message()))
     }
 }

@@ -109,7 +109,7 @@ async fn delivery_verifies_and_parses(target: &Target) -> CheckResult {
                 || format!("description {:?}", transaction.description),
             )?;
         }
-        other => return Err(format!("expected a transaction event, got {other:?}")),
+        other => return Err(format!("expected a transaction event, got {other:?}").into()),
     }
 
     webhook
@@ -142,13 +142,15 @@ async fn forged_bodies_rejected(target: &Target) -> CheckResult {
                 return Err(format!(
                     "{:?}: expected a signature or decode error, got {other:?}",
                     String::from_utf8_lossy(body)
-                ))
+                )
+                .into())
             }
             Ok(event) => {
                 return Err(format!(
                     "{:?} was accepted as {event:?}",
                     String::from_utf8_lossy(body)
-                ))
+                )
+                .into())
             }
         }
     }
@@ -168,7 +170,7 @@ async fn lost_response_after_commit(target: &Target) -> CheckResult {
         .inject(Fault::drop_after_commit().method("POST").times(1));
     match webhook.register(&url, None).await {
         Err(Error::Transport { .. }) => {}
-        other => return Err(format!("expected a transport error, got {other:?}")),
+        other => return Err(format!("expected a transport error, got {other:?}").into()),
     }
     let listed = webhook.list().await.map_err(|e| format!("list: {e}"))?;
     ensure(listed.iter().any(|r| r.url == url), || {
