@@ -20,6 +20,7 @@
 mod balance;
 mod faults;
 mod general;
+mod payment;
 mod report;
 mod statement;
 mod target;
@@ -35,6 +36,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 
 // Linked so that the built-in providers register themselves.
+use bankkit_momo as _;
 use bankkit_monobank as _;
 use bankkit_monzo as _;
 
@@ -95,6 +97,7 @@ pub fn checks() -> Vec<Check> {
     all.extend(balance::checks());
     all.extend(statement::checks());
     all.extend(webhook::checks());
+    all.extend(payment::checks());
     all.extend(faults::checks());
     all
 }

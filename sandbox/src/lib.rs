@@ -28,8 +28,8 @@
 //! # How it fits together
 //!
 //! - **Providers.** Each imitated API is a module implementing [`SandboxProvider`] over its own
-//!   shared state, registered by name ([`register_provider!`]; Monobank's personal API and
-//!   Monzo's developer API are built in). Each runs on its own wiremock [`MockServer`](wiremock::MockServer), as real
+//!   shared state, registered by name ([`register_provider!`]; Monobank's personal API,
+//!   Monzo's developer API and MTN MoMo's Open API are built in). Each runs on its own wiremock [`MockServer`](wiremock::MockServer), as real
 //!   APIs live on separate hosts. Responders are synchronous and short: no I/O, no sleeping.
 //! - **State and seed.** A provider generates its data (clients, accounts, months of
 //!   transactions, credentials) from the sandbox seed, relative to the clock's time at start,
@@ -80,6 +80,7 @@ mod event;
 mod fault;
 mod front;
 mod ledger;
+mod momo;
 mod monobank;
 mod monzo;
 mod provider;
@@ -97,7 +98,9 @@ pub use crate::error::SandboxError;
 pub use crate::event::SandboxEvent;
 pub use crate::fault::{ErrorBodyFn, Fault, FaultKind, FaultRegistry, Faulted};
 pub use crate::ledger::{Ledger, LedgerAccount, LedgerTransaction};
-pub use crate::provider::{BuildProvider, ProviderContext, ProviderRegistration, SandboxProvider};
+pub use crate::provider::{
+    BuildProvider, ProviderContext, ProviderRegistration, SandboxProvider, TestOutcome, TestParty,
+};
 pub use crate::rng::{base64, hash_name, mix64, SeededRng};
 pub use crate::sandbox::{
     default_start_time, registered_providers, ProviderHandle, Sandbox, SandboxBuilder, DEFAULT_SEED,
@@ -109,9 +112,14 @@ pub use crate::webhook::{
 
 /// The provider modules built into this crate (listed here as well as through `inventory`,
 /// so they are found however the crate is linked).
-fn builtin_providers() -> [&'static ProviderRegistration; 2] {
-    [&monobank::REGISTRATION, &monzo::REGISTRATION]
+fn builtin_providers() -> [&'static ProviderRegistration; 3] {
+    [
+        &momo::REGISTRATION,
+        &monobank::REGISTRATION,
+        &monzo::REGISTRATION,
+    ]
 }
 
+register_provider!(momo::NAME, momo::build);
 register_provider!(monobank::NAME, monobank::build);
 register_provider!(monzo::NAME, monzo::build);

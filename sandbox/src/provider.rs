@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bankkit_core::clock::{Clock, ManualClock};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use wiremock::{Mock, MockBuilder, MockServer, Respond};
 
@@ -42,6 +43,37 @@ pub trait SandboxProvider: Send + Sync + fmt::Debug {
 
     /// Puts the provider's state back to what the seed produced.
     fn reset(&self);
+
+    /// A counterparty whose payments end with `outcome` in this provider's sandbox (e.g. one
+    /// of MoMo's magic MSISDNs), so that generic checks can make a payment succeed, fail or
+    /// stay pending without knowing the provider's magic values. `None` (the default) when
+    /// the provider has no such party.
+    fn test_party(&self, outcome: TestOutcome) -> Option<TestParty> {
+        let _ = outcome;
+        None
+    }
+}
+
+/// How a payment to or from a [`TestParty`] ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TestOutcome {
+    /// It reaches the provider's success state.
+    Success,
+    /// It reaches the provider's failure state.
+    Failure,
+    /// It stays pending however far the clock moves.
+    Pending,
+}
+
+/// A counterparty identifier chosen by the provider for a [`TestOutcome`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestParty {
+    /// What the value identifies, in the provider's terms (e.g. `"msisdn"`).
+    pub kind: String,
+    /// The identifier itself (e.g. `"46733123450"`).
+    pub value: String,
 }
 
 /// Builds a provider for a sandbox.

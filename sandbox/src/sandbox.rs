@@ -15,7 +15,7 @@ use wiremock::{Mock, MockServer};
 use crate::control::{ControlApi, ProviderRuntime};
 use crate::provider::{ProviderContext, ProviderRegistration};
 use crate::webhook::{WebhookOutbox, WebhookSender};
-use crate::{Delivery, Fault, Ledger, SandboxError, SandboxEvent};
+use crate::{Delivery, Fault, Ledger, SandboxError, SandboxEvent, TestOutcome, TestParty};
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 20_261_101;
@@ -321,6 +321,11 @@ impl Sandbox {
     pub fn monzo(&self) -> Option<ProviderHandle> {
         self.provider(crate::monzo::NAME)
     }
+
+    /// The MTN MoMo Open API, unless it was left out.
+    pub fn momo(&self) -> Option<ProviderHandle> {
+        self.provider(crate::momo::NAME)
+    }
 }
 
 /// Control of one running provider: base URL, credentials, faults, events, webhooks, ledger.
@@ -409,6 +414,12 @@ impl ProviderHandle {
             }
             tokio::time::sleep(WAIT_POLL).await;
         }
+    }
+
+    /// A counterparty whose payments end with `outcome` here, if the provider has one (see
+    /// [`SandboxProvider::test_party`](crate::SandboxProvider::test_party)).
+    pub fn test_party(&self, outcome: TestOutcome) -> Option<TestParty> {
+        self.runtime.provider.test_party(outcome)
     }
 
     /// Accounts and transactions as they stand.

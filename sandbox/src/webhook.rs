@@ -64,6 +64,9 @@ pub struct Delivery {
     pub url: String,
     /// The event type, in the provider's terms (e.g. `"StatementItem"`).
     pub event_type: String,
+    /// The HTTP method of every attempt (`"POST"` unless the provider chose another).
+    #[serde(default = "default_method")]
+    pub method: String,
     /// The JSON body posted.
     pub body: Value,
     /// Attempts so far, oldest first.
@@ -72,6 +75,10 @@ pub struct Delivery {
     pub state: DeliveryState,
     /// Sandbox-clock time of the next attempt, while one is planned.
     pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+fn default_method() -> String {
+    "POST".to_owned()
 }
 
 /// Which receiver statuses count as delivered.
@@ -119,7 +126,8 @@ impl Default for RetryPolicy {
 /// Called once when a delivery gives up (e.g. Monobank switches the webhook off).
 pub type GiveUpHook = Arc<dyn Fn(&Delivery) + Send + Sync>;
 
-/// A webhook a provider wants delivered: a JSON POST to `url`.
+/// A webhook a provider wants delivered: a JSON POST (or another method) to `url`, now or
+/// at a later time on the sandbox clock.
 #[derive(Clone)]
 pub struct OutgoingWebhook {
     url: String,
@@ -128,6 +136,9 @@ pub struct OutgoingWebhook {
     headers: Vec<(String, String)>,
     policy: RetryPolicy,
     on_give_up: Option<GiveUpHook>,
+    method: http::Method,
+    content_type: String,
+    due_at: Option<DateTime<Utc>>,
 }
 
 impl fmt::Debug for OutgoingWebhook {
@@ -136,6 +147,8 @@ impl fmt::Debug for OutgoingWebhook {
             .field("url", &self.url)
             .field("event_type", &self.event_type)
             .field("policy", &self.policy)
+            .field("method", &self.method)
+            .field("due_at", &self.due_at)
             .finish_non_exhaustive()
     }
 }
@@ -150,7 +163,29 @@ impl OutgoingWebhook {
             headers: Vec::new(),
             policy: RetryPolicy::default(),
             on_give_up: None,
+            method: http::Method::POST,
+            content_type: "application/json".to_owned(),
+            due_at: None,
         }
+    }
+
+    /// Sends with this HTTP method instead of POST (e.g. MoMo's PUT callbacks).
+    pub fn method(mut self, method: http::Method) -> Self {
+        self.method = method;
+        self
+    }
+
+    /// Sends this `Content-Type` instead of `application/json` (the body stays the JSON).
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = content_type.into();
+        self
+    }
+
+    /// Makes the first attempt when the sandbox clock reaches `due` instead of at once (a
+    /// time already past means at once).
+    pub fn due_at(mut self, due: DateTime<Utc>) -> Self {
+        self.due_at = Some(due);
+        self
     }
 
     /// Adds a request header (e.g. a signature over [`body_bytes`](Self::body_bytes)).
@@ -179,6 +214,8 @@ impl OutgoingWebhook {
 
 struct Entry {
     delivery: Delivery,
+    method: http::Method,
+    content_type: String,
     bytes: Vec<u8>,
     headers: Vec<(String, String)>,
     policy: RetryPolicy,
@@ -209,6 +246,8 @@ impl fmt::Debug for WebhookOutbox {
 
 struct Job {
     id: u64,
+    method: http::Method,
+    content_type: String,
     url: String,
     bytes: Vec<u8>,
     headers: Vec<(String, String)>,
@@ -240,11 +279,14 @@ impl WebhookOutbox {
                 provider: provider.to_owned(),
                 url: webhook.url,
                 event_type: webhook.event_type,
+                method: webhook.method.as_str().to_owned(),
                 body: webhook.body,
                 attempts: Vec::new(),
                 state: DeliveryState::Pending,
-                next_attempt_at: Some(now),
+                next_attempt_at: Some(webhook.due_at.map_or(now, |due| due.max(now))),
             },
+            method: webhook.method,
+            content_type: webhook.content_type,
             bytes,
             headers: webhook.headers,
             policy: webhook.policy,
@@ -261,6 +303,19 @@ impl WebhookOutbox {
             .filter(|entry| entry.delivery.provider == provider)
             .map(|entry| entry.delivery.clone())
             .collect()
+    }
+
+    /// Removes a delivery that no attempt has started yet; whether it did.
+    fn cancel(&self, provider: &str, id: u64) -> bool {
+        let mut state = lock(&self.state);
+        let before = state.entries.len();
+        state.entries.retain(|entry| {
+            entry.delivery.id != id
+                || entry.delivery.provider != provider
+                || entry.in_flight
+                || !entry.delivery.attempts.is_empty()
+        });
+        state.entries.len() != before
     }
 
     pub(crate) fn clear(&self, provider: &str) {
@@ -298,6 +353,8 @@ impl WebhookOutbox {
                 entry.in_flight = true;
                 Job {
                     id: entry.delivery.id,
+                    method: entry.method.clone(),
+                    content_type: entry.content_type.clone(),
                     url: entry.delivery.url.clone(),
                     bytes: entry.bytes.clone(),
                     headers: entry.headers.clone(),
@@ -311,9 +368,9 @@ impl WebhookOutbox {
         let at = Clock::now(&self.clock);
         let mut request = self
             .client
-            .post(&job.url)
+            .request(job.method, &job.url)
             .timeout(job.timeout)
-            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::CONTENT_TYPE, job.content_type)
             .body(job.bytes);
         for (name, value) in &job.headers {
             request = request.header(name.as_str(), value.as_str());
@@ -398,9 +455,16 @@ impl WebhookSender {
         WebhookSender { provider, outbox }
     }
 
-    /// Queues a webhook for delivery now (sandbox clock); returns its delivery id.
+    /// Queues a webhook for delivery now (sandbox clock), or when it is due
+    /// ([`OutgoingWebhook::due_at`]); returns its delivery id.
     pub fn send(&self, webhook: OutgoingWebhook) -> u64 {
         self.outbox.enqueue(self.provider, webhook)
+    }
+
+    /// Withdraws a queued delivery of this provider that no attempt has started yet (e.g. a
+    /// callback scheduled for a transition that will no longer happen); whether it did.
+    pub fn cancel(&self, id: u64) -> bool {
+        self.outbox.cancel(self.provider, id)
     }
 
     /// This provider's deliveries, oldest first.

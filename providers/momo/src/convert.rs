@@ -1,0 +1,321 @@
+//! MoMo wire types ↔ core types: the only place they meet.
+
+use bankkit_core::money::{currency_from_code, Currency, Decimal, Money};
+use bankkit_core::payment::{FailureReason, Party as CoreParty, PaymentFailure};
+use bankkit_core::{Error, PaymentDetails, PaymentKind, PaymentStatus, Result};
+
+use crate::ids::{PaymentRef, PaymentResource};
+use crate::wire::{
+    Party, PartyIdType, Reason, RequestToPayResult, TransactionStatus, TransferResult,
+};
+
+/// The longest `payerMessage`/`payeeNote` MoMo accepts.
+pub(crate) const MAX_NOTE: usize = 160;
+
+/// A core party as a MoMo payer/payee: `Msisdn` → `MSISDN`, `Email` → `EMAIL`,
+/// `Other { kind, value }` → `kind` upper-cased (`party_code` → `PARTY_CODE`).
+///
+/// # Errors
+/// [`Error::InvalidRequest`] for an IBAN or account, which MoMo cannot address.
+pub(crate) fn party(party: &CoreParty) -> Result<Party> {
+    match party {
+        CoreParty::Msisdn(msisdn) => Ok(Party::msisdn(msisdn.trim_start_matches('+'))),
+        CoreParty::Email(email) => Ok(Party::new(PartyIdType::Email, email.clone())),
+        CoreParty::Other { kind, value } => {
+            let kind = match kind.to_ascii_uppercase().as_str() {
+                "MSISDN" => PartyIdType::Msisdn,
+                "EMAIL" => PartyIdType::Email,
+                "PARTY_CODE" => PartyIdType::PartyCode,
+                "ALIAS" => PartyIdType::Alias,
+                other => PartyIdType::Other(other.to_owned()),
+            };
+            Ok(Party::new(kind, value.clone()))
+        }
+        other => Err(Error::invalid(format!(
+            "MoMo addresses parties by MSISDN, e-mail or party code, not {other:?}"
+        ))),
+    }
+}
+
+/// A note MoMo accepts: at most 160 characters, without `'` and `&` (refused with 400).
+pub(crate) fn note(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '\'' | '&'))
+        .take(MAX_NOTE)
+        .collect()
+}
+
+/// A wire amount and currency as money.
+///
+/// # Errors
+/// [`Error::Money`] for an unknown currency or an amount finer than it.
+pub(crate) fn money(amount: Decimal, currency: &str) -> Result<Money> {
+    Money::new(amount, currency_from_code(currency)?)
+}
+
+/// The core status of a MoMo status. Exhaustive: an unknown status is `Pending` (raw kept
+/// in `provider_status`), never success or failure.
+pub(crate) fn payment_status(status: &TransactionStatus) -> PaymentStatus {
+    match status {
+        TransactionStatus::Pending | TransactionStatus::Created => PaymentStatus::Pending,
+        TransactionStatus::Successful => PaymentStatus::Succeeded,
+        TransactionStatus::Failed => PaymentStatus::Failed,
+        TransactionStatus::Other(raw) => {
+            tracing::warn!(status = %raw, "unknown MoMo status; treated as pending");
+            PaymentStatus::Pending
+        }
+    }
+}
+
+/// The status as MoMo wrote it.
+pub(crate) fn status_text(status: &TransactionStatus) -> String {
+    match status {
+        TransactionStatus::Pending => "PENDING".to_owned(),
+        TransactionStatus::Created => "CREATED".to_owned(),
+        TransactionStatus::Successful => "SUCCESSFUL".to_owned(),
+        TransactionStatus::Failed => "FAILED".to_owned(),
+        TransactionStatus::Other(raw) => raw.clone(),
+    }
+}
+
+/// `PayerNotFound` → `PAYER_NOT_FOUND`; `PAYER_NOT_FOUND` unchanged. Some scenario tables
+/// name the codes in camel case.
+fn upper_snake(code: &str) -> String {
+    if !code.chars().any(|c| c.is_ascii_lowercase()) {
+        return code.to_owned();
+    }
+    let mut out = String::with_capacity(code.len() + 8);
+    for (i, c) in code.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+/// The core reason of a MoMo failure code (momo.md B9). `EXPIRED` and
+/// `COULD_NOT_PERFORM_TRANSACTION` (the payer did not enter the PIN in time) and
+/// `TRANSACTION_CANCELED` are the payer not approving: `PayerDeclined`.
+pub(crate) fn failure_reason(code: &str) -> FailureReason {
+    match upper_snake(code).as_str() {
+        "NOT_ENOUGH_FUNDS" => FailureReason::InsufficientFunds,
+        "APPROVAL_REJECTED"
+        | "PAYMENT_NOT_APPROVED"
+        | "EXPIRED"
+        | "COULD_NOT_PERFORM_TRANSACTION"
+        | "TRANSACTION_CANCELED" => FailureReason::PayerDeclined,
+        "PAYER_NOT_FOUND" | "PAYEE_NOT_FOUND" => FailureReason::PartyNotFound,
+        "PAYER_LIMIT_REACHED" | "PAYEE_LIMIT_REACHED" => FailureReason::LimitExceeded,
+        "SENDER_ACCOUNT_NOT_ACTIVE"
+        | "PAYEE_NOT_ALLOWED_TO_RECEIVE"
+        | "NOT_ALLOWED"
+        | "NOT_ALLOWED_TARGET_ENVIRONMENT" => FailureReason::Blocked,
+        "INVALID_CURRENCY" | "INVALID_CALLBACK_URL_HOST" => FailureReason::Invalid,
+        "INTERNAL_PROCESSING_ERROR" | "SERVICE_UNAVAILABLE" => FailureReason::ProviderError,
+        _ => FailureReason::Other,
+    }
+}
+
+/// The failure of a FAILED status, from its `reason` (either form); no reason is `Other`.
+pub(crate) fn failure(reason: Option<&Reason>) -> PaymentFailure {
+    let code = reason.and_then(Reason::code).map(str::to_owned);
+    let mut failure =
+        PaymentFailure::new(code.as_deref().map_or(FailureReason::Other, failure_reason));
+    failure.provider_code = code;
+    failure.message = reason.and_then(Reason::message).map(str::to_owned);
+    failure
+}
+
+/// The fields every status body shares.
+pub(crate) struct StatusView<'a> {
+    pub(crate) amount: Decimal,
+    pub(crate) currency: &'a str,
+    pub(crate) external_id: Option<&'a str>,
+    pub(crate) status: &'a TransactionStatus,
+    pub(crate) reason: Option<&'a Reason>,
+}
+
+impl<'a> From<&'a RequestToPayResult> for StatusView<'a> {
+    fn from(r: &'a RequestToPayResult) -> Self {
+        Self {
+            amount: r.amount,
+            currency: &r.currency,
+            external_id: r.external_id.as_deref(),
+            status: &r.status,
+            reason: r.reason.as_ref(),
+        }
+    }
+}
+
+impl<'a> From<&'a TransferResult> for StatusView<'a> {
+    fn from(r: &'a TransferResult) -> Self {
+        Self {
+            amount: r.amount,
+            currency: &r.currency,
+            external_id: r.external_id.as_deref(),
+            status: &r.status,
+            reason: r.reason.as_ref(),
+        }
+    }
+}
+
+/// The core kind of a resource.
+pub(crate) fn kind(resource: PaymentResource) -> PaymentKind {
+    match resource {
+        PaymentResource::RequestToPay | PaymentResource::RequestToWithdraw => {
+            PaymentKind::Collection
+        }
+        PaymentResource::Transfer
+        | PaymentResource::Deposit
+        | PaymentResource::RemittanceTransfer => PaymentKind::Payout,
+        PaymentResource::Refund => PaymentKind::Refund,
+    }
+}
+
+/// Payment details from a status body.
+///
+/// # Errors
+/// [`Error::Money`] for an unreadable amount or currency.
+pub(crate) fn details(id: &PaymentRef, view: StatusView<'_>) -> Result<PaymentDetails> {
+    let status = payment_status(view.status);
+    let mut details = PaymentDetails::new(
+        id.payment_id(),
+        kind(id.resource),
+        status,
+        status_text(view.status),
+        money(view.amount, view.currency)?,
+    );
+    details.reference = view.external_id.map(str::to_owned);
+    if status == PaymentStatus::Failed {
+        details.failure = Some(failure(view.reason));
+    }
+    Ok(details)
+}
+
+/// Details of a create MoMo just accepted (202): pending.
+pub(crate) fn accepted(id: &PaymentRef, amount: Money, reference: &str) -> PaymentDetails {
+    let mut details = PaymentDetails::new(
+        id.payment_id(),
+        kind(id.resource),
+        PaymentStatus::Pending,
+        "PENDING",
+        amount,
+    );
+    details.reference = Some(reference.to_owned());
+    details
+}
+
+/// The currency of a configured code.
+///
+/// # Errors
+/// [`Error::Config`] naming `currency`.
+pub(crate) fn configured_currency(code: &str) -> Result<Currency> {
+    currency_from_code(code).map_err(|e| Error::config("currency", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_maps_and_unknown_is_pending() {
+        let table = [
+            (
+                TransactionStatus::Pending,
+                PaymentStatus::Pending,
+                "PENDING",
+            ),
+            (
+                TransactionStatus::Created,
+                PaymentStatus::Pending,
+                "CREATED",
+            ),
+            (
+                TransactionStatus::Successful,
+                PaymentStatus::Succeeded,
+                "SUCCESSFUL",
+            ),
+            (TransactionStatus::Failed, PaymentStatus::Failed, "FAILED"),
+            (
+                TransactionStatus::Other("ONGOING".into()),
+                PaymentStatus::Pending,
+                "ONGOING",
+            ),
+        ];
+        for (wire, core, text) in table {
+            assert_eq!(payment_status(&wire), core, "{wire:?}");
+            assert_eq!(status_text(&wire), text);
+        }
+    }
+
+    #[test]
+    fn every_reason_maps_to_a_core_reason() {
+        use FailureReason::*;
+        let table = [
+            ("NOT_ENOUGH_FUNDS", InsufficientFunds),
+            ("APPROVAL_REJECTED", PayerDeclined),
+            ("PAYMENT_NOT_APPROVED", PayerDeclined),
+            ("EXPIRED", PayerDeclined),
+            ("COULD_NOT_PERFORM_TRANSACTION", PayerDeclined),
+            ("TRANSACTION_CANCELED", PayerDeclined),
+            ("PAYER_NOT_FOUND", PartyNotFound),
+            ("PAYEE_NOT_FOUND", PartyNotFound),
+            ("PayerNotFound", PartyNotFound),
+            ("PAYER_LIMIT_REACHED", LimitExceeded),
+            ("PAYEE_LIMIT_REACHED", LimitExceeded),
+            ("SENDER_ACCOUNT_NOT_ACTIVE", Blocked),
+            ("PAYEE_NOT_ALLOWED_TO_RECEIVE", Blocked),
+            ("NOT_ALLOWED", Blocked),
+            ("NOT_ALLOWED_TARGET_ENVIRONMENT", Blocked),
+            ("INVALID_CURRENCY", Invalid),
+            ("INVALID_CALLBACK_URL_HOST", Invalid),
+            ("INTERNAL_PROCESSING_ERROR", ProviderError),
+            ("SERVICE_UNAVAILABLE", ProviderError),
+            ("ONGOING", Other),
+            ("PAYER_DELAYED", Other),
+            ("PAYEE_DELAYED", Other),
+            ("LOW_BALANCE_OR_PAYEE_LIMIT_REACHED_OR_NOT_ALLOWED", Other),
+            ("SOMETHING_NEW", Other),
+        ];
+        for (code, reason) in table {
+            assert_eq!(failure_reason(code), reason, "{code}");
+        }
+    }
+
+    #[test]
+    fn failures_keep_the_provider_code_and_message_in_both_forms() {
+        let f = failure(Some(&Reason::Code("NOT_ENOUGH_FUNDS".into())));
+        assert_eq!(f.reason, FailureReason::InsufficientFunds);
+        assert_eq!(f.provider_code.as_deref(), Some("NOT_ENOUGH_FUNDS"));
+        assert_eq!(f.message, None);
+        let f = failure(Some(&Reason::Detailed {
+            code: Some("PAYER_NOT_FOUND".into()),
+            message: Some("Payer not found".into()),
+        }));
+        assert_eq!(f.reason, FailureReason::PartyNotFound);
+        assert_eq!(f.message.as_deref(), Some("Payer not found"));
+        assert_eq!(failure(None).reason, FailureReason::Other);
+    }
+
+    #[test]
+    fn notes_are_cut_to_what_momo_accepts() {
+        assert_eq!(note("Tom's & Co"), "Toms  Co");
+        assert_eq!(note(&"x".repeat(200)).len(), MAX_NOTE);
+    }
+
+    #[test]
+    fn core_parties_become_momo_parties() {
+        let p = party(&CoreParty::Msisdn("+46733123450".into())).unwrap();
+        assert_eq!(p, Party::msisdn("46733123450"));
+        let p = party(&CoreParty::Email("a@b.example".into())).unwrap();
+        assert_eq!(p.party_id_type, PartyIdType::Email);
+        let p = party(&CoreParty::Other {
+            kind: "party_code".into(),
+            value: "X1".into(),
+        })
+        .unwrap();
+        assert_eq!(p.party_id_type, PartyIdType::PartyCode);
+        assert!(party(&CoreParty::Iban("GB00".into())).is_err());
+    }
+}

@@ -1,0 +1,428 @@
+//! Provisioning, tokens and the operations common to every product: one small responder per
+//! route, each over the shared [`State`].
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use wiremock::{Request, Respond, ResponseTemplate};
+
+use super::checks::{
+    self, basic, business, empty, header, json_body, json_response, path_segment, product_of,
+    reference_id, respond_with, subscription, target_environment, ApiError,
+};
+use super::seed;
+use super::state::{
+    seconds, ApiUser, AuthRequest, Kind, Product, State, Token, AUTH_REQUEST_INTERVAL,
+    AUTH_REQUEST_SECONDS, REFRESH_TOKEN_SECONDS, TOKEN_SECONDS,
+};
+use crate::rng::base64;
+
+fn product(request: &Request) -> Result<Product, ApiError> {
+    product_of(request).ok_or_else(ApiError::not_found)
+}
+
+/// A JWT-looking access token (header.payload.signature, base64url without padding).
+fn jwt(momo: &mut super::state::Momo, api_user: &str, expires: &str) -> String {
+    let url = |text: String| {
+        text.trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_")
+    };
+    let session = momo.uuid();
+    let header = url(base64(br#"{"typ":"JWT","alg":"R256"}"#));
+    let payload = json!({ "clientId": api_user, "expires": expires, "sessionId": session });
+    let payload = url(base64(payload.to_string().as_bytes()));
+    let signature_bytes = momo.hex(64);
+    let signature = url(base64(signature_bytes.as_bytes()));
+    format!("{header}.{payload}.{signature}")
+}
+
+/// `POST /v1_0/apiuser` (`X-Reference-Id`, `{"providerCallbackHost": …}`) → 201, empty.
+#[derive(Debug)]
+pub(crate) struct CreateApiUser {
+    pub(crate) state: Arc<State>,
+}
+
+impl Respond for CreateApiUser {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.state.with(|momo, _| {
+            subscription(momo, request, None)?;
+            let id = reference_id(request)?;
+            if momo.users.contains_key(&id) {
+                return Err(ApiError::duplicate());
+            }
+            let body = json_body(request)?;
+            let host = body
+                .get("providerCallbackHost")
+                .and_then(Value::as_str)
+                .filter(|host| !host.trim().is_empty())
+                .ok_or_else(|| ApiError::bad_request("providerCallbackHost is required."))?;
+            momo.users.insert(
+                id,
+                ApiUser {
+                    callback_host: host.trim().to_owned(),
+                    api_key: None,
+                },
+            );
+            Ok(empty(201))
+        }))
+    }
+}
+
+/// `GET /v1_0/apiuser/{id}` → `{"providerCallbackHost", "targetEnvironment"}`.
+#[derive(Debug)]
+pub(crate) struct GetApiUser {
+    pub(crate) state: Arc<State>,
+}
+
+impl Respond for GetApiUser {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let id = path_segment(request, 2);
+        respond_with(self.state.with(|momo, _| {
+            subscription(momo, request, None)?;
+            let user = momo.users.get(&id).ok_or_else(ApiError::not_found)?;
+            Ok(json_response(
+                200,
+                &json!({
+                    "providerCallbackHost": user.callback_host,
+                    "targetEnvironment": seed::TARGET_ENVIRONMENT,
+                }),
+            ))
+        }))
+    }
+}
+
+/// `POST /v1_0/apiuser/{id}/apikey` → 201 `{"apiKey": "<32 hex>"}` (replaces any older key).
+#[derive(Debug)]
+pub(crate) struct CreateApiKey {
+    pub(crate) state: Arc<State>,
+}
+
+impl Respond for CreateApiKey {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let id = path_segment(request, 2);
+        respond_with(self.state.with(|momo, _| {
+            subscription(momo, request, None)?;
+            if !momo.users.contains_key(&id) {
+                return Err(ApiError::not_found());
+            }
+            let key = momo.hex(32);
+            if let Some(user) = momo.users.get_mut(&id) {
+                user.api_key = Some(key.clone());
+            }
+            Ok(json_response(201, &json!({ "apiKey": key })))
+        }))
+    }
+}
+
+/// `POST /{product}/token/` with Basic api_user:api_key → an access token for that product.
+#[derive(Debug)]
+pub(crate) struct CreateToken {
+    pub(crate) state: Arc<State>,
+}
+
+impl Respond for CreateToken {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.state.with(|momo, now| {
+            let product = product(request)?;
+            subscription(momo, request, Some(product))?;
+            let api_user = basic(momo, request)?;
+            let expires_at = now + seconds(TOKEN_SECONDS);
+            let token = jwt(momo, &api_user, &super::state::rfc3339(expires_at));
+            momo.tokens.insert(
+                token.clone(),
+                Token {
+                    product,
+                    api_user,
+                    expires_at,
+                    consent_of: None,
+                },
+            );
+            Ok(json_response(
+                200,
+                &json!({
+                    "access_token": token,
+                    "token_type": "access_token",
+                    "expires_in": TOKEN_SECONDS,
+                }),
+            ))
+        }))
+    }
+}
+
+/// The operations every product has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Common {
+    Balance,
+    BalanceIn,
+    BasicUserInfo,
+    Active,
+    BcAuthorize,
+    ConsentToken,
+    UserInfo,
+    DeliveryNotification,
+}
+
+/// One responder for the [`Common`] operations.
+#[derive(Debug)]
+pub(crate) struct CommonRoute {
+    pub(crate) state: Arc<State>,
+    pub(crate) op: Common,
+}
+
+impl Respond for CommonRoute {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        respond_with(self.handle(request))
+    }
+}
+
+impl CommonRoute {
+    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+        let product = product(request)?;
+        match self.op {
+            Common::Balance | Common::BalanceIn => self.balance(request, product),
+            Common::BasicUserInfo | Common::Active => self.account_holder(request, product),
+            Common::BcAuthorize => self.bc_authorize(request, product),
+            Common::ConsentToken => self.consent_token(request, product),
+            Common::UserInfo => self.user_info(request, product),
+            Common::DeliveryNotification => self.delivery_notification(request, product),
+        }
+    }
+
+    /// `GET /{p}/v1_0/account/balance[/{currency}]`.
+    fn balance(&self, request: &Request, product: Product) -> Result<ResponseTemplate, ApiError> {
+        self.state.with(|momo, now| {
+            business(momo, request, product, now)?;
+            if self.op == Common::BalanceIn && path_segment(request, 4) != seed::CURRENCY {
+                return Err(ApiError::invalid_currency());
+            }
+            Ok(json_response(
+                200,
+                &json!({
+                    "availableBalance": checks::format_amount(momo.balances[product.index()]),
+                    "currency": seed::CURRENCY,
+                }),
+            ))
+        })
+    }
+
+    /// `GET /{p}/v1_0/accountholder/{idType}/{id}/basicuserinfo` and `…/active`.
+    fn account_holder(
+        &self,
+        request: &Request,
+        product: Product,
+    ) -> Result<ResponseTemplate, ApiError> {
+        let id_type = path_segment(request, 3);
+        let id = path_segment(request, 4);
+        self.state.with(|momo, now| {
+            business(momo, request, product, now)?;
+            if !["msisdn", "email", "party_code"]
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(&id_type))
+            {
+                return Err(ApiError::bad_request(format!(
+                    "Unknown account holder id type {id_type}."
+                )));
+            }
+            let holder = momo.holder(&id_type, &id).ok_or_else(ApiError::not_found)?;
+            let body = match self.op {
+                Common::Active => json!({ "result": holder.active }),
+                _ => holder.basic(),
+            };
+            Ok(json_response(200, &body))
+        })
+    }
+
+    /// `POST /{p}/v1_0/bc-authorize` (form `login_hint`, `scope`, `access_type`; Basic or
+    /// Bearer).
+    fn bc_authorize(
+        &self,
+        request: &Request,
+        product: Product,
+    ) -> Result<ResponseTemplate, ApiError> {
+        self.state.with(|momo, now| {
+            subscription(momo, request, Some(product))?;
+            let bearer =
+                header(request, "authorization").is_some_and(|value| value.starts_with("Bearer "));
+            let api_user = if bearer {
+                checks::bearer(momo, request, product, now)?
+            } else {
+                basic(momo, request)?
+            };
+            target_environment(request)?;
+            checks::callback_url(momo, request, &api_user)?;
+            let hint = checks::form_field(request, "login_hint").unwrap_or_default();
+            let msisdn = hint
+                .strip_prefix("ID:")
+                .and_then(|rest| rest.strip_suffix("/MSISDN"))
+                .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+                .ok_or_else(|| {
+                    ApiError::bad_request("login_hint must look like ID:{msisdn}/MSISDN.")
+                })?
+                .to_owned();
+            let scope = checks::form_field(request, "scope")
+                .filter(|scope| !scope.is_empty())
+                .ok_or_else(|| ApiError::bad_request("scope is required."))?;
+            if let Some(access) = checks::form_field(request, "access_type") {
+                if access != "online" && access != "offline" {
+                    return Err(ApiError::bad_request(
+                        "access_type must be online or offline.",
+                    ));
+                }
+            }
+            if momo.holder("msisdn", &msisdn).is_none() {
+                return Err(ApiError::not_found());
+            }
+            let auth_req_id = momo.uuid();
+            momo.auth_requests.insert(
+                auth_req_id.clone(),
+                AuthRequest {
+                    product,
+                    api_user,
+                    msisdn,
+                    scope,
+                    expires_at: now + seconds(AUTH_REQUEST_SECONDS),
+                    used: false,
+                },
+            );
+            Ok(json_response(
+                200,
+                &json!({
+                    "auth_req_id": auth_req_id,
+                    "interval": AUTH_REQUEST_INTERVAL,
+                    "expires_in": AUTH_REQUEST_SECONDS,
+                }),
+            ))
+        })
+    }
+
+    /// `POST /{p}/oauth2/token/` (form `grant_type=urn:openid:params:grant-type:ciba`,
+    /// `auth_req_id`; Basic).
+    fn consent_token(
+        &self,
+        request: &Request,
+        product: Product,
+    ) -> Result<ResponseTemplate, ApiError> {
+        self.state.with(|momo, now| {
+            subscription(momo, request, Some(product))?;
+            let api_user = basic(momo, request)?;
+            target_environment(request)?;
+            if checks::form_field(request, "grant_type").as_deref()
+                != Some("urn:openid:params:grant-type:ciba")
+            {
+                return Err(ApiError::oauth(400, "unsupported_grant_type"));
+            }
+            let id = checks::form_field(request, "auth_req_id").unwrap_or_default();
+            let auth = momo
+                .auth_requests
+                .get_mut(&id)
+                .filter(|auth| {
+                    auth.product == product
+                        && auth.api_user == api_user
+                        && !auth.used
+                        && now < auth.expires_at
+                })
+                .ok_or_else(|| ApiError::oauth(400, "invalid_grant"))?;
+            auth.used = true;
+            let (msisdn, scope) = (auth.msisdn.clone(), auth.scope.clone());
+            let expires_at = now + seconds(TOKEN_SECONDS);
+            let token = jwt(momo, &api_user, &super::state::rfc3339(expires_at));
+            let refresh_token = momo.uuid();
+            momo.tokens.insert(
+                token.clone(),
+                Token {
+                    product,
+                    api_user,
+                    expires_at,
+                    consent_of: Some(msisdn),
+                },
+            );
+            Ok(json_response(
+                200,
+                &json!({
+                    "access_token": token,
+                    "token_type": "Bearer",
+                    "expires_in": TOKEN_SECONDS,
+                    "scope": scope,
+                    "refresh_token": refresh_token,
+                    "refresh_token_expired_in": REFRESH_TOKEN_SECONDS,
+                }),
+            ))
+        })
+    }
+
+    /// `GET /{p}/oauth2/v1_0/userinfo` with a consent token.
+    fn user_info(&self, request: &Request, product: Product) -> Result<ResponseTemplate, ApiError> {
+        self.state.with(|momo, now| {
+            subscription(momo, request, Some(product))?;
+            let token = header(request, "authorization")
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .map(str::trim)
+                .unwrap_or_default();
+            let msisdn = momo
+                .tokens
+                .get(token)
+                .filter(|t| t.product == product && now < t.expires_at)
+                .and_then(|t| t.consent_of.clone())
+                .ok_or_else(|| ApiError::apim(401, checks::INVALID_TOKEN))?;
+            target_environment(request)?;
+            let holder = momo
+                .holder("msisdn", &msisdn)
+                .ok_or_else(ApiError::not_found)?;
+            Ok(json_response(
+                200,
+                &holder.full(momo_updated_at(now.timestamp())),
+            ))
+        })
+    }
+
+    /// `POST /{p}/v1_0/requesttopay/{referenceId}/deliverynotification` → 200, empty.
+    fn delivery_notification(
+        &self,
+        request: &Request,
+        product: Product,
+    ) -> Result<ResponseTemplate, ApiError> {
+        let reference = path_segment(request, 3);
+        self.state.with(|momo, now| {
+            business(momo, request, product, now)?;
+            let from_body = serde_json::from_slice::<Value>(&request.body)
+                .ok()
+                .and_then(|body| {
+                    body.get("notificationMessage")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                });
+            let message = from_body
+                .or_else(|| header(request, "notificationmessage").map(str::to_owned))
+                .filter(|m| !m.is_empty())
+                .ok_or_else(|| ApiError::bad_request("notificationMessage is required."))?;
+            if message.chars().count() > 160 {
+                return Err(ApiError::bad_request(
+                    "notificationMessage must be at most 160 characters.",
+                ));
+            }
+            if !momo.exists(Kind::RequestToPay, &reference) {
+                return Err(ApiError::not_found());
+            }
+            Ok(empty(200))
+        })
+    }
+}
+
+/// `updated_at` of user info: the start of the current day (seconds).
+fn momo_updated_at(now: i64) -> i64 {
+    now - now.rem_euclid(86_400)
+}
+
+/// Anything else: the API manager's 404.
+#[derive(Debug)]
+pub(crate) struct NotFound;
+
+impl Respond for NotFound {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        json_response(
+            404,
+            &json!({ "statusCode": 404, "message": "Resource not found" }),
+        )
+    }
+}

@@ -1,0 +1,348 @@
+//! The seeded MoMo world: one API user with its key, the three subscription keys, the product
+//! balances and the account holders known to `basicuserinfo`, `active` and consent.
+
+use serde_json::{json, Value};
+
+use crate::rng::SeededRng;
+
+/// The only currency of the sandbox target environment.
+pub(crate) const CURRENCY: &str = "EUR";
+/// The only target environment.
+pub(crate) const TARGET_ENVIRONMENT: &str = "sandbox";
+/// The seeded API user's `providerCallbackHost` (real MoMo wants a hostname; tests' receivers
+/// listen on 127.0.0.1).
+pub(crate) const CALLBACK_HOST: &str = "127.0.0.1";
+/// Starting `availableBalance` in cents: collection, disbursement, remittance.
+pub(crate) const BALANCES: [i64; 3] = [250_000, 500_000, 300_000];
+
+/// The MSISDN whose payments succeed (no magic number in any table).
+pub(crate) const SUCCESS_MSISDN: &str = "46733123456";
+/// Fails in both tables.
+pub(crate) const FAILURE_MSISDN: &str = "46733123450";
+/// Stays pending in the documented table.
+pub(crate) const PENDING_MSISDN: &str = "46733123454";
+/// Stays pending in the measured table.
+pub(crate) const MEASURED_PENDING_MSISDN: &str = "46733123453";
+
+/// What a client needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Credentials {
+    pub(crate) api_user: String,
+    pub(crate) api_key: String,
+    /// Subscription keys: collection, disbursement, remittance.
+    pub(crate) keys: [String; 3],
+}
+
+pub(crate) fn uuid(rng: &mut SeededRng) -> String {
+    let hex = rng.string_from(32, b"0123456789abcdef");
+    let variant = rng.string_from(1, b"89ab");
+    format!(
+        "{}-{}-4{}-{}{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        variant,
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+pub(crate) fn credentials(rng: &mut SeededRng) -> Credentials {
+    let api_user = uuid(rng);
+    let api_key = rng.string_from(32, b"0123456789abcdef");
+    let keys = [
+        rng.string_from(32, b"0123456789abcdef"),
+        rng.string_from(32, b"0123456789abcdef"),
+        rng.string_from(32, b"0123456789abcdef"),
+    ];
+    Credentials {
+        api_user,
+        api_key,
+        keys,
+    }
+}
+
+/// A known account holder.
+#[derive(Debug, Clone)]
+pub(crate) struct Holder {
+    /// `msisdn`, `email` or `party_code` (compared case-insensitively).
+    pub(crate) id_type: &'static str,
+    pub(crate) id: &'static str,
+    pub(crate) given_name: &'static str,
+    pub(crate) family_name: &'static str,
+    pub(crate) birthdate: &'static str,
+    pub(crate) locale: &'static str,
+    pub(crate) gender: &'static str,
+    pub(crate) active: bool,
+    pub(crate) email: &'static str,
+    pub(crate) phone: &'static str,
+    pub(crate) street: &'static str,
+    pub(crate) postal_code: &'static str,
+    pub(crate) locality: &'static str,
+    pub(crate) region: &'static str,
+    pub(crate) country: &'static str,
+    pub(crate) occupation: &'static str,
+    pub(crate) employer: &'static str,
+    pub(crate) id_document: (&'static str, &'static str),
+}
+
+impl Holder {
+    /// The `basicuserinfo` body.
+    pub(crate) fn basic(&self) -> Value {
+        json!({
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "birthdate": self.birthdate,
+            "locale": self.locale,
+            "gender": self.gender,
+            "status": if self.active { "ACTIVE" } else { "INACTIVE" },
+        })
+    }
+
+    /// The consent `userinfo` body (full KYC).
+    pub(crate) fn full(&self, updated_at: i64) -> Value {
+        json!({
+            "sub": "0",
+            "name": format!("{} {}", self.given_name, self.family_name),
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "birthdate": self.birthdate,
+            "locale": self.locale,
+            "status": if self.active { "ACTIVE" } else { "INACTIVE" },
+            "gender": self.gender,
+            "email": self.email,
+            "email_verified": true,
+            "phone_number": self.phone,
+            "phone_number_verified": true,
+            "address": {
+                "formatted": format!("{}, {} {}, {}", self.street, self.postal_code, self.locality, self.country),
+                "street_address": self.street,
+                "postal_code": self.postal_code,
+                "locality": self.locality,
+                "region": self.region,
+                "country": self.country,
+            },
+            "updated_at": updated_at,
+            "credit_score": "0",
+            "active": self.active,
+            "country_of_birth": self.country,
+            "region_of_birth": self.region,
+            "city_of_birth": self.locality,
+            "occupation": self.occupation,
+            "employer_name": self.employer,
+            "identification_type": self.id_document.0,
+            "identification_value": self.id_document.1,
+        })
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn person(
+    id_type: &'static str,
+    id: &'static str,
+    given_name: &'static str,
+    family_name: &'static str,
+    birthdate: &'static str,
+    gender: &'static str,
+    email: &'static str,
+    phone: &'static str,
+    occupation: &'static str,
+    id_document: (&'static str, &'static str),
+) -> Holder {
+    Holder {
+        id_type,
+        id,
+        given_name,
+        family_name,
+        birthdate,
+        locale: "sv_SE",
+        gender,
+        active: true,
+        email,
+        phone,
+        street: "Drottninggatan 71",
+        postal_code: "111 36",
+        locality: "Stockholm",
+        region: "Stockholm County",
+        country: "SE",
+        occupation,
+        employer: "Sandbox AB",
+        id_document,
+    }
+}
+
+pub(crate) fn holders() -> Vec<Holder> {
+    let mut holders = vec![
+        person(
+            "msisdn",
+            "46733123450",
+            "Erik",
+            "Lindqvist",
+            "1984-03-12",
+            "MALE",
+            "erik.lindqvist@example.se",
+            "+46733123450",
+            "Engineer",
+            ("PASS", "SE4410231"),
+        ),
+        person(
+            "msisdn",
+            "46733123451",
+            "Anna",
+            "Berg",
+            "1990-07-01",
+            "FEMALE",
+            "anna.berg@example.se",
+            "+46733123451",
+            "Teacher",
+            ("PASS", "SE5520772"),
+        ),
+        person(
+            "msisdn",
+            "46733123452",
+            "Johan",
+            "Nilsson",
+            "1979-11-23",
+            "MALE",
+            "johan.nilsson@example.se",
+            "+46733123452",
+            "Driver",
+            ("NRIN", "197911230415"),
+        ),
+        person(
+            "msisdn",
+            "46733123453",
+            "Sara",
+            "Holm",
+            "1995-02-08",
+            "FEMALE",
+            "sara.holm@example.se",
+            "+46733123453",
+            "Nurse",
+            ("NRIN", "199502080382"),
+        ),
+        person(
+            "msisdn",
+            "46733123454",
+            "Lars",
+            "Ek",
+            "1968-09-30",
+            "MALE",
+            "lars.ek@example.se",
+            "+46733123454",
+            "Farmer",
+            ("PASS", "SE3349018"),
+        ),
+        person(
+            "msisdn",
+            SUCCESS_MSISDN,
+            "Maja",
+            "Sandberg",
+            "1988-05-17",
+            "FEMALE",
+            "maja.sandberg@example.se",
+            "+46733123456",
+            "Shop owner",
+            ("NRIN", "198805170226"),
+        ),
+        person(
+            "email",
+            "maja.sandberg@example.se",
+            "Maja",
+            "Sandberg",
+            "1988-05-17",
+            "FEMALE",
+            "maja.sandberg@example.se",
+            "+46733123456",
+            "Shop owner",
+            ("NRIN", "198805170226"),
+        ),
+    ];
+    holders.push(Holder {
+        locale: "en_UG",
+        street: "Plot 22 Kampala Road",
+        postal_code: "256",
+        locality: "Kampala",
+        region: "Central",
+        country: "UG",
+        employer: "Nakato Traders Ltd",
+        ..person(
+            "msisdn",
+            "256772123456",
+            "Grace",
+            "Nakato",
+            "1992-05-20",
+            "FEMALE",
+            "grace.nakato@example.ug",
+            "+256772123456",
+            "Trader",
+            ("NIN", "CF92052012345A"),
+        )
+    });
+    holders.push(Holder {
+        locale: "en_GH",
+        street: "14 Oxford Street, Osu",
+        postal_code: "GA-029",
+        locality: "Accra",
+        region: "Greater Accra",
+        country: "GH",
+        employer: "Mensah Logistics",
+        ..person(
+            "msisdn",
+            "233241234567",
+            "Kwame",
+            "Mensah",
+            "1986-11-02",
+            "MALE",
+            "kwame.mensah@example.gh",
+            "+233241234567",
+            "Logistics manager",
+            ("GHANA_CARD", "GHA-719203847-5"),
+        )
+    });
+    holders.push(Holder {
+        locale: "fr_CM",
+        active: false,
+        street: "Rue Joss 118",
+        postal_code: "BP 4021",
+        locality: "Douala",
+        region: "Littoral",
+        country: "CM",
+        employer: "",
+        ..person(
+            "msisdn",
+            "237677123456",
+            "Aïcha",
+            "Mbarga",
+            "1999-01-15",
+            "FEMALE",
+            "aicha.mbarga@example.cm",
+            "+237677123456",
+            "Student",
+            ("CNI", "110293847"),
+        )
+    });
+    holders.push(Holder {
+        locale: "en_UG",
+        gender: "",
+        street: "Plot 5 Jinja Road",
+        postal_code: "256",
+        locality: "Kampala",
+        region: "Central",
+        country: "UG",
+        employer: "",
+        ..person(
+            "party_code",
+            "MOMOSHOP01",
+            "Momo",
+            "Shop",
+            "2015-04-01",
+            "",
+            "payments@momoshop.example.ug",
+            "+256312000111",
+            "Merchant",
+            ("TIN", "1000234567"),
+        )
+    });
+    holders
+}

@@ -1,0 +1,419 @@
+//! MoMo provisioning, tokens, subscription keys and the headers every call is checked for.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod momo_common;
+
+use momo_common::{basic, momo, request_to_pay, uuid, JSON};
+use serde_json::{json, Value};
+
+#[tokio::test]
+async fn a_provisioned_api_user_gets_a_key_and_then_a_token() {
+    let momo = momo().await;
+    let user = uuid();
+    let key = momo.key("collection");
+
+    let created = momo
+        .http
+        .post(momo.url("/v1_0/apiuser"))
+        .header("X-Reference-Id", &user)
+        .header("Ocp-Apim-Subscription-Key", &key)
+        .json(&json!({"providerCallbackHost": "shop.example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert!(created.bytes().await.unwrap().is_empty());
+
+    let read = momo
+        .http
+        .get(momo.url(&format!("/v1_0/apiuser/{user}")))
+        .header("Ocp-Apim-Subscription-Key", &key)
+        .body("null")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), 200);
+    assert_eq!(read.headers()["content-type"], JSON);
+    let body: Value = read.json().await.unwrap();
+    assert_eq!(body["providerCallbackHost"], "shop.example.com");
+    assert_eq!(body["targetEnvironment"], "sandbox");
+
+    let api_key = momo
+        .http
+        .post(momo.url(&format!("/v1_0/apiuser/{user}/apikey")))
+        .header("Ocp-Apim-Subscription-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(api_key.status(), 201);
+    assert_eq!(api_key.headers()["content-type"], JSON);
+    let api_key: Value = api_key.json().await.unwrap();
+    let api_key = api_key["apiKey"].as_str().unwrap();
+    assert_eq!(api_key.len(), 32);
+    assert!(api_key.bytes().all(|b| b.is_ascii_hexdigit()));
+
+    let token = momo
+        .token_response("collection", &basic(&user, api_key))
+        .await;
+    assert_eq!(token.status(), 200);
+}
+
+#[tokio::test]
+async fn provisioning_the_same_user_twice_is_a_conflict_and_unknown_users_are_404() {
+    let momo = momo().await;
+    let user = uuid();
+    let create = || {
+        momo.http
+            .post(momo.url("/v1_0/apiuser"))
+            .header("X-Reference-Id", &user)
+            .header("Ocp-Apim-Subscription-Key", momo.key("disbursement"))
+            .json(&json!({"providerCallbackHost": "127.0.0.1"}))
+            .send()
+    };
+    assert_eq!(create().await.unwrap().status(), 201);
+    assert_eq!(create().await.unwrap().status(), 409);
+
+    let unknown = momo
+        .http
+        .post(momo.url(&format!("/v1_0/apiuser/{}/apikey", uuid())))
+        .header("Ocp-Apim-Subscription-Key", momo.key("collection"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    let body: Value = unknown.json().await.unwrap();
+    assert_eq!(body["code"], "RESOURCE_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn the_token_endpoint_answers_an_access_token_for_an_hour() {
+    let momo = momo().await;
+
+    let response = momo.token_response("remittance", &momo.basic()).await;
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], JSON);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["token_type"], "access_token");
+    assert_eq!(body["expires_in"], 3600);
+    assert_eq!(body["access_token"].as_str().unwrap().split('.').count(), 3);
+}
+
+#[tokio::test]
+async fn a_wrong_api_key_gets_500_login_failed() {
+    let momo = momo().await;
+
+    let response = momo
+        .token_response("collection", &basic(&momo.cred("api_user"), "0123"))
+        .await;
+
+    assert_eq!(response.status(), 500);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"error": "login_failed"})
+    );
+}
+
+#[tokio::test]
+async fn a_token_works_only_for_its_product() {
+    let momo = momo().await;
+    let token = momo.token("collection").await;
+
+    let response = momo
+        .http
+        .get(momo.url("/disbursement/v1_0/account/balance"))
+        .header("Ocp-Apim-Subscription-Key", momo.key("disbursement"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("X-Target-Environment", "sandbox")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 401);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["statusCode"], 401);
+}
+
+#[tokio::test]
+async fn a_token_expires_after_3600_seconds_of_sandbox_clock() {
+    let momo = momo().await;
+    let token = momo.token("collection").await;
+    let balance = || {
+        momo.http
+            .get(momo.url("/collection/v1_0/account/balance"))
+            .header("Ocp-Apim-Subscription-Key", momo.key("collection"))
+            .header("Authorization", format!("Bearer {token}"))
+            .header("X-Target-Environment", "sandbox")
+            .send()
+    };
+
+    momo.advance(3599);
+    assert_eq!(balance().await.unwrap().status(), 200);
+    momo.advance(1);
+    let expired = balance().await.unwrap();
+
+    assert_eq!(expired.status(), 401);
+    assert!(expired.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .contains("Access token"));
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_subscription_key_gets_the_api_managers_401() {
+    let momo = momo().await;
+
+    let wrong = momo
+        .http
+        .post(momo.url("/collection/token/"))
+        .header("Ocp-Apim-Subscription-Key", momo.key("disbursement"))
+        .header("Authorization", momo.basic())
+        .send()
+        .await
+        .unwrap();
+    let missing = momo
+        .http
+        .get(momo.url("/collection/v1_0/account/balance"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(
+        wrong.json::<Value>().await.unwrap(),
+        json!({"statusCode": 401, "message": "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."})
+    );
+    assert_eq!(missing.status(), 401);
+    assert!(missing.json::<Value>().await.unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Access denied due to missing subscription key"));
+}
+
+#[tokio::test]
+async fn a_target_environment_other_than_sandbox_is_not_allowed() {
+    let momo = momo().await;
+    let token = momo.token("collection").await;
+
+    let response = momo
+        .http
+        .get(momo.url("/collection/v1_0/account/balance"))
+        .header("Ocp-Apim-Subscription-Key", momo.key("collection"))
+        .header("Authorization", format!("Bearer {token}"))
+        .header("X-Target-Environment", "mtnuganda")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 500);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["code"],
+        "NOT_ALLOWED_TARGET_ENVIRONMENT"
+    );
+}
+
+#[tokio::test]
+async fn a_reference_id_that_is_not_a_uuid_v4_is_rejected_with_400() {
+    let momo = momo().await;
+
+    let v1 = momo
+        .create(
+            "/collection/v1_0/requesttopay",
+            "6fa459ea-ee8a-11d3-9c3d-0800200c9a66",
+            &request_to_pay("46733123456", "10"),
+            None,
+        )
+        .await;
+    let junk = momo
+        .create(
+            "/collection/v1_0/requesttopay",
+            "order-42",
+            &request_to_pay("46733123456", "10"),
+            None,
+        )
+        .await;
+
+    assert_eq!(v1.status(), 400);
+    assert_eq!(junk.status(), 400);
+    assert!(momo
+        .handle
+        .ledger()
+        .account("collection")
+        .unwrap()
+        .transactions
+        .is_empty());
+}
+
+#[tokio::test]
+async fn a_callback_url_must_not_be_empty_and_must_use_the_registered_host() {
+    let momo = momo().await;
+    let body = request_to_pay("46733123456", "10");
+
+    let empty = momo
+        .create("/collection/v1_0/requesttopay", &uuid(), &body, Some(""))
+        .await;
+    let other_host = momo
+        .create(
+            "/collection/v1_0/requesttopay",
+            &uuid(),
+            &body,
+            Some("http://evil.example.com/momo"),
+        )
+        .await;
+    let registered = momo
+        .create(
+            "/collection/v1_0/requesttopay",
+            &uuid(),
+            &body,
+            Some("http://127.0.0.1:9/momo"),
+        )
+        .await;
+
+    assert_eq!(empty.status(), 400);
+    assert_eq!(other_host.status(), 500);
+    assert_eq!(
+        other_host.json::<Value>().await.unwrap()["code"],
+        "INVALID_CALLBACK_URL_HOST"
+    );
+    assert_eq!(registered.status(), 202);
+}
+
+#[tokio::test]
+async fn stray_headers_and_a_null_body_on_gets_are_tolerated() {
+    let momo = momo().await;
+
+    let response = momo
+        .request(reqwest::Method::GET, "/collection/v1_0/account/balance")
+        .await
+        .header("No-callback-Url", "No callback url given")
+        .header("Content-Type", "text/plain; charset=utf-8")
+        .body("null")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], JSON);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"availableBalance": "2500", "currency": "EUR"})
+    );
+}
+
+#[tokio::test]
+async fn balance_in_another_currency_than_eur_is_not_supported() {
+    let momo = momo().await;
+
+    let eur = momo.get("/collection/v1_0/account/balance/EUR").await;
+    let ghs = momo.get("/collection/v1_0/account/balance/GHS").await;
+
+    assert_eq!(eur.status(), 200);
+    assert_eq!(ghs.status(), 500);
+    assert_eq!(
+        ghs.json::<Value>().await.unwrap(),
+        json!({"code": "INVALID_CURRENCY", "message": "Currency not supported."})
+    );
+}
+
+#[tokio::test]
+async fn account_holders_answer_basic_user_info_and_activity_and_unknown_ones_are_404() {
+    let momo = momo().await;
+
+    let info = momo
+        .get_json("/collection/v1_0/accountholder/msisdn/46733123456/basicuserinfo")
+        .await;
+    let generic = momo
+        .get_json("/disbursement/v1_0/accountholder/email/maja.sandberg@example.se/basicuserinfo")
+        .await;
+    let active = momo
+        .get_json("/remittance/v1_0/accountholder/MSISDN/46733123456/active")
+        .await;
+    let inactive = momo
+        .get_json("/collection/v1_0/accountholder/msisdn/237677123456/active")
+        .await;
+    let unknown = momo
+        .get("/collection/v1_0/accountholder/msisdn/99999999999/active")
+        .await;
+
+    assert_eq!(info["given_name"], "Maja");
+    assert_eq!(info["family_name"], "Sandberg");
+    assert_eq!(info["status"], "ACTIVE");
+    assert_eq!(generic, info);
+    assert_eq!(active, json!({"result": true}));
+    assert_eq!(inactive, json!({"result": false}));
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        unknown.json::<Value>().await.unwrap()["code"],
+        "RESOURCE_NOT_FOUND"
+    );
+}
+
+#[tokio::test]
+async fn consent_through_bc_authorize_gives_a_token_for_userinfo_only() {
+    let momo = momo().await;
+    let form = "login_hint=ID:46733123456/MSISDN&scope=all_info&access_type=offline";
+
+    let authorize = momo
+        .http
+        .post(momo.url("/collection/v1_0/bc-authorize"))
+        .header("Ocp-Apim-Subscription-Key", momo.key("collection"))
+        .header("Authorization", momo.basic())
+        .header("X-Target-Environment", "sandbox")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authorize.status(), 200);
+    let authorize: Value = authorize.json().await.unwrap();
+    let auth_req_id = authorize["auth_req_id"].as_str().unwrap();
+
+    let exchange = || {
+        momo.http
+            .post(momo.url("/collection/oauth2/token/"))
+            .header("Ocp-Apim-Subscription-Key", momo.key("collection"))
+            .header("Authorization", momo.basic())
+            .header("X-Target-Environment", "sandbox")
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=urn:openid:params:grant-type:ciba&auth_req_id={auth_req_id}"
+            ))
+            .send()
+    };
+    let token: Value = exchange().await.unwrap().json().await.unwrap();
+    let consent = token["access_token"].as_str().unwrap();
+    assert_eq!(token["scope"], "all_info");
+    assert_eq!(exchange().await.unwrap().status(), 400);
+
+    let userinfo = |bearer: String| {
+        momo.http
+            .get(momo.url("/collection/oauth2/v1_0/userinfo"))
+            .header("Ocp-Apim-Subscription-Key", momo.key("collection"))
+            .header("Authorization", format!("Bearer {bearer}"))
+            .header("X-Target-Environment", "sandbox")
+            .send()
+    };
+    let info: Value = userinfo(consent.to_owned())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["name"], "Maja Sandberg");
+    assert_eq!(info["address"]["locality"], "Stockholm");
+    let plain = momo.token("collection").await;
+    assert_eq!(userinfo(plain).await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn unknown_paths_get_the_api_managers_404() {
+    let momo = momo().await;
+
+    let response = momo.get("/collection/v1_0/nothing-here").await;
+
+    assert_eq!(response.status(), 404);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"statusCode": 404, "message": "Resource not found"})
+    );
+}
