@@ -22,3 +22,30 @@ pub fn sensitive_header(secret: &SecretString, field: &str) -> crate::Result<htt
     value.set_sensitive(true);
     Ok(value)
 }
+
+/// Serialises a secret as `"[REDACTED]"`: for `#[serde(serialize_with = ...)]` on config
+/// fields, so a config written back out (typetag configs must be serialisable) never carries
+/// the secret.
+///
+/// # Errors
+/// The serialiser's.
+pub fn serialize_redacted<S: serde::Serializer>(
+    _: &SecretString,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str("[REDACTED]")
+}
+
+/// [`serialize_redacted`] for an optional secret (`None` stays `null`).
+///
+/// # Errors
+/// The serialiser's.
+pub fn serialize_redacted_option<S: serde::Serializer>(
+    secret: &Option<SecretString>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(_) => serializer.serialize_str("[REDACTED]"),
+        None => serializer.serialize_none(),
+    }
+}

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields)]
 pub struct AcmeConfig {
     /// The API key, sent as a bearer token.
-    #[serde(serialize_with = "redacted")]
+    #[serde(serialize_with = "bankkit_core::secret::serialize_redacted")]
     pub api_key: SecretString,
     /// Where the API lives.
     #[serde(default = "default_base_url")]
@@ -27,10 +27,6 @@ pub struct AcmeConfig {
 
 fn default_base_url() -> String {
     "https://api.acme.example".to_owned()
-}
-
-fn redacted<S: serde::Serializer>(_: &SecretString, s: S) -> std::result::Result<S::Ok, S::Error> {
-    s.serialize_str("[REDACTED]")
 }
 
 #[typetag::serde(name = "acme")]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use bankkit_core::registry::{BuildContext, ProviderConfig};
 use bankkit_core::secret::SecretString;
 use bankkit_core::{Error, Provider, Result};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::client::{MomoClient, Product, DEFAULT_BASE_URL, DEFAULT_TARGET_ENVIRONMENT};
 use crate::convert::configured_currency;
@@ -42,26 +42,26 @@ pub struct MomoConfig {
     /// The API user (a UUID).
     pub api_user: String,
     /// The API user's key.
-    #[serde(serialize_with = "redacted")]
+    #[serde(serialize_with = "bankkit_core::secret::serialize_redacted")]
     pub api_key: SecretString,
     /// The collection product's subscription key.
     #[serde(
         default,
-        serialize_with = "redacted_option",
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub collection_key: Option<SecretString>,
     /// The disbursement product's subscription key.
     #[serde(
         default,
-        serialize_with = "redacted_option",
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub disbursement_key: Option<SecretString>,
     /// The remittance product's subscription key.
     #[serde(
         default,
-        serialize_with = "redacted_option",
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub remittance_key: Option<SecretString>,
@@ -82,20 +82,6 @@ pub struct MomoConfig {
     /// Time allowed for one attempt, in seconds (default: the build context's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
-}
-
-fn redacted<S: Serializer>(_: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str("[REDACTED]")
-}
-
-fn redacted_option<S: Serializer>(
-    value: &Option<SecretString>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(_) => serializer.serialize_str("[REDACTED]"),
-        None => serializer.serialize_none(),
-    }
 }
 
 impl MomoConfig {

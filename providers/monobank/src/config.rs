@@ -6,7 +6,7 @@ use std::time::Duration;
 use bankkit_core::registry::{BuildContext, ProviderConfig};
 use bankkit_core::secret::SecretString;
 use bankkit_core::{Error, Provider, Result};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::client::{MonobankClient, DEFAULT_BASE_URL};
 use crate::provider::MonobankProvider;
@@ -30,7 +30,7 @@ use crate::provider::MonobankProvider;
 #[non_exhaustive]
 pub struct MonobankConfig {
     /// The personal token from <https://api.monobank.ua/>, sent as `X-Token`.
-    #[serde(serialize_with = "redacted")]
+    #[serde(serialize_with = "bankkit_core::secret::serialize_redacted")]
     pub token: SecretString,
     /// Where the API lives (default `https://api.monobank.ua`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,10 +38,6 @@ pub struct MonobankConfig {
     /// Time allowed for one attempt, in seconds (default: the build context's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
-}
-
-fn redacted<S: Serializer>(_: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str("[REDACTED]")
 }
 
 impl MonobankConfig {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use bankkit_core::registry::{BuildContext, ProviderConfig};
 use bankkit_core::secret::{ExposeSecret, SecretString};
 use bankkit_core::{Error, Provider, Result};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::client::{MonzoClient, DEFAULT_AUTH_URL, DEFAULT_BASE_URL};
 use crate::provider::MonzoProvider;
@@ -40,28 +40,28 @@ pub struct MonzoConfig {
     /// The OAuth client id.
     pub client_id: String,
     /// The OAuth client secret.
-    #[serde(serialize_with = "redacted")]
+    #[serde(serialize_with = "bankkit_core::secret::serialize_redacted")]
     pub client_secret: SecretString,
     /// The redirect URI registered with the OAuth client.
     pub redirect_uri: String,
     /// An access token obtained elsewhere (seeded into an empty store).
     #[serde(
         default,
-        serialize_with = "redacted_option",
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub access_token: Option<SecretString>,
     /// A refresh token obtained elsewhere (seeded into an empty store).
     #[serde(
         default,
-        serialize_with = "redacted_option",
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub refresh_token: Option<SecretString>,
     /// The secret put into webhook URLs and required on delivery (Monzo signs nothing).
     #[serde(
         default,
-        serialize_with = "redacted_option",
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
         skip_serializing_if = "Option::is_none"
     )]
     pub webhook_secret: Option<SecretString>,
@@ -77,20 +77,6 @@ pub struct MonzoConfig {
     /// Time allowed for one attempt, in seconds (default: the build context's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
-}
-
-fn redacted<S: Serializer>(_: &SecretString, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str("[REDACTED]")
-}
-
-fn redacted_option<S: Serializer>(
-    value: &Option<SecretString>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match value {
-        Some(_) => serializer.serialize_str("[REDACTED]"),
-        None => serializer.serialize_none(),
-    }
 }
 
 impl MonzoConfig {
