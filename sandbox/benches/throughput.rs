@@ -5,6 +5,9 @@
 //! `cargo bench -p bankkit-sandbox --bench throughput` (set `BANKKIT_BENCH_REQUESTS` to
 //! change the number of requests per round).
 
+// Rates are measurements, not money: floats are right here.
+#![allow(clippy::float_arithmetic)]
+
 use std::time::{Duration, Instant};
 
 use bankkit_sandbox::Sandbox;
