@@ -580,7 +580,7 @@ fn history_of_current_account(
         "Moving money over",
         rng,
     );
-    bank.push_transaction(opening);
+    let opening_id = bank.push_transaction(opening).id;
     let pot_ids: Vec<String> = bank.pots.iter().map(|pot| pot.id.clone()).collect();
     let mut declined = false;
     for day_index in 0..=HISTORY_DAYS {
@@ -673,6 +673,40 @@ fn history_of_current_account(
             }
         }
     }
+    keep_in_credit(bank, main, &opening_id);
+}
+
+/// The lowest the current account may fall at any point of its seeded history.
+const LOWEST_BALANCE: i64 = 25_000;
+
+/// Tops up the opening transfer so that the running balance of account `index` never falls
+/// below [`LOWEST_BALANCE`], whatever day of the month the sandbox starts on (salary days and
+/// spending otherwise could leave it overdrawn, and clients check funds before pot moves).
+fn keep_in_credit(bank: &mut Bank, index: usize, opening_id: &str) {
+    let Some(account_id) = bank.accounts.get(index).map(|a| a.wire.id.clone()) else {
+        return;
+    };
+    let mut running = 0_i64;
+    let mut lowest = i64::MAX;
+    for t in bank
+        .transactions
+        .iter()
+        .filter(|t| t.account_id == account_id && t.decline_reason.is_none())
+    {
+        running += t.amount;
+        lowest = lowest.min(running);
+    }
+    if lowest >= LOWEST_BALANCE {
+        return;
+    }
+    let top_up = LOWEST_BALANCE - lowest;
+    if let Some(opening) = bank.transactions.iter_mut().find(|t| t.id == opening_id) {
+        opening.amount += top_up;
+        opening.local_amount += top_up;
+        if let Some(account) = bank.accounts.get_mut(index) {
+            account.balance += top_up;
+        }
+    }
 }
 
 fn history_of_joint_account(
@@ -747,4 +781,44 @@ pub(crate) fn merchant_named(bank: &mut Bank, name: &str, now: DateTime<Utc>) ->
     created.metadata.clear();
     bank.merchants.push(created);
     bank.merchants.len() - 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_current_account_stays_in_credit_whatever_day_the_sandbox_starts() {
+        let first: DateTime<Utc> = "2026-11-01T12:00:00Z".parse().unwrap();
+        for day in 0..62 {
+            let start = first + TimeDelta::days(day) + TimeDelta::hours(day % 24);
+            let bank = generate(20_261_101, start);
+            let main = bank
+                .accounts
+                .iter()
+                .find(|a| a.wire.account_type == "uk_retail")
+                .unwrap();
+            let mut running = 0;
+            for t in bank
+                .transactions
+                .iter()
+                .filter(|t| t.account_id == main.wire.id && t.decline_reason.is_none())
+            {
+                running += t.amount;
+                assert!(
+                    running >= LOWEST_BALANCE,
+                    "start {start}: fell to {running}"
+                );
+            }
+            assert_eq!(running, main.balance, "start {start}");
+            for pot in &bank.pots {
+                assert!(
+                    pot.balance >= 1_000,
+                    "start {start}: pot {} holds {}",
+                    pot.id,
+                    pot.balance
+                );
+            }
+        }
+    }
 }
