@@ -30,6 +30,25 @@ pub use retry::{decide, Decision, RequestSafety, RetryPolicy};
 use crate::clock::{system_clock, Clock};
 use crate::{Error, Result};
 
+/// Everything but RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes `text` for use as one path segment (`pots/{id}/deposit`), so an id from
+/// outside can never add a segment, a query or a fragment.
+///
+/// ```
+/// use bankkit_core::http::path_segment;
+/// assert_eq!(path_segment("a/b+c="), "a%2Fb%2Bc%3D");
+/// assert_eq!(path_segment("pot_0001"), "pot_0001");
+/// ```
+pub fn path_segment(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, PATH_SEGMENT).to_string()
+}
+
 /// Timeouts, retries and identification for one client.
 #[derive(Clone, Debug)]
 #[non_exhaustive]

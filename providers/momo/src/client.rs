@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bankkit_core::clock::{system_clock, Clock};
-use bankkit_core::http::{ApiRequest, ApiResponse, HttpClient, HttpOptions, RequestSafety};
+use bankkit_core::http::{
+    path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, RequestSafety,
+};
 use bankkit_core::secret::{ExposeSecret, SecretString};
 use bankkit_core::token::{ManagedToken, MemoryTokenStore, TokenStore};
 use bankkit_core::{Error, Result};
@@ -101,19 +103,6 @@ bankkit_core::id_type! {
     PreApprovalId
 }
 
-/// Percent-encodes one path segment.
-fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// `{idType}/{id}` of an account holder path (`msisdn/46733123450`).
 fn holder_path(party: &Party) -> String {
     let kind = match &party.party_id_type {
@@ -123,7 +112,7 @@ fn holder_path(party: &Party) -> String {
         PartyIdType::Alias => "alias".to_owned(),
         PartyIdType::Other(other) => other.to_ascii_lowercase(),
     };
-    format!("{}/{}", segment(&kind), segment(&party.party_id))
+    format!("{}/{}", path_segment(&kind), path_segment(&party.party_id))
 }
 
 /// The `X-Callback-Url` header: absent when there is no URL — never sent empty.
@@ -575,7 +564,7 @@ impl Provisioning {
         let request = self
             .request(
                 Method::GET,
-                format!("v1_0/apiuser/{}", segment(api_user.as_str())),
+                format!("v1_0/apiuser/{}", path_segment(api_user.as_str())),
             )?
             .operation("api_user");
         self.send(request).await?.json("MoMo API user")
@@ -590,7 +579,7 @@ impl Provisioning {
         let request = self
             .request(
                 Method::POST,
-                format!("v1_0/apiuser/{}/apikey", segment(api_user.as_str())),
+                format!("v1_0/apiuser/{}/apikey", path_segment(api_user.as_str())),
             )?
             .operation("create_api_key");
         self.send(request).await?.json("MoMo API key")
@@ -651,7 +640,7 @@ impl ProductApi<'_> {
     /// # Errors
     /// `InvalidRequest` for a currency the account does not support (`INVALID_CURRENCY`).
     pub async fn balance_in(&self, currency: &str) -> Result<AccountBalance> {
-        let path = self.path(&format!("v1_0/account/balance/{}", segment(currency)));
+        let path = self.path(&format!("v1_0/account/balance/{}", path_segment(currency)));
         self.client
             .get(self.product, path, "balance_in_currency", "MoMo balance")
             .await
@@ -777,7 +766,7 @@ impl ProductApi<'_> {
     ) -> Result<()> {
         let path = self.path(&format!(
             "v1_0/requesttopay/{}/deliverynotification",
-            segment(reference_id.as_str())
+            path_segment(reference_id.as_str())
         ));
         let mut request = self
             .client
@@ -842,7 +831,7 @@ macro_rules! status_call {
         /// # Errors
         /// `NotFound` for an unknown reference id.
         pub async fn $name(&self, reference_id: &ReferenceId) -> Result<$out> {
-            let path = format!(concat!($path, "/{}"), segment(reference_id.as_str()));
+            let path = format!(concat!($path, "/{}"), path_segment(reference_id.as_str()));
             self.0
                 .client
                 .get(self.0.product, path, stringify!($name), stringify!($out))
@@ -909,7 +898,7 @@ impl CollectionApi<'_> {
         body: &CancelInvoice,
         callback_url: Option<&str>,
     ) -> Result<()> {
-        let path = format!("collection/v2_0/invoice/{}", segment(invoice.as_str()));
+        let path = format!("collection/v2_0/invoice/{}", path_segment(invoice.as_str()));
         self.0
             .client
             .create(
@@ -942,7 +931,7 @@ impl CollectionApi<'_> {
     /// # Errors
     /// `NotFound` for an unknown pre-approval.
     pub async fn cancel_pre_approval(&self, id: &PreApprovalId) -> Result<()> {
-        let path = format!("collection/v1_0/preapproval/{}", segment(id.as_str()));
+        let path = format!("collection/v1_0/preapproval/{}", path_segment(id.as_str()));
         let request = self
             .0
             .client

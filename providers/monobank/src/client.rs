@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bankkit_core::clock::{system_clock, Clock};
-use bankkit_core::http::{ApiRequest, HttpClient, HttpOptions, RateLimiter, RequestSafety};
+use bankkit_core::http::{
+    path_segment, ApiRequest, HttpClient, HttpOptions, RateLimiter, RequestSafety,
+};
 use bankkit_core::secret::{sensitive_header, SecretString};
 use bankkit_core::{Error, Result};
 use http::{HeaderName, HeaderValue};
@@ -221,7 +223,7 @@ impl MonobankClient {
         if account.is_empty() {
             return Err(Error::invalid("statement account must not be empty"));
         }
-        let mut path = format!("personal/statement/{}/{from}", encode_segment(account));
+        let mut path = format!("personal/statement/{}/{from}", path_segment(account));
         if let Some(to) = to {
             path.push_str(&format!("/{to}"));
         }
@@ -265,19 +267,6 @@ impl MonobankClient {
             .ok_or_else(|| Error::config("token", "the personal API needs a token (X-Token)"))?;
         Ok(request.header(X_TOKEN, token))
     }
-}
-
-/// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
-fn encode_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -385,8 +374,8 @@ mod tests {
 
     #[test]
     fn path_segments_are_percent_encoded() {
-        assert_eq!(encode_segment("a/b+c="), "a%2Fb%2Bc%3D");
-        assert_eq!(encode_segment("kKGVoZuHWzqVoZuH"), "kKGVoZuHWzqVoZuH");
+        assert_eq!(path_segment("a/b+c="), "a%2Fb%2Bc%3D");
+        assert_eq!(path_segment("kKGVoZuHWzqVoZuH"), "kKGVoZuHWzqVoZuH");
     }
 
     #[tokio::test]

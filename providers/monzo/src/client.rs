@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bankkit_core::clock::{system_clock, Clock};
-use bankkit_core::http::{ApiRequest, ApiResponse, HttpClient, HttpOptions, RequestSafety};
+use bankkit_core::http::{
+    path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, RequestSafety,
+};
 use bankkit_core::money::Money;
 use bankkit_core::secret::{ExposeSecret, SecretString};
 use bankkit_core::token::{ManagedToken, MemoryTokenStore, TokenStore};
@@ -437,19 +439,6 @@ pub(crate) fn feed_form(item: &FeedItem) -> Vec<(String, String)> {
     form
 }
 
-/// Percent-encodes one path segment (everything but RFC 3986 unreserved characters).
-fn segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// The `Authorization` header for an access token, marked sensitive.
 fn bearer(access_token: &SecretString) -> Result<HeaderValue> {
     let mut value = HeaderValue::from_str(&format!("Bearer {}", access_token.expose_secret()))
@@ -697,7 +686,7 @@ impl MonzoClient {
         let minor = pot_amount(&amount)?.to_string();
         let request = ApiRequest::new(
             Method::PUT,
-            format!("pots/{}/{direction}", segment(pot.as_str())),
+            format!("pots/{}/{direction}", path_segment(pot.as_str())),
         )
         .operation(if direction == "deposit" {
             "pot_deposit"
@@ -725,7 +714,7 @@ impl MonzoClient {
         id: &TransactionId,
         expand_merchant: bool,
     ) -> Result<Transaction> {
-        let mut request = ApiRequest::get(format!("transactions/{}", segment(id.as_str())))
+        let mut request = ApiRequest::get(format!("transactions/{}", path_segment(id.as_str())))
             .operation("transaction");
         if expand_merchant {
             request = request.query("expand[]", "merchant");
@@ -766,7 +755,7 @@ impl MonzoClient {
         }
         let request = ApiRequest::new(
             Method::PATCH,
-            format!("transactions/{}", segment(id.as_str())),
+            format!("transactions/{}", path_segment(id.as_str())),
         )
         .operation("annotate_transaction")
         .form(&annotate_form(metadata))
@@ -978,8 +967,11 @@ impl MonzoClient {
     /// # Errors
     /// `NotFound`, and as [`MonzoClient::whoami`].
     pub async fn delete_webhook(&self, id: &WebhookId) -> Result<()> {
-        let request = ApiRequest::new(Method::DELETE, format!("webhooks/{}", segment(id.as_str())))
-            .operation("delete_webhook");
+        let request = ApiRequest::new(
+            Method::DELETE,
+            format!("webhooks/{}", path_segment(id.as_str())),
+        )
+        .operation("delete_webhook");
         self.send_authed(request).await?;
         Ok(())
     }
