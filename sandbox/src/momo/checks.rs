@@ -214,16 +214,11 @@ pub(crate) fn target_environment(request: &Request) -> Result<(), ApiError> {
     }
 }
 
-/// Whether `value` is a UUID version 4 in canonical form (hex in either case).
+/// Whether `value` is a UUID version 4 in canonical hyphenated form (hex in either case).
 pub(crate) fn is_uuid_v4(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    bytes.len() == 36
-        && bytes.iter().enumerate().all(|(i, b)| match i {
-            8 | 13 | 18 | 23 => *b == b'-',
-            14 => *b == b'4',
-            19 => matches!(b, b'8' | b'9' | b'a' | b'b' | b'A' | b'B'),
-            _ => b.is_ascii_hexdigit(),
-        })
+    value.len() == 36
+        && uuid::Uuid::try_parse(value)
+            .is_ok_and(|id| id.get_version_num() == 4 && id.get_variant() == uuid::Variant::RFC4122)
 }
 
 /// `X-Reference-Id`: present and a UUID v4, else 400.

@@ -33,18 +33,15 @@ pub(crate) struct Credentials {
     pub(crate) keys: [String; 3],
 }
 
+/// A UUID v4 from the seeded generator (the same seed gives the same ids).
 pub(crate) fn uuid(rng: &mut SeededRng) -> String {
-    let hex = rng.string_from(32, b"0123456789abcdef");
-    let variant = rng.string_from(1, b"89ab");
-    format!(
-        "{}-{}-4{}-{}{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[13..16],
-        variant,
-        &hex[17..20],
-        &hex[20..32]
-    )
+    let mut bytes = [0_u8; 16];
+    bytes[..8].copy_from_slice(&rng.next_u64().to_le_bytes());
+    bytes[8..].copy_from_slice(&rng.next_u64().to_le_bytes());
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }
 
 pub(crate) fn credentials(rng: &mut SeededRng) -> Credentials {
