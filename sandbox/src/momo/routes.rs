@@ -15,7 +15,6 @@ use super::state::{
     seconds, ApiUser, AuthRequest, Kind, Product, State, Token, AUTH_REQUEST_INTERVAL,
     AUTH_REQUEST_SECONDS, REFRESH_TOKEN_SECONDS, TOKEN_SECONDS,
 };
-use crate::rng::base64;
 
 fn product(request: &Request) -> Result<Product, ApiError> {
     product_of(request).ok_or_else(ApiError::not_found)
@@ -23,17 +22,14 @@ fn product(request: &Request) -> Result<Product, ApiError> {
 
 /// A JWT-looking access token (header.payload.signature, base64url without padding).
 fn jwt(momo: &mut super::state::Momo, api_user: &str, expires: &str) -> String {
-    let url = |text: String| {
-        text.trim_end_matches('=')
-            .replace('+', "-")
-            .replace('/', "_")
-    };
+    use base64::Engine as _;
+    let url = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
     let session = momo.uuid();
-    let header = url(base64(br#"{"typ":"JWT","alg":"R256"}"#));
+    let header = url(br#"{"typ":"JWT","alg":"R256"}"#);
     let payload = json!({ "clientId": api_user, "expires": expires, "sessionId": session });
-    let payload = url(base64(payload.to_string().as_bytes()));
+    let payload = url(payload.to_string().as_bytes());
     let signature_bytes = momo.hex(64);
-    let signature = url(base64(signature_bytes.as_bytes()));
+    let signature = url(signature_bytes.as_bytes());
     format!("{header}.{payload}.{signature}")
 }
 
