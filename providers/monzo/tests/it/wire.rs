@@ -1,5 +1,4 @@
 //! Full, real-shaped Monzo bodies (monzo.md A4) read into the wire types.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bankkit_monzo::wire::{
     Account, AccountType, Balance, Category, DeclineReason, MerchantRef, Pot, PotType, Receipt,

@@ -1,7 +1,6 @@
 //! Starting sandboxes: defaults, seeds, ports, provider choice and third-party providers.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

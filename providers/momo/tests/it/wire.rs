@@ -1,5 +1,4 @@
 //! Wire types read from full bodies as MoMo sends them.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bankkit_core::money::Decimal;
 use bankkit_momo::wire::{

@@ -1,6 +1,5 @@
 //! Token handling against a wiremock Monzo: single-flight refresh in one process and across
 //! two, rotation, refusal, and the refresh-and-retry after an `expired` answer.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -324,7 +323,7 @@ fn token_sets_never_show_their_tokens() {
 
 const STORE_ENV: &str = "BANKKIT_MONZO_TEST_STORE";
 const SERVER_ENV: &str = "BANKKIT_MONZO_TEST_SERVER";
-const CHILD_TEST: &str = "child_process_calls_whoami_concurrently";
+const CHILD_TEST: &str = "tokens::child_process_calls_whoami_concurrently";
 
 /// Run by `two_processes_sharing_a_file_store_refresh_once` in a child process: 25
 /// concurrent calls with the shared file store and the parent's server.

@@ -1,7 +1,6 @@
 //! MoMo provisioning, tokens, subscription keys and the headers every call is checked for.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod momo_common;
+use crate::momo_common;
 
 use momo_common::{basic, momo, request_to_pay, uuid, JSON};
 use serde_json::{json, Value};

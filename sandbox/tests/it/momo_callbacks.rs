@@ -1,8 +1,7 @@
 //! MoMo callbacks: delivered when a payment ends on the sandbox clock, PUT (or POST), with the
 //! status body, and retried in clock time.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod momo_common;
+use crate::momo_common;
 
 use bankkit_sandbox::DeliveryState;
 use momo_common::{momo, request_to_pay, transfer, uuid, JSON, WAIT};

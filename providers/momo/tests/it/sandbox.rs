@@ -1,5 +1,4 @@
 //! The provider against the in-process sandbox's MoMo imitation.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Duration;

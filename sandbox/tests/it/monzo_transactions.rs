@@ -1,8 +1,7 @@
 //! Monzo transactions: paging by `since`, limits, order, merchant expansion, annotation and the
 //! 5-minute / 90-day SCA window.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod monzo_common;
+use crate::monzo_common;
 
 use chrono::{SecondsFormat, TimeDelta};
 use monzo_common::{error, monzo, Monzo};

@@ -1,6 +1,5 @@
 //! Product tokens against a wiremock MoMo: one mint per product however many callers,
 //! re-minted before expiry and after a 401, and a clear error for bad credentials.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -1,5 +1,4 @@
 //! Loading the provider as a plugin from configuration.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use bankkit_core::registry::{self, BuildContext, SandboxTarget};
 use bankkit_core::Error;

@@ -1,7 +1,6 @@
 //! The Monobank personal API: auth, rate limits, client info, currency and sync.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

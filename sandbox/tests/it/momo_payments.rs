@@ -1,8 +1,7 @@
 //! MoMo payments: 202 creates, statuses on the sandbox clock, magic MSISDNs in both tables,
 //! reasons, balances, refunds, duplicates and lost responses.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod momo_common;
+use crate::momo_common;
 
 use bankkit_sandbox::{Fault, SandboxEvent, TestOutcome};
 use momo_common::{momo, request_to_pay, transfer, uuid, Momo, JSON};

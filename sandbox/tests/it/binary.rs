@@ -1,5 +1,4 @@
 //! The `bankkit-sandbox` binary.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,6 @@
 //! Injected faults: status with Retry-After, delay, malformed body and lost connections.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

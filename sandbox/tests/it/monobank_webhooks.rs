@@ -1,7 +1,6 @@
 //! Monobank personal webhooks: the URL check, event delivery and the retry policy.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,6 @@
 //! MoMo collection extras: invoices, preapprovals, payment v2 and delivery notifications.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod momo_common;
+use crate::momo_common;
 
 use momo_common::{momo, request_to_pay, uuid, Momo};
 use serde_json::{json, Value};

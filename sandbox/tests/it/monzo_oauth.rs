@@ -1,8 +1,7 @@
 //! Monzo OAuth: the consent page, code exchange, refresh rotation, eviction, expiry, logout and
 //! in-app approval.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod monzo_common;
+use crate::monzo_common;
 
 use monzo_common::{error, location, monzo, query_param};
 use serde_json::{json, Value};

@@ -1,7 +1,6 @@
 //! Monzo error answers: the body shape, 404 and 405, and injected faults on Monzo routes.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod monzo_common;
+use crate::monzo_common;
 
 use bankkit_sandbox::Fault;
 use monzo_common::{content_type, error, monzo};

@@ -1,7 +1,6 @@
 //! Monzo feed items, attachments (with the upload storage) and receipts.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod monzo_common;
+use crate::monzo_common;
 
 use monzo_common::{content_type, error, monzo, Monzo};
 use serde_json::{json, Value};

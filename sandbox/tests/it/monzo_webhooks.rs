@@ -1,8 +1,7 @@
 //! Monzo webhooks: registration, `transaction.created` delivery to every webhook of the
 //! account, and five attempts with exponential backoff in sandbox time.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod monzo_common;
+use crate::monzo_common;
 
 use std::time::Duration;
 

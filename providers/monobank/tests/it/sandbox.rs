@@ -1,5 +1,4 @@
 //! The provider against the in-process sandbox's Monobank imitation.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,6 @@
 //! Monobank statements: windows, the 500-item cap, paging, routes and item fields.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

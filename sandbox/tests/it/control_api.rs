@@ -1,7 +1,6 @@
 //! The `/__bankkit/` control API over HTTP.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,8 +1,7 @@
 //! Monzo accounts, balance and pots: full objects, consistent balances, pot moves deduplicated
 //! by `dedupe_id`, and a ledger that matches the API.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod monzo_common;
+use crate::monzo_common;
 
 use monzo_common::{error, monzo};
 use serde_json::Value;

@@ -1,0 +1,25 @@
+//! The sandbox over HTTP, one module per area. One test binary for the whole crate keeps
+//! builds small and quick to link.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod momo_common;
+mod monzo_common;
+
+mod binary;
+mod control_api;
+mod faults;
+mod momo_access;
+mod momo_callbacks;
+mod momo_collection;
+mod momo_payments;
+mod monobank_personal_api;
+mod monobank_statement;
+mod monobank_webhooks;
+mod monzo_accounts;
+mod monzo_content;
+mod monzo_errors;
+mod monzo_oauth;
+mod monzo_transactions;
+mod monzo_webhooks;
+mod sandbox_builder;
