@@ -10,7 +10,7 @@ pub enum SandboxError {
     /// A provider's public port could not be bound.
     #[error("could not listen on 127.0.0.1:{port} for provider `{provider}`")]
     Bind {
-        /// The provider whose server was starting.
+        /// The provider (or `provider.host`) whose server was starting.
         provider: String,
         /// The requested port (0 = any free port).
         port: u16,

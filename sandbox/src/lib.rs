@@ -110,8 +110,8 @@ pub use crate::webhook::{
     RetryPolicy, WebhookSender,
 };
 
-/// The provider modules built into this crate (listed here as well as through `inventory`,
-/// so they are found however the crate is linked).
+/// The provider modules built into this crate, listed directly (modules of other crates come
+/// through `inventory`).
 fn builtin_providers() -> [&'static ProviderRegistration; 3] {
     [
         &momo::REGISTRATION,
@@ -119,7 +119,3 @@ fn builtin_providers() -> [&'static ProviderRegistration; 3] {
         &monzo::REGISTRATION,
     ]
 }
-
-register_provider!(momo::NAME, momo::build);
-register_provider!(monobank::NAME, monobank::build);
-register_provider!(monzo::NAME, monzo::build);

@@ -4,9 +4,11 @@
 //! bankkit-sandbox [--provider NAME ...] [--port NAME=PORT ...] [--seed N] [--json]
 //! ```
 //!
-//! Prints each provider's base URL and credentials (a table, or with `--json` exactly one line
-//! `{"providers": {"<name>": {"base_url": "…", "credentials": {…}}}}` once every server
-//! listens), logs one line per request to stderr, and stops on Ctrl-C or SIGTERM.
+//! Prints each provider's base URL, other hosts and credentials (a table, or with `--json`
+//! exactly one line `{"providers": {"<name>": {"base_url": "…", "hosts": {…}, "credentials":
+//! {…}}}}` once every server listens), logs one line per request to stderr, and stops on
+//! Ctrl-C or SIGTERM. A provider's other host takes a port as `--port NAME.HOST=PORT` (e.g.
+//! `monzo.auth=8081`).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -22,7 +24,8 @@ struct Args {
     /// Start only this provider (repeatable; default: every registered provider).
     #[arg(long = "provider", value_name = "NAME")]
     providers: Vec<String>,
-    /// Serve a provider on a fixed port of 127.0.0.1 (repeatable; default: a free port).
+    /// Serve a provider (or one of its other hosts, `NAME.HOST`) on a fixed port of 127.0.0.1
+    /// (repeatable; default: a free port).
     #[arg(long = "port", value_name = "NAME=PORT", value_parser = parse_port)]
     ports: Vec<(String, u16)>,
     /// Seed for the generated data.
@@ -100,7 +103,11 @@ fn print_summary(sandbox: &Sandbox, as_json: bool) -> std::io::Result<()> {
         for handle in sandbox.providers() {
             providers.insert(
                 handle.name().to_owned(),
-                json!({ "base_url": handle.base_url(), "credentials": handle.credentials() }),
+                json!({
+                    "base_url": handle.base_url(),
+                    "hosts": handle.hosts(),
+                    "credentials": handle.credentials(),
+                }),
             );
         }
         writeln!(
@@ -109,17 +116,17 @@ fn print_summary(sandbox: &Sandbox, as_json: bool) -> std::io::Result<()> {
             json!({ "providers": Value::Object(providers) })
         )?;
     } else {
-        let rows: Vec<(String, String, String)> = sandbox
-            .providers()
-            .iter()
-            .map(|h| {
-                (
-                    h.name().to_owned(),
-                    h.base_url(),
-                    h.credentials().to_string(),
-                )
-            })
-            .collect();
+        let mut rows: Vec<(String, String, String)> = Vec::new();
+        for handle in sandbox.providers() {
+            rows.push((
+                handle.name().to_owned(),
+                handle.base_url(),
+                handle.credentials().to_string(),
+            ));
+            for (host, url) in handle.hosts() {
+                rows.push((format!("{}.{host}", handle.name()), url, "-".to_owned()));
+            }
+        }
         let name_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(8);
         let url_width = rows.iter().map(|r| r.1.len()).max().unwrap_or(0).max(8);
         writeln!(

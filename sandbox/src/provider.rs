@@ -1,5 +1,6 @@
 //! The extension point: one [`SandboxProvider`] per imitated API.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -26,6 +27,13 @@ pub trait SandboxProvider: Send + Sync + fmt::Debug {
 
     /// Registers the provider's routes on `server`.
     async fn mount(&self, server: &MockServer, ctx: &ProviderContext);
+
+    /// Registers the routes of one of the provider's other hosts (named in
+    /// [`ProviderRegistration::hosts`], e.g. an authorisation host) on its own `server`.
+    /// Nothing by default.
+    async fn mount_host(&self, host: &str, server: &MockServer, ctx: &ProviderContext) {
+        let _ = (host, server, ctx);
+    }
 
     /// The seeded credentials a client needs, as JSON (e.g. `{"token": "…"}`).
     fn credentials(&self) -> Value;
@@ -88,12 +96,17 @@ pub struct ProviderRegistration {
     pub name: &'static str,
     /// Builds the provider with its context.
     pub build: BuildProvider,
+    /// The provider's hosts besides its API (e.g. `["auth"]` for a separate authorisation
+    /// host): each gets a server of its own, mounted by [`SandboxProvider::mount_host`], its
+    /// URL in [`ProviderContext::host_url`], and a port option `NAME.HOST`.
+    pub hosts: &'static [&'static str],
 }
 
 impl fmt::Debug for ProviderRegistration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ProviderRegistration")
             .field("name", &self.name)
+            .field("hosts", &self.hosts)
             .finish_non_exhaustive()
     }
 }
@@ -133,11 +146,17 @@ inventory::collect!(ProviderRegistration);
 /// fn build(_: &ProviderContext) -> Arc<dyn SandboxProvider> { Arc::new(Acme) }
 /// register_provider!("acme", build);
 /// ```
+///
+/// A provider with more hosts than its API names them; each is mounted by
+/// [`SandboxProvider::mount_host`]: `register_provider!("acme", build, hosts = ["auth"]);`.
 #[macro_export]
 macro_rules! register_provider {
     ($name:expr, $build:expr $(,)?) => {
+        $crate::register_provider!($name, $build, hosts = []);
+    };
+    ($name:expr, $build:expr, hosts = [$($host:expr),* $(,)?] $(,)?) => {
         $crate::inventory::submit! {
-            $crate::ProviderRegistration { name: $name, build: $build }
+            $crate::ProviderRegistration { name: $name, build: $build, hosts: &[$($host),*] }
         }
     };
 }
@@ -153,6 +172,7 @@ pub struct ProviderContext {
     faults: Arc<FaultRegistry>,
     webhooks: WebhookSender,
     base_url: String,
+    hosts: BTreeMap<&'static str, String>,
 }
 
 impl fmt::Debug for ProviderContext {
@@ -162,6 +182,7 @@ impl fmt::Debug for ProviderContext {
             .field("clock", &self.clock)
             .field("seed", &self.seed)
             .field("base_url", &self.base_url)
+            .field("hosts", &self.hosts)
             .finish_non_exhaustive()
     }
 }
@@ -182,6 +203,7 @@ impl ProviderContext {
             faults: Arc::new(FaultRegistry::default()),
             webhooks,
             base_url: String::new(),
+            hosts: BTreeMap::new(),
         }
     }
 
@@ -191,11 +213,29 @@ impl ProviderContext {
         self
     }
 
+    /// Sets the public URL of one of the provider's other hosts (bound before it is built).
+    pub(crate) fn with_host_url(mut self, host: &'static str, url: String) -> Self {
+        self.hosts.insert(host, url);
+        self
+    }
+
     /// Where the provider's server listens, `http://127.0.0.1:PORT` without a trailing slash:
     /// for URLs the provider hands out that point back at itself (an authorisation page, an
     /// upload URL). Known before [`BuildProvider`] runs.
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// Where one of the provider's other hosts (see [`ProviderRegistration::hosts`]) listens,
+    /// `http://127.0.0.1:PORT` without a trailing slash; `None` for a host it did not declare.
+    /// Known before [`BuildProvider`] runs.
+    pub fn host_url(&self, host: &str) -> Option<&str> {
+        self.hosts.get(host).map(String::as_str)
+    }
+
+    /// Every other host's name and URL.
+    pub(crate) fn hosts(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        self.hosts.iter().map(|(host, url)| (*host, url.as_str()))
     }
 
     /// The provider's name.

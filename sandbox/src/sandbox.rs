@@ -91,7 +91,8 @@ impl SandboxBuilder {
         self
     }
 
-    /// Serves `provider` on this port of 127.0.0.1 (0 = any free port, the default).
+    /// Serves `provider` on this port of 127.0.0.1 (0 = any free port, the default). For one
+    /// of a provider's other hosts, name it `provider.host` (e.g. `monzo.auth`).
     pub fn port(mut self, provider: impl Into<String>, port: u16) -> Self {
         self.ports.insert(provider.into(), port);
         self
@@ -111,7 +112,8 @@ impl SandboxBuilder {
     /// # Errors
     ///
     /// [`SandboxError::UnknownProvider`] for a name (in `providers` or `port`) no module
-    /// registered; [`SandboxError::Bind`] when a port cannot be listened on.
+    /// registered, or a `provider.host` port for a host that provider does not have;
+    /// [`SandboxError::Bind`] when a port cannot be listened on.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         let available = registrations();
         let mut chosen: Vec<&'static ProviderRegistration> = match &self.providers {
@@ -133,11 +135,13 @@ impl SandboxBuilder {
             }
         };
         chosen.sort_by_key(|registration| registration.name);
-        if let Some(name) = self
-            .ports
-            .keys()
-            .find(|name| !available.contains_key(name.as_str()))
-        {
+        let known_port_name = |name: &str| match name.split_once('.') {
+            None => available.contains_key(name),
+            Some((provider, host)) => available
+                .get(provider)
+                .is_some_and(|registration| registration.hosts.contains(&host)),
+        };
+        if let Some(name) = self.ports.keys().find(|name| !known_port_name(name)) {
             return Err(SandboxError::UnknownProvider(name.clone()));
         }
 
@@ -153,7 +157,6 @@ impl SandboxBuilder {
             tasks: vec![outbox.spawn_worker()],
         };
         for registration in chosen {
-            let port = self.ports.get(registration.name).copied().unwrap_or(0);
             let ctx = ProviderContext::new(
                 registration.name,
                 clock.clone(),
@@ -161,9 +164,10 @@ impl SandboxBuilder {
                 self.seed,
                 WebhookSender::new(registration.name, Arc::clone(&outbox)),
             );
-            let running = start_provider(registration, ctx, port, self.record_requests).await?;
-            sandbox.tasks.push(running.front);
-            sandbox.providers.push((running.handle, running.server));
+            let running =
+                start_provider(registration, ctx, &self.ports, self.record_requests).await?;
+            sandbox.tasks.extend(running.fronts);
+            sandbox.providers.push((running.handle, running.servers));
         }
         Ok(sandbox)
     }
@@ -171,49 +175,92 @@ impl SandboxBuilder {
 
 struct RunningProvider {
     handle: ProviderHandle,
+    /// The API's server first, then one per other host.
+    servers: Vec<MockServer>,
+    fronts: Vec<JoinHandle<()>>,
+}
+
+/// One host's public port, bound, and the `MockServer` behind it (not yet served).
+struct Host {
+    public: tokio::net::TcpListener,
+    url: String,
     server: MockServer,
-    front: JoinHandle<()>,
+}
+
+impl Host {
+    async fn bind(name: &str, port: u16, record_requests: bool) -> Result<Host, SandboxError> {
+        let bind_error = |source| SandboxError::Bind {
+            provider: name.to_owned(),
+            port,
+            source,
+        };
+        let public = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .map_err(bind_error)?;
+        let public_addr = public.local_addr().map_err(bind_error)?;
+        let inner = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(bind_error)?;
+        let mut builder = MockServer::builder().listener(inner);
+        if !record_requests {
+            builder = builder.disable_request_recording();
+        }
+        Ok(Host {
+            public,
+            url: format!("http://{public_addr}"),
+            server: builder.start().await,
+        })
+    }
+
+    /// Serves the public port in front of the `MockServer`.
+    fn serve(self, provider: &'static str) -> (MockServer, JoinHandle<()>) {
+        let front = crate::front::spawn(self.public, *self.server.address(), provider);
+        (self.server, front)
+    }
 }
 
 async fn start_provider(
     registration: &ProviderRegistration,
     ctx: ProviderContext,
-    port: u16,
+    ports: &BTreeMap<String, u16>,
     record_requests: bool,
 ) -> Result<RunningProvider, SandboxError> {
-    let bind_error = |source| SandboxError::Bind {
-        provider: registration.name.to_owned(),
-        port,
-        source,
-    };
-    let public = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .map_err(bind_error)?;
-    let public_addr = public.local_addr().map_err(bind_error)?;
-    let inner = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(bind_error)?;
-
-    let mut builder = MockServer::builder().listener(inner);
-    if !record_requests {
-        builder = builder.disable_request_recording();
+    let name = registration.name;
+    let port = |key: &str| ports.get(key).copied().unwrap_or(0);
+    let api = Host::bind(name, port(name), record_requests).await?;
+    let mut ctx = ctx.with_base_url(api.url.clone());
+    let mut others = Vec::new();
+    for &host in registration.hosts {
+        let key = format!("{name}.{host}");
+        let bound = Host::bind(&key, port(&key), record_requests).await?;
+        ctx = ctx.with_host_url(host, bound.url.clone());
+        others.push((host, bound));
     }
-    let server = builder.start().await;
 
-    let base_url = format!("http://{public_addr}");
-    let ctx = ctx.with_base_url(base_url.clone());
     let provider = (registration.build)(&ctx);
     let runtime = Arc::new(ProviderRuntime { provider, ctx });
     Mock::given(path_regex(r"^/__bankkit(/|$)"))
         .respond_with(ControlApi::new(Arc::clone(&runtime)))
         .with_priority(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    runtime.provider.mount(&server, &runtime.ctx).await;
+    runtime.provider.mount(&api.server, &runtime.ctx).await;
+    for (host, bound) in &others {
+        runtime
+            .provider
+            .mount_host(host, &bound.server, &runtime.ctx)
+            .await;
+    }
 
-    let front = crate::front::spawn(public, *server.address(), registration.name);
+    let base_url = api.url.clone();
+    let (mut servers, mut fronts) = (Vec::new(), Vec::new());
+    for bound in std::iter::once(api).chain(others.into_iter().map(|(_, bound)| bound)) {
+        let (server, front) = bound.serve(name);
+        servers.push(server);
+        fronts.push(front);
+    }
     Ok(RunningProvider {
         handle: ProviderHandle { runtime, base_url },
-        server,
-        front,
+        servers,
+        fronts,
     })
 }
 
@@ -236,7 +283,7 @@ async fn start_provider(
 /// ```
 pub struct Sandbox {
     clock: ManualClock,
-    providers: Vec<(ProviderHandle, MockServer)>,
+    providers: Vec<(ProviderHandle, Vec<MockServer>)>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -353,6 +400,16 @@ impl ProviderHandle {
     /// Where to point a client: `http://127.0.0.1:PORT`, no trailing slash.
     pub fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+
+    /// The URLs of the provider's other hosts by name (e.g. Monzo's `auth`), each
+    /// `http://127.0.0.1:PORT` without a trailing slash; empty for most providers.
+    pub fn hosts(&self) -> BTreeMap<String, String> {
+        self.runtime
+            .ctx
+            .hosts()
+            .map(|(host, url)| (host.to_owned(), url.to_owned()))
+            .collect()
     }
 
     /// The seeded credentials (e.g. `{"token": "…"}` for Monobank).

@@ -117,7 +117,11 @@ use crate::{
 pub(crate) const NAME: &str = "momo";
 
 /// The built-in registration.
-pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration { name: NAME, build };
+pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration {
+    name: NAME,
+    build,
+    hosts: &[],
+};
 
 /// Any product's path prefix.
 const PRODUCT: &str = "(collection|disbursement|remittance)";

@@ -56,7 +56,11 @@ use crate::{
 pub(crate) const NAME: &str = "monobank";
 
 /// The built-in registration.
-pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration { name: NAME, build };
+pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration {
+    name: NAME,
+    build,
+    hosts: &[],
+};
 
 pub(crate) fn build(ctx: &ProviderContext) -> Arc<dyn SandboxProvider> {
     ctx.set_error_body(routes::error_body_for);

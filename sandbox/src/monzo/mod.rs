@@ -11,9 +11,11 @@
 //!   in Monzo's error shape.
 //! - **Credentials** (`/__bankkit/credentials`): `client_id`, `client_secret`,
 //!   `redirect_uri`, `user_id`, `access_token`, `refresh_token` (seeded, issued and approved
-//!   at start, and again on reset) and `auth_url` — the consent page. The real one is a
-//!   separate host (`auth.monzo.com/`); here it is the path `/auth` on the same server.
-//! - **Consent page** `GET /auth?client_id&redirect_uri&response_type=code&state` (values may
+//!   at start, and again on reset) and `auth_url` — the authorisation host. As for real
+//!   (`auth.monzo.com` beside `api.monzo.com`), it is a server of its own (host `auth`, port
+//!   option `monzo.auth=PORT`) serving only the consent page at its root.
+//! - **Consent page** `GET /?client_id&redirect_uri&response_type=code&state` on the
+//!   authorisation host (values may
 //!   come unencoded): redirects (302) at once to `redirect_uri?code=…&state=…`, or
 //!   `?error=access_denied&state=…` when the `consent` control says refuse. A redirect URI is
 //!   allowed when it is the registered one or any `http(s)` loopback URI. Unknown client,
@@ -83,7 +85,7 @@ use self::content::{
     CreateFeedItem, DeleteReceipt, DeregisterAttachment, GetReceipt, PutReceipt,
     RegisterAttachment, UploadAttachment, UploadStorage,
 };
-use self::oauth::{ConsentPage, Logout, Token, WhoAmI};
+use self::oauth::{ConsentPage, Logout, PageNotFound, Token, WhoAmI};
 use self::routes::{MethodNotAllowed, NotFound};
 use self::state::{ApprovalMode, Consent, PotMove, State};
 use self::transactions::{AnnotateTransaction, GetTransaction, ListTransactions};
@@ -95,12 +97,18 @@ use crate::{
 /// The provider's name in the registry.
 pub(crate) const NAME: &str = "monzo";
 
+/// The authorisation host (`auth.monzo.com` for real), a server beside the API's.
+pub(crate) const AUTH_HOST: &str = "auth";
+
 /// The built-in registration.
-pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration { name: NAME, build };
+pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration {
+    name: NAME,
+    build,
+    hosts: &[AUTH_HOST],
+};
 
 /// Paths of the API, for 405 on a wrong verb.
 const KNOWN_PATHS: &[&str] = &[
-    r"^/auth/?$",
     r"^/ping/whoami$",
     r"^/oauth2/(token|logout)$",
     r"^/accounts$",
@@ -226,10 +234,6 @@ impl SandboxProvider for MonzoSandbox {
         let state = || Arc::clone(&self.state);
         let routes = [
             ctx.route(
-                Mock::given(method("GET")).and(path_regex(r"^/auth/?$")),
-                ConsentPage { state: state() },
-            ),
-            ctx.route(
                 Mock::given(method("POST")).and(path("/oauth2/token")),
                 Token { state: state() },
             ),
@@ -339,8 +343,25 @@ impl SandboxProvider for MonzoSandbox {
             .await;
     }
 
+    async fn mount_host(&self, host: &str, server: &MockServer, ctx: &ProviderContext) {
+        if host != AUTH_HOST {
+            return;
+        }
+        let consent = ConsentPage {
+            state: Arc::clone(&self.state),
+        };
+        ctx.route(Mock::given(method("GET")).and(path("/")), consent)
+            .mount(server)
+            .await;
+        ctx.route(Mock::given(any()), PageNotFound)
+            .with_priority(10)
+            .mount(server)
+            .await;
+    }
+
     fn credentials(&self) -> Value {
-        let auth_url = format!("{}/auth", self.state.ctx().base_url());
+        let ctx = self.state.ctx();
+        let auth_url = ctx.host_url(AUTH_HOST).unwrap_or(ctx.base_url());
         self.state.with_bank(|bank| {
             json!({
                 "client_id": bank.client.id,

@@ -1,5 +1,5 @@
-//! The authorisation host's consent page and the OAuth2/session endpoints: `GET /auth`,
-//! `POST /oauth2/token`, `POST /oauth2/logout`, `GET /ping/whoami`.
+//! The authorisation host's consent page (`GET /` there) and the API's OAuth2/session
+//! endpoints: `POST /oauth2/token`, `POST /oauth2/logout`, `GET /ping/whoami`.
 
 use std::sync::Arc;
 
@@ -30,7 +30,8 @@ fn page(status: u16, title: &str, text: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(html.into_bytes(), "text/html; charset=utf-8")
 }
 
-/// `GET /auth?client_id&redirect_uri&response_type=code&state`: the consent page. The user
+/// `GET /?client_id&redirect_uri&response_type=code&state` on the authorisation host: the
+/// consent page. The user
 /// consents at once (or refuses, per the `consent` control) and is sent back to the client.
 #[derive(Debug)]
 pub(crate) struct ConsentPage {
@@ -82,6 +83,16 @@ impl Respond for ConsentPage {
             page(302, "Redirecting", "Back to the application…")
                 .insert_header("location", location.as_str())
         })
+    }
+}
+
+/// Anything else on the authorisation host: a 404 page.
+#[derive(Debug)]
+pub(crate) struct PageNotFound;
+
+impl Respond for PageNotFound {
+    fn respond(&self, _request: &Request) -> ResponseTemplate {
+        page(404, "Not found", "There is nothing here.")
     }
 }
 

@@ -57,6 +57,52 @@ async fn json_mode_prints_one_line_with_base_urls_and_credentials_and_serves_the
     assert!(info["accounts"].as_array().unwrap().len() >= 3);
 }
 
+#[tokio::test]
+async fn json_mode_lists_other_hosts_and_a_port_option_places_them() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let option = format!("monzo.auth={port}");
+
+    let (_child, line) = start(
+        &[
+            "--provider",
+            "monzo",
+            "--provider",
+            "monobank",
+            "--port",
+            &option,
+            "--json",
+        ],
+        Stdio::null(),
+    )
+    .await;
+    let summary: Value = serde_json::from_str(&line).unwrap();
+
+    let monzo = &summary["providers"]["monzo"];
+    let auth = format!("http://127.0.0.1:{port}");
+    assert_eq!(monzo["hosts"]["auth"], auth.as_str());
+    assert_eq!(monzo["credentials"]["auth_url"], auth.as_str());
+    assert_eq!(
+        summary["providers"]["monobank"]["hosts"],
+        serde_json::json!({})
+    );
+    let consent = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!(
+            "{auth}/?client_id={}&redirect_uri={}&response_type=code&state=s",
+            monzo["credentials"]["client_id"].as_str().unwrap(),
+            monzo["credentials"]["redirect_uri"].as_str().unwrap(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(consent.status(), 302);
+}
+
 /// Starts the binary with `args` and returns what it printed on stdout up to and including
 /// the first line naming a local address.
 async fn start(args: &[&str], stderr: Stdio) -> (Running, String) {

@@ -348,8 +348,52 @@ async fn credentials_carry_everything_a_client_needs() {
             "user_id"
         ]
     );
-    assert_eq!(mz.credential("auth_url"), mz.url("/auth"));
+    assert_eq!(
+        Some(&mz.credential("auth_url")),
+        mz.handle.hosts().get("auth")
+    );
     assert!(mz.credential("client_id").starts_with("oauth2client_"));
     assert!(mz.credential("client_secret").starts_with("mnzconf_"));
     assert!(mz.credential("user_id").starts_with("user_"));
+}
+
+#[tokio::test]
+async fn the_consent_page_lives_only_at_the_root_of_its_own_host() {
+    let mz = monzo().await;
+    let auth = mz.credential("auth_url");
+    let query = format!(
+        "client_id={}&redirect_uri={}&response_type=code&state=s",
+        mz.credential("client_id"),
+        mz.credential("redirect_uri"),
+    );
+
+    let at_root = mz
+        .http
+        .get(format!("{auth}/?{query}"))
+        .send()
+        .await
+        .unwrap();
+    let elsewhere = mz
+        .http
+        .get(format!("{auth}/auth?{query}"))
+        .send()
+        .await
+        .unwrap();
+    let on_the_api = mz
+        .http
+        .get(mz.url(&format!("/auth?{query}")))
+        .send()
+        .await
+        .unwrap();
+
+    assert_ne!(auth, mz.handle.base_url());
+    assert_eq!(at_root.status(), 302);
+    assert_eq!(
+        query_param(&location(&at_root), "state").as_deref(),
+        Some("s")
+    );
+    assert_eq!(elsewhere.status(), 404);
+    assert_eq!(on_the_api.status(), 404);
+    let (_, code, _) = error(on_the_api).await;
+    assert_eq!(code, "not_found");
 }

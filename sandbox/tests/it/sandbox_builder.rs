@@ -43,6 +43,16 @@ impl SandboxProvider for Echo {
         .mount(server)
         .await;
     }
+    async fn mount_host(&self, host: &str, server: &wiremock::MockServer, ctx: &ProviderContext) {
+        use wiremock::matchers::path;
+        assert_eq!(host, "status");
+        ctx.route(
+            wiremock::Mock::given(path("/health")),
+            wiremock::ResponseTemplate::new(204),
+        )
+        .mount(server)
+        .await;
+    }
     fn credentials(&self) -> Value {
         json!({ "api_key": "echo-key" })
     }
@@ -61,7 +71,7 @@ fn build_echo(_: &ProviderContext) -> Arc<dyn SandboxProvider> {
     Arc::new(Echo::default())
 }
 
-register_provider!("echo-test", build_echo);
+register_provider!("echo-test", build_echo, hosts = ["status"]);
 
 #[tokio::test]
 async fn start_runs_every_registered_provider_including_monobank_and_a_third_party_one() {
@@ -81,6 +91,31 @@ async fn start_runs_every_registered_provider_including_monobank_and_a_third_par
     let base = echo.base_url();
     assert!(base.starts_with("http://127.0.0.1:") && !base.ends_with('/'));
     assert_ne!(base, sandbox.monobank().unwrap().base_url());
+}
+
+#[tokio::test]
+async fn a_third_party_provider_serves_its_other_host_behind_the_same_faults() {
+    let sandbox = Sandbox::builder()
+        .providers(["echo-test"])
+        .start()
+        .await
+        .unwrap();
+    let echo = sandbox.provider("echo-test").unwrap();
+    let status = echo.hosts().remove("status").unwrap();
+    let http = http_client();
+    echo.inject(Fault::status(503));
+
+    let faulted = http.get(format!("{status}/health")).send().await.unwrap();
+    let healthy = http.get(format!("{status}/health")).send().await.unwrap();
+    let not_here = http
+        .get(format!("{}/health", echo.base_url()))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(faulted.status(), 503);
+    assert_eq!(healthy.status(), 204);
+    assert_eq!(not_here.status(), 404);
 }
 
 #[tokio::test]
@@ -171,12 +206,45 @@ async fn seeded_history_ends_at_the_clocks_start() {
 async fn an_unknown_provider_name_is_an_error() {
     let unknown = Sandbox::builder().providers(["nobank"]).start().await;
     let unknown_port = Sandbox::builder().port("nobank", 0).start().await;
+    let unknown_host = Sandbox::builder().port("monobank.auth", 0).start().await;
 
     assert!(matches!(unknown, Err(SandboxError::UnknownProvider(name)) if name == "nobank"));
     assert!(matches!(
         unknown_port,
         Err(SandboxError::UnknownProvider(_))
     ));
+    assert!(
+        matches!(unknown_host, Err(SandboxError::UnknownProvider(name)) if name == "monobank.auth")
+    );
+}
+
+#[tokio::test]
+async fn another_host_of_a_provider_gets_its_own_server_and_port() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+
+    let sandbox = Sandbox::builder()
+        .providers(["monzo", "monobank"])
+        .port("monzo.auth", port)
+        .start()
+        .await
+        .unwrap();
+
+    let monzo = sandbox.monzo().unwrap();
+    let auth = format!("http://127.0.0.1:{port}");
+    assert_eq!(monzo.hosts().get("auth"), Some(&auth));
+    assert_ne!(monzo.base_url(), auth);
+    assert!(sandbox.monobank().unwrap().hosts().is_empty());
+    let page = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!("{auth}/nowhere"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 404);
 }
 
 #[tokio::test]
