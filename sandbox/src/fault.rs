@@ -41,7 +41,7 @@ pub enum FaultKind {
         /// Milliseconds of real time.
         ms: u64,
     },
-    /// Answer 200 with a truncated, invalid JSON body and `Content-Type: application/json`
+    /// Answer 200 with a truncated, invalid JSON body and the provider's JSON `Content-Type`
     /// instead of running the route (state unchanged).
     MalformedBody,
     /// Close the connection without any response instead of running the route (state
@@ -202,6 +202,7 @@ pub type ErrorBodyFn = fn(u16) -> Value;
 pub struct FaultRegistry {
     active: Mutex<Vec<Fault>>,
     error_body: Mutex<Option<ErrorBodyFn>>,
+    json_content_type: Mutex<Option<&'static str>>,
 }
 
 impl fmt::Debug for FaultRegistry {
@@ -233,6 +234,16 @@ impl FaultRegistry {
     /// Sets how status faults without a body write it (the provider's error shape).
     pub fn set_error_body(&self, error_body: ErrorBodyFn) {
         *lock(&self.error_body) = Some(error_body);
+    }
+
+    /// Sets the `Content-Type` of JSON bodies that faults write (default `application/json`),
+    /// for providers that always send another form (e.g. `application/json;charset=utf-8`).
+    pub fn set_json_content_type(&self, content_type: &'static str) {
+        *lock(&self.json_content_type) = Some(content_type);
+    }
+
+    fn json_content_type(&self) -> &'static str {
+        lock(&self.json_content_type).unwrap_or("application/json")
     }
 
     /// Takes one use of the first fault matching the request.
@@ -275,6 +286,13 @@ impl<R: Respond> Faulted<R> {
         Faulted { inner, faults }
     }
 
+    fn json_body(&self, template: ResponseTemplate, value: &Value) -> ResponseTemplate {
+        template.set_body_raw(
+            value.to_string().into_bytes(),
+            self.faults.json_content_type(),
+        )
+    }
+
     fn status_response(
         &self,
         status: u16,
@@ -288,18 +306,14 @@ impl<R: Respond> Faulted<R> {
             Some(Value::String(text)) => {
                 template.set_body_raw(text.into_bytes(), "text/plain; charset=utf-8")
             }
-            Some(value) => json_body(template, &value),
-            None => json_body(template, &self.faults.error_body(status)),
+            Some(value) => self.json_body(template, &value),
+            None => self.json_body(template, &self.faults.error_body(status)),
         };
         match retry_after {
             Some(seconds) => template.insert_header("retry-after", seconds.to_string().as_str()),
             None => template,
         }
     }
-}
-
-fn json_body(template: ResponseTemplate, value: &Value) -> ResponseTemplate {
-    template.set_body_raw(value.to_string().into_bytes(), "application/json")
 }
 
 /// Marks a response so that the front proxy closes the connection instead of sending it.
@@ -325,8 +339,10 @@ impl<R: Respond> Respond for Faulted<R> {
                 .inner
                 .respond(request)
                 .set_delay(Duration::from_millis(ms)),
-            FaultKind::MalformedBody => ResponseTemplate::new(200)
-                .set_body_raw(b"{\"truncated\": [{\"id\": \"".to_vec(), "application/json"),
+            FaultKind::MalformedBody => ResponseTemplate::new(200).set_body_raw(
+                b"{\"truncated\": [{\"id\": \"".to_vec(),
+                self.faults.json_content_type(),
+            ),
             FaultKind::DropConnection => mark_dropped(ResponseTemplate::new(502)),
             FaultKind::DropAfterCommit => mark_dropped(self.inner.respond(request)),
         }

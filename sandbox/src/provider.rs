@@ -273,6 +273,12 @@ impl ProviderContext {
         self.faults.set_error_body(error_body);
     }
 
+    /// Sets the `Content-Type` of JSON bodies written by injected faults (default
+    /// `application/json`).
+    pub fn set_json_content_type(&self, content_type: &'static str) {
+        self.faults.set_json_content_type(content_type);
+    }
+
     /// This provider's way to send webhooks.
     pub fn webhooks(&self) -> &WebhookSender {
         &self.webhooks

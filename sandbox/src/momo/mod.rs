@@ -27,8 +27,8 @@
 //!   with `Content-Type: application/json;charset=utf-8` exactly. Errors are
 //!   `{"code","message"}` (400 `BAD_REQUEST`, 404 `RESOURCE_NOT_FOUND`, 500 `…`); unknown
 //!   paths and wrong verbs → APIM's 404 `{"statusCode":404,"message":"Resource not found"}`.
-//!   Injected status faults answer `{"code","message"}` (500 `INTERNAL_PROCESSING_ERROR`, 503
-//!   `SERVICE_UNAVAILABLE`, …).
+//!   Injected status faults answer `{"code","message"}`, in the same content type (500
+//!   `INTERNAL_PROCESSING_ERROR`, 503 `SERVICE_UNAVAILABLE`, …).
 //! - **Bodies.** Amounts are decimal strings with at most two decimals (a JSON number → 400),
 //!   echoed as sent; only `EUR` (else 500 `INVALID_CURRENCY` "Currency not supported.");
 //!   `payerMessage`/`payeeNote` (and other free texts) at most 160 characters without `'` or
@@ -128,6 +128,7 @@ const PRODUCT: &str = "(collection|disbursement|remittance)";
 
 pub(crate) fn build(ctx: &ProviderContext) -> Arc<dyn SandboxProvider> {
     ctx.set_error_body(checks::error_body_for);
+    ctx.set_json_content_type(checks::JSON);
     Arc::new(MomoSandbox {
         state: State::new(ctx.clone()),
     })

@@ -488,3 +488,26 @@ async fn card_transactions_are_not_a_momo_event_and_reset_restores_balances() {
         .transactions
         .is_empty());
 }
+
+#[tokio::test]
+async fn injected_faults_answer_in_momos_error_shape_and_content_type() {
+    let momo = momo().await;
+    let balance = "/collection/v1_0/account/balance";
+    momo.handle.inject(Fault::status(500).on("GET", balance));
+    momo.handle
+        .inject(Fault::malformed_body().on("GET", balance));
+
+    let faulted = momo.get(balance).await;
+    let malformed = momo.get(balance).await;
+
+    assert_eq!(faulted.status(), 500);
+    assert_eq!(faulted.headers()["content-type"], JSON);
+    let body: Value = faulted.json().await.unwrap();
+    assert!(
+        body["code"].is_string() && body["message"].is_string(),
+        "{body}"
+    );
+    assert_eq!(malformed.status(), 200);
+    assert_eq!(malformed.headers()["content-type"], JSON);
+    assert!(malformed.json::<Value>().await.is_err());
+}
