@@ -115,3 +115,28 @@ async fn the_statement_check_fails_a_provider_that_loses_transactions() {
         other => panic!("a lossy provider passed: {other:?}"),
     }
 }
+
+/// The README's first command: the binary runs the suite on its own embedded sandbox, prints
+/// the matrix with a column per provider, and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_prints_the_matrix_for_every_provider_and_exits_zero() {
+    let output = tokio::task::spawn_blocking(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bankkit-conformance"))
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+
+    assert!(output.status.success(), "{stdout}");
+    let header: Vec<&str> = stdout.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["check", "momo", "monobank", "monzo"]);
+    let summary = stdout
+        .lines()
+        .find(|line| line.starts_with("conformance: "))
+        .unwrap();
+    assert!(summary.contains(" 0 failed"), "{summary}");
+    assert!(!summary.starts_with("conformance: 0 passed"), "{summary}");
+}
