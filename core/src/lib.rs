@@ -33,7 +33,8 @@
 //! - [`Error`]: one `#[non_exhaustive]` enum with [`Error::is_retryable`].
 //! - [`http`]: timeouts, retries, `Retry-After`, client-side rate limits, all on one
 //!   injectable [`Clock`].
-//! - [`registry`]: providers register as plugins; configs are `typetag` trait objects.
+//! - [`registry`]: providers register as plugins; configs are `typetag` trait objects;
+//!   [`validate`] checks their fields.
 
 pub mod balance;
 pub mod clock;
@@ -47,6 +48,7 @@ pub mod registry;
 pub mod secret;
 pub mod statement;
 pub mod token;
+pub mod validate;
 pub mod webhook;
 
 pub use balance::{Account, AccountBalance, AccountKind, Balance};

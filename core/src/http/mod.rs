@@ -340,10 +340,7 @@ impl HttpClient {
         options: HttpOptions,
         clock: Option<Arc<dyn Clock>>,
     ) -> Result<Self> {
-        let mut base = Url::parse(base_url).map_err(|e| Error::config("base_url", e))?;
-        if base.scheme() != "http" && base.scheme() != "https" {
-            return Err(Error::config("base_url", "must be an http or https URL"));
-        }
+        let mut base = crate::validate::http_url(base_url, "base_url")?;
         if !base.path().ends_with('/') {
             let path = format!("{}/", base.path());
             base.set_path(&path);

@@ -32,9 +32,7 @@ fn default_base_url() -> String {
 #[typetag::serde(name = "acme")]
 impl ProviderConfig for AcmeConfig {
     fn build(&self, context: &BuildContext) -> Result<Arc<dyn Provider>> {
-        if self.api_key.expose_secret().trim().is_empty() {
-            return Err(Error::config("api_key", "must not be empty"));
-        }
+        bankkit_core::validate::non_blank_secret(&self.api_key, "api_key")?;
         let http = HttpClient::new(
             "acme",
             &self.base_url,

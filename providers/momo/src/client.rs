@@ -14,9 +14,9 @@ use bankkit_core::clock::{system_clock, Clock};
 use bankkit_core::http::{
     path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, RequestSafety,
 };
-use bankkit_core::secret::{ExposeSecret, SecretString};
+use bankkit_core::secret::SecretString;
 use bankkit_core::token::{ManagedToken, MemoryTokenStore, TokenStore};
-use bankkit_core::{Error, Result};
+use bankkit_core::{validate, Error, Result};
 use http::header::AUTHORIZATION;
 use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
@@ -246,17 +246,11 @@ impl MomoClientBuilder {
     /// [`Error::Config`] naming `api_user`, `api_key`, `<product>_key`,
     /// `target_environment` or `base_url`.
     pub fn build(self) -> Result<MomoClient> {
-        let api_user = self
-            .api_user
-            .filter(|u| !u.trim().is_empty())
-            .ok_or_else(|| Error::config("api_user", "must not be empty"))?;
+        let api_user = validate::required(self.api_user, "api_user")?;
         if api_user.contains(':') || HeaderValue::from_str(&api_user).is_err() {
             return Err(Error::config("api_user", "must be the API user's UUID"));
         }
-        let api_key = self
-            .api_key
-            .filter(|k| !k.expose_secret().trim().is_empty())
-            .ok_or_else(|| Error::config("api_key", "must not be empty"))?;
+        let api_key = validate::required_secret(self.api_key, "api_key")?;
         if self.keys.is_empty() {
             return Err(Error::config(
                 "collection_key",
@@ -264,9 +258,7 @@ impl MomoClientBuilder {
             ));
         }
         for (product, key) in &self.keys {
-            if key.expose_secret().trim().is_empty() {
-                return Err(Error::config(product.key_field(), "must not be empty"));
-            }
+            validate::non_blank_secret(key, product.key_field())?;
             subscription_key(key, *product)?;
         }
         let target = self

@@ -9,7 +9,7 @@ use bankkit_core::http::{
     path_segment, ApiRequest, HttpClient, HttpOptions, RateLimiter, RequestSafety,
 };
 use bankkit_core::secret::{sensitive_header, SecretString};
-use bankkit_core::{Error, Result};
+use bankkit_core::{validate, Error, Result};
 use http::{HeaderName, HeaderValue};
 
 use crate::error::map_error;
@@ -114,10 +114,7 @@ impl MonobankClientBuilder {
         let token = match &self.token {
             None => None,
             Some(token) => {
-                use bankkit_core::secret::ExposeSecret;
-                if token.expose_secret().trim().is_empty() {
-                    return Err(Error::config("token", "must not be empty"));
-                }
+                validate::non_blank_secret(token, "token")?;
                 Some(sensitive_header(token, "token")?)
             }
         };

@@ -12,7 +12,7 @@ use bankkit_core::http::{
 use bankkit_core::money::Money;
 use bankkit_core::secret::{ExposeSecret, SecretString};
 use bankkit_core::token::{ManagedToken, MemoryTokenStore, TokenStore};
-use bankkit_core::{AccountId, Error, IdempotencyKey, Result, TransactionId, WebhookId};
+use bankkit_core::{validate, AccountId, Error, IdempotencyKey, Result, TransactionId, WebhookId};
 use chrono::{DateTime, SecondsFormat, Utc};
 use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::{HeaderValue, Method};
@@ -186,19 +186,11 @@ impl MonzoClientBuilder {
     /// [`Error::Config`] naming `client_id`, `client_secret`, `redirect_uri`, `base_url`,
     /// `auth_url`, `token_key`, `access_token` or `refresh_token`.
     pub fn build(self) -> Result<MonzoClient> {
-        let client_id = self
-            .client_id
-            .filter(|id| !id.trim().is_empty())
-            .ok_or_else(|| Error::config("client_id", "must not be empty"))?;
-        let client_secret = self
-            .client_secret
-            .filter(|s| !s.expose_secret().trim().is_empty())
-            .ok_or_else(|| Error::config("client_secret", "must not be empty"))?;
-        let redirect_uri = self
-            .redirect_uri
-            .ok_or_else(|| Error::config("redirect_uri", "missing"))?;
-        http_url(&redirect_uri, "redirect_uri")?;
-        let auth_url = http_url(
+        let client_id = validate::required(self.client_id, "client_id")?;
+        let client_secret = validate::required_secret(self.client_secret, "client_secret")?;
+        let redirect_uri = validate::required(self.redirect_uri, "redirect_uri")?;
+        validate::http_url(&redirect_uri, "redirect_uri")?;
+        let auth_url = validate::http_url(
             self.auth_url.as_deref().unwrap_or(DEFAULT_AUTH_URL),
             "auth_url",
         )?;
@@ -216,9 +208,7 @@ impl MonzoClientBuilder {
         let key = self
             .token_key
             .unwrap_or_else(|| format!("{PROVIDER}:{client_id}"));
-        if key.trim().is_empty() {
-            return Err(Error::config("token_key", "must not be empty"));
-        }
+        let key = validate::required(Some(key), "token_key")?;
         let clock = self.clock.unwrap_or_else(system_clock);
         let options = self.http_options.unwrap_or_default();
         let http = HttpClient::new(
@@ -259,14 +249,6 @@ impl MonzoClientBuilder {
             upload,
         })
     }
-}
-
-fn http_url(text: &str, field: &str) -> Result<Url> {
-    let url = Url::parse(text).map_err(|e| Error::config(field, e))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(Error::config(field, "must be an http or https URL"));
-    }
-    Ok(url)
 }
 
 /// `since` of a transaction list: a time, or "after this transaction".

@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bankkit_core::registry::{BuildContext, ProviderConfig};
-use bankkit_core::secret::{ExposeSecret, SecretString};
-use bankkit_core::{Error, Provider, Result};
+use bankkit_core::secret::SecretString;
+use bankkit_core::{validate, Error, Provider, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{MonzoClient, DEFAULT_AUTH_URL, DEFAULT_BASE_URL};
@@ -176,9 +176,7 @@ impl MonzoConfig {
     pub fn provider(&self, context: &BuildContext) -> Result<MonzoProvider> {
         let mut provider = MonzoProvider::new(self.client(context)?);
         if let Some(secret) = &self.webhook_secret {
-            if secret.expose_secret().is_empty() {
-                return Err(Error::config("webhook_secret", "must not be empty"));
-            }
+            validate::non_blank_secret(secret, "webhook_secret")?;
             provider = provider.with_webhook_secret(secret.clone());
         }
         Ok(provider)

@@ -2,7 +2,7 @@
 
 use bankkit_core::clock::ManualClock;
 use bankkit_core::money::Decimal;
-use bankkit_core::secret::secret;
+use bankkit_core::secret::{secret, ExposeSecret};
 use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
