@@ -10,7 +10,6 @@ when nothing failed.
 
 import json
 import sys
-import urllib.request
 import uuid
 
 from mtnmomo import (
@@ -24,30 +23,16 @@ from mtnmomo import (
 from mtnmomo._transport import Transport
 from mtnmomo.sandbox import SandboxProvisioningAPI
 
+from steps import Steps, advance
+
 
 def main() -> int:
     momo = json.loads(sys.argv[1])["providers"]["momo"]
     base = momo["base_url"]
     seeded = momo["credentials"]
-    results = []
+    steps = Steps()
+    step = steps.step
     state = {}
-
-    def step(name, check):
-        try:
-            problem = check()
-        except Exception as error:  # the client's own failures count as failures
-            problem = f"raised {error!r}"
-        results.append(problem is None)
-        print(f"PASS {name}" if problem is None else f"FAIL {name}: {problem}")
-
-    def advance(seconds):
-        request = urllib.request.Request(
-            f"{base}/__bankkit/clock/advance",
-            data=json.dumps({"seconds": seconds}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        urllib.request.urlopen(request, timeout=5).read()
 
     # Provisioning with the client's own sandbox API, then a client for the new user.
     provisioning = SandboxProvisioningAPI(Transport(base), seeded["collection_key"])
@@ -114,7 +99,7 @@ def main() -> int:
     def rtp_success():
         ref = rtp("46733123456", "15.50")
         first = collection.get_request_to_pay_status(ref)
-        advance(5)
+        advance(base, 5)
         done = collection.get_request_to_pay_status(ref)
         if first.status != "PENDING" or done.status != "SUCCESSFUL" or not done.financial_transaction_id:
             return f"unexpected {first} then {done}"
@@ -123,7 +108,7 @@ def main() -> int:
 
     def rtp_failure():
         ref = rtp("46733123450", "3")
-        advance(5)
+        advance(base, 5)
         done = collection.get_request_to_pay_status(ref)
         if done.status != "FAILED" or done.reason is None or done.reason.code != "INTERNAL_PROCESSING_ERROR":
             return f"unexpected {done}"
@@ -156,7 +141,7 @@ def main() -> int:
             {"amount": "2", "currency": "EUR", "externalId": "w-1", "payer": Party("MSISDN", "46733123456")},
             version="v2_0",
         )
-        advance(5)
+        advance(base, 5)
         done = collection.get_request_to_withdraw_status(ref)
         return None if done.status == "SUCCESSFUL" else f"unexpected {done}"
 
@@ -171,7 +156,7 @@ def main() -> int:
                 "payeeNote": "Payout",
             }
         )
-        advance(5)
+        advance(base, 5)
         done = disbursement.get_transfer_status(ref)
         if done.status != "SUCCESSFUL" or done.payee is None:
             return f"unexpected {done}"
@@ -183,7 +168,7 @@ def main() -> int:
             {"amount": "10", "currency": "EUR", "externalId": "d-1", "payee": Party("MSISDN", "46733123451")},
             version="v2_0",
         )
-        advance(5)
+        advance(base, 5)
         done = disbursement.get_deposit_status(ref)
         if done.status != "FAILED" or done.reason is None or done.reason.code != "APPROVAL_REJECTED":
             return f"unexpected {done}"
@@ -194,7 +179,7 @@ def main() -> int:
             {"amount": "5", "currency": "EUR", "externalId": "r-1", "payerMessage": "Refund",
              "payeeNote": "Refund", "referenceIdToRefund": state["paid"]},
         )
-        advance(5)
+        advance(base, 5)
         done = disbursement.get_refund_status(ref)
         return None if done.status == "SUCCESSFUL" else f"unexpected {done}"
 
@@ -215,7 +200,7 @@ def main() -> int:
             {"payer": Party("MSISDN", "46733123456"), "payerCurrency": "EUR",
              "payerMessage": "Plan", "validityTime": 3600}
         )
-        advance(5)
+        advance(base, 5)
         status = collection.get_preapproval_status(ref)
         listed = collection.get_approved_preapprovals("msisdn", "46733123456")
         collection.cancel_preapproval(ref)
@@ -228,7 +213,7 @@ def main() -> int:
             {"externalTransactionId": "p-1", "money": {"amount": "1000", "currency": "EUR"},
              "customerReference": "46733123456", "serviceProviderUserName": "shop"}
         )
-        advance(5)
+        advance(base, 5)
         status = collection.get_payment_status(ref)
         return None if status.get("status") == "SUCCESSFUL" else f"unexpected {status}"
 
@@ -265,10 +250,7 @@ def main() -> int:
     step("consent userinfo", consent)
     step("delivery notification", notification)
 
-    passed = sum(results)
-    failed = len(results) - passed
-    print(f"{passed} passed, {failed} failed")
-    return 0 if failed == 0 else 1
+    return steps.finish()
 
 
 if __name__ == "__main__":

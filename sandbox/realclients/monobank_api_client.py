@@ -10,7 +10,8 @@ when nothing failed.
 import json
 import os
 import sys
-import urllib.request
+
+from steps import Steps, advance
 
 
 def main() -> int:
@@ -25,24 +26,8 @@ def main() -> int:
     from sync_mono.manager import SyncMonoManager  # noqa: E402
 
     manager = SyncMonoManager(token)
-    results = []
-
-    def step(name, check):
-        try:
-            problem = check()
-        except Exception as error:  # the client's own failures count as failures
-            problem = f"raised {error!r}"
-        results.append(problem is None)
-        print(f"PASS {name}" if problem is None else f"FAIL {name}: {problem}")
-
-    def advance(seconds):
-        request = urllib.request.Request(
-            f"{base}/__bankkit/clock/advance",
-            data=json.dumps({"seconds": seconds}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        urllib.request.urlopen(request, timeout=5).read()
+    steps = Steps()
+    step = steps.step
 
     def currencies():
         r = manager.get_currencies()
@@ -69,7 +54,7 @@ def main() -> int:
         return None if r.get("code") == 429 else f"expected 429 within a minute, got {r.get('code')}"
 
     def balance():
-        advance(61)
+        advance(base, 61)
         r = manager.get_balance()
         value = r.get("detail", {}).get("balance")
         if r.get("code") != 200 or not isinstance(value, (int, float)):
@@ -98,9 +83,7 @@ def main() -> int:
     step("statement-trailing-slash-no-to", statement)
     step("webhook-bare-body-rejected", webhook_bare_body_rejected)
 
-    passed = sum(results)
-    print(f"{passed} passed, {len(results) - passed} failed")
-    return 0 if passed == len(results) else 1
+    return steps.finish()
 
 
 if __name__ == "__main__":
