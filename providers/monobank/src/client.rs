@@ -379,14 +379,22 @@ mod tests {
     async fn second_statement_call_within_a_minute_waits_on_the_clock() {
         let server = MockServer::start().await;
         Mock::given(method("GET"))
+            .and(path("/personal/client-info"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(CLIENT_INFO, "application/json"))
+            .expect(3)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/personal/statement/a/1/2"))
             .respond_with(ResponseTemplate::new(200).set_body_raw("[]", "application/json"))
+            .expect(2)
             .mount(&server)
             .await;
         let clock = clock();
         let start = clock.now();
         let c = client(&server, &clock);
         c.statement("a", 1, Some(2)).await.unwrap();
-        c.client_info_raw_for_test().await;
+        c.client_info().await.unwrap();
         assert_eq!(
             clock.now(),
             start,
@@ -394,16 +402,13 @@ mod tests {
         );
         c.statement("a", 1, Some(2)).await.unwrap();
         assert!((clock.now() - start).num_seconds() >= 59);
-    }
-
-    impl MonobankClient {
-        async fn client_info_raw_for_test(&self) {
-            let request = self
-                .personal(ApiRequest::get("personal/client-info"))
-                .unwrap()
-                .rate_limited(self.client_info_limit.clone());
-            self.http.send(request, &map_error).await.unwrap();
-        }
+        assert_eq!((clock.now() - start).num_seconds(), 60);
+        // client_info has its own limiter: at +60 s the slot of the first call is free,
+        // and the call right after it waits another 60 s.
+        c.client_info().await.unwrap();
+        assert_eq!((clock.now() - start).num_seconds(), 60);
+        c.client_info().await.unwrap();
+        assert_eq!((clock.now() - start).num_seconds(), 120);
     }
 
     #[tokio::test]
@@ -432,8 +437,11 @@ mod tests {
 
     #[tokio::test]
     async fn rate_limit_answer_is_waited_out_on_the_clock() {
+        // `/bank/currency` has no client-side limiter, so the only wait is the one the
+        // 429 answer asks for.
         let server = MockServer::start().await;
         Mock::given(method("GET"))
+            .and(path("/bank/currency"))
             .respond_with(ResponseTemplate::new(429).set_body_raw(
                 r#"{"errorDescription":"Too many requests"}"#,
                 "application/json",
@@ -442,14 +450,49 @@ mod tests {
             .mount(&server)
             .await;
         Mock::given(method("GET"))
-            .respond_with(ResponseTemplate::new(200).set_body_raw(CLIENT_INFO, "application/json"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                r#"[{"currencyCodeA":840,"currencyCodeB":980,"date":1763800000,"rateBuy":41.05,"rateSell":41.62}]"#,
+                "application/json",
+            ))
             .mount(&server)
             .await;
         let clock = clock();
         let start = clock.now();
-        client(&server, &clock).client_info().await.unwrap();
-        // No Retry-After: the documented 60 s is waited, in virtual time.
+        let rates = client(&server, &clock).currency_rates().await.unwrap();
+        // No Retry-After: the documented 60 s is waited, in virtual time (not the
+        // sub-second backoff of the retry policy).
+        assert_eq!(rates.len(), 1);
         assert!((clock.now() - start).num_seconds() >= 60);
+        assert_eq!((clock.now() - start).num_seconds(), 60);
+    }
+
+    #[tokio::test]
+    async fn a_rate_limit_answer_without_retry_after_asks_for_60_seconds() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(429).set_body_raw(
+                r#"{"errorDescription":"Too many requests"}"#,
+                "application/json",
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let start = clock.now();
+        let c = MonobankClient::builder()
+            .base_url(server.uri())
+            .clock(clock.shared())
+            .http_options(HttpOptions::default().retry(RetryPolicy::Never))
+            .build()
+            .unwrap();
+        let e = c.currency_rates().await.unwrap_err();
+        assert!(
+            matches!(e, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(60)),
+            "{e:?}"
+        );
+        assert_eq!(clock.now(), start);
     }
 
     #[tokio::test]

@@ -49,7 +49,9 @@
 //!   `creditLimit`. Jars are savings accounts with their goal.
 //! - **Webhooks**: one URL per token. The personal API documents no signature, so
 //!   [`bankkit_core::Webhook::verify_and_parse`] can only check that an event names one
-//!   of the token's accounts; keep a secret path segment in the URL.
+//!   of the token's accounts; it reads only the body, never the request URI, so keep a
+//!   secret path segment in the URL and reject other paths in the receiver itself.
+//!   `Debug` of [`wire::ClientInfo`] shows only the scheme and host of the webhook URL.
 //! - [`MonobankConfig`]: the plugin config (`provider = "monobank"`). Link the crate
 //!   (`use bankkit_monobank as _;`) for the registry to find it.
 //! - Errors become [`bankkit_core::Error`]: a missing or unknown token is `Unauthorized`,

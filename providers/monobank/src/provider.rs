@@ -59,8 +59,9 @@ pub fn capabilities() -> Capabilities {
 ///   [`bankkit_core::statement::transactions`].
 /// - **Webhooks**: one URL per token (id `"personal"`), covering every account.
 ///   [`Webhook::verify_and_parse`] can only check that the event names one of the token's
-///   accounts: the personal API documents no signature. Use a secret path segment in the
-///   URL.
+///   accounts: the personal API documents no signature. It reads only the body (not the
+///   URI or headers): use a secret path segment in the URL and have the receiver reject
+///   other paths itself.
 pub struct MonobankProvider {
     client: MonobankClient,
     cache: Mutex<Option<Cached>>,
@@ -292,12 +293,15 @@ impl Webhook for MonobankProvider {
     /// The personal API documents no signature (an `X-Sign` header reported by third
     /// parties is unconfirmed and not checked), so verification is limited: the body must
     /// be a `StatementItem` event for one of this token's accounts or jars. That uses the
-    /// cached `client-info` (at most one call per 60 s). Protect the receiver with a
-    /// secret path segment in the URL as well.
+    /// cached `client-info` (at most one call per 60 s). Only `request.body` is read:
+    /// neither the headers nor `request.uri` are looked at, so a secret path segment in the
+    /// registered URL protects the receiver only if the receiver itself rejects requests
+    /// to any other path before calling this.
     ///
     /// # Errors
     /// [`Error::Decode`] for a body that is not a `StatementItem` event;
-    /// [`Error::Signature`] for an event naming an account this token does not have.
+    /// [`Error::Signature`] for an event naming an account this token does not have; any
+    /// error of the `client-info` call when the cached answer is older than 60 s.
     async fn verify_and_parse(&self, request: WebhookRequest<'_>) -> Result<WebhookEvent> {
         let event = webhook::parse(request.body)?;
         let (info, _) = self.client_info().await?;

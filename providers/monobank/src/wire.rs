@@ -5,6 +5,8 @@
 //! keep an unknown value in `Other(String)` instead of failing; unknown fields are ignored.
 //! Conversion into core types lives in `convert.rs`.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
 /// One currency pair of `GET /bank/currency`.
@@ -48,7 +50,10 @@ pub struct BankSync {
 }
 
 /// The answer of `GET /personal/client-info`. No field is required by the API's schema.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows only the scheme and host of `web_hook_url`: its path is where the docs
+/// tell users to put a secret segment.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientInfo {
     /// The client's id (the same as on send.monobank.ua).
@@ -72,6 +77,43 @@ pub struct ClientInfo {
     /// Sole traders who gave this client accountant access.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managed_clients: Vec<ManagedClient>,
+}
+
+impl fmt::Debug for ClientInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientInfo")
+            .field("client_id", &self.client_id)
+            .field("name", &self.name)
+            .field("web_hook_url", &scheme_and_host(&self.web_hook_url))
+            .field("permissions", &self.permissions)
+            .field("accounts", &self.accounts)
+            .field("jars", &self.jars)
+            .field("managed_clients", &self.managed_clients)
+            .finish()
+    }
+}
+
+/// `https://example.org/[REDACTED]` for `https://user@example.org/hooks/<secret>?x`: the
+/// scheme and host (and port), without user info; whatever followed them is replaced by
+/// `/[REDACTED]`. Empty stays empty; text without `scheme://` is not shown at all.
+fn scheme_and_host(url: &str) -> String {
+    const REDACTED: &str = "[REDACTED]";
+    if url.is_empty() {
+        return String::new();
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return REDACTED.to_owned();
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    if end == rest.len() {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}/{REDACTED}")
+    }
 }
 
 /// A card or FOP (sole trader) account.
@@ -286,11 +328,21 @@ pub struct ErrorBody {
 }
 
 /// The body of `POST /personal/webhook`; an empty URL removes the webhook.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows only the scheme and host of the URL, as for [`ClientInfo`].
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SetWebhook {
     /// Where events go.
     pub web_hook_url: String,
+}
+
+impl fmt::Debug for SetWebhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetWebhook")
+            .field("web_hook_url", &scheme_and_host(&self.web_hook_url))
+            .finish()
+    }
 }
 
 #[cfg(test)]
@@ -344,6 +396,52 @@ mod tests {
         let back = serde_json::to_value(&item).unwrap();
         assert!(back.get("comment").is_none());
         assert_eq!(back["operationAmount"], -6500);
+    }
+
+    #[test]
+    fn client_info_debug_shows_only_scheme_and_host_of_the_webhook_url() {
+        let text = r#"{"clientId":"7Hq2Lx0aZc","name":"Ткаченко Олена",
+ "webHookUrl":"https://hook:pw@example.org:8443/hooks/monobank/k3Q9zX7secret?token=t0k3n#frag","permissions":"psfj",
+ "accounts":[{"id":"acc_Qm3xR8tY","sendId":"s_9KfLw","balance":1254033,"creditLimit":0,"type":"black",
+   "currencyCode":980,"cashbackType":"UAH","maskedPan":["537541******4412"],"iban":"UA213223130000026201234567890"}],
+ "jars":[{"id":"jar_1","sendId":"jar_s","title":"Відпустка","description":"","currencyCode":980,"balance":100,"goal":1000}]}"#;
+        let info: ClientInfo = serde_json::from_str(text).unwrap();
+        let shown = format!("{info:?}");
+        for hidden in [
+            "k3Q9zX7secret",
+            "hooks/monobank",
+            "t0k3n",
+            "frag",
+            "pw@",
+            "hook:",
+        ] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+        assert!(
+            shown.contains("web_hook_url: \"https://example.org:8443/[REDACTED]\""),
+            "{shown}"
+        );
+        for kept in [
+            "7Hq2Lx0aZc",
+            "Ткаченко Олена",
+            "psfj",
+            "acc_Qm3xR8tY",
+            "UA213223130000026201234567890",
+            "jar_1",
+            "managed_clients",
+        ] {
+            assert!(shown.contains(kept), "{kept} missing from {shown}");
+        }
+        let set = SetWebhook {
+            web_hook_url: "https://example.org/hooks/monobank/k3Q9zX7secret".to_owned(),
+        };
+        assert!(!format!("{set:?}").contains("k3Q9zX7secret"));
+        assert_eq!(scheme_and_host(""), "");
+        assert_eq!(
+            scheme_and_host("https://example.org"),
+            "https://example.org"
+        );
+        assert_eq!(scheme_and_host("no scheme/secret"), "[REDACTED]");
     }
 
     #[test]

@@ -274,32 +274,14 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-fn serialize_time<S: Serializer>(
-    t: &Option<DateTime<Utc>>,
-    serializer: S,
-) -> std::result::Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => serializer.serialize_str(&rfc3339(*t)),
-        None => serializer.serialize_none(),
-    }
-}
-
 /// `GET /transactions`: the builder is the query; finish with [`ListTransactions::send`].
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ListTransactions<'c> {
-    #[serde(skip)]
     client: &'c MonzoClient,
     account_id: AccountId,
-    #[serde(skip_serializing_if = "Option::is_none")]
     since: Option<Since>,
-    #[serde(
-        skip_serializing_if = "Option::is_none",
-        serialize_with = "serialize_time"
-    )]
     before: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     limit: Option<u32>,
-    #[serde(rename = "expand[]", skip_serializing_if = "Vec::is_empty")]
     expand: Vec<&'static str>,
 }
 
@@ -330,7 +312,8 @@ impl ListTransactions<'_> {
         self
     }
 
-    /// The query pairs, in order, repeated keys repeated.
+    /// The query pairs, in this order: `account_id`, then `since`, `before` and `limit` when
+    /// set, then one `expand[]` per expanded field (`expand[]=merchant`).
     ///
     /// # Errors
     /// [`Error::InvalidRequest`] for a limit outside 1 to 100.
@@ -342,7 +325,25 @@ impl ListTransactions<'_> {
                 )));
             }
         }
-        query_pairs(self)
+        let mut pairs: Vec<(&str, String)> =
+            vec![("account_id", self.account_id.as_str().to_owned())];
+        if let Some(since) = &self.since {
+            let since = match since {
+                Since::Time(t) => rfc3339(*t),
+                Since::Transaction(id) => id.as_str().to_owned(),
+            };
+            pairs.push(("since", since));
+        }
+        if let Some(before) = self.before {
+            pairs.push(("before", rfc3339(before)));
+        }
+        if let Some(limit) = self.limit {
+            pairs.push(("limit", limit.to_string()));
+        }
+        for field in &self.expand {
+            pairs.push(("expand[]", (*field).to_owned()));
+        }
+        Ok(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
     }
 
     /// Sends the request.
@@ -363,30 +364,6 @@ impl ListTransactions<'_> {
             .json("transactions")?;
         Ok(list.transactions)
     }
-}
-
-/// A serialisable struct as query pairs: fields in order, arrays as repeated keys.
-fn query_pairs<T: Serialize>(value: &T) -> Result<Vec<(String, String)>> {
-    let value = serde_json::to_value(value).map_err(|e| Error::invalid(e.to_string()))?;
-    let serde_json::Value::Object(map) = value else {
-        return Err(Error::invalid("a query must be an object"));
-    };
-    let mut pairs = Vec::new();
-    for (key, value) in map {
-        let values = match value {
-            serde_json::Value::Array(items) => items,
-            other => vec![other],
-        };
-        for value in values {
-            let text = match value {
-                serde_json::Value::String(s) => s,
-                serde_json::Value::Null => continue,
-                other => other.to_string(),
-            };
-            pairs.push((key.clone(), text));
-        }
-    }
-    Ok(pairs)
 }
 
 /// The bracket-keyed form of an annotation: `metadata[<key>]=<value>` per entry.

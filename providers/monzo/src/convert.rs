@@ -191,19 +191,36 @@ pub(crate) fn transaction(
         transaction.description.clone(),
     );
     core.status = status(transaction);
-    if let (Some(local_amount), Some(local_currency)) = (
-        transaction.local_amount,
-        transaction.local_currency.as_deref(),
-    ) {
-        if local_currency != transaction.currency && !local_currency.is_empty() {
-            let local = Money::from_minor(local_amount, currency_from_code(local_currency)?)?;
-            core.original_amount = Some(local.abs());
-        }
-    }
+    core.original_amount = original_amount(transaction);
     if !transaction.notes.is_empty() {
         core.comment = Some(transaction.notes.clone());
     }
     Ok(core)
+}
+
+/// `local_amount` in `local_currency`, when that is not the transaction's currency. A
+/// currency (or amount) core cannot represent leaves it out with a warning rather than
+/// failing the whole page.
+fn original_amount(transaction: &wire::Transaction) -> Option<Money> {
+    let (Some(local_amount), Some(local_currency)) = (
+        transaction.local_amount,
+        transaction.local_currency.as_deref(),
+    ) else {
+        return None;
+    };
+    if local_currency == transaction.currency || local_currency.is_empty() {
+        return None;
+    }
+    let converted = currency_from_code(local_currency)
+        .and_then(|currency| Money::from_minor(local_amount, currency))
+        .map(|local| local.abs());
+    match converted {
+        Ok(money) => Some(money),
+        Err(error) => {
+            tracing::warn!(id = %transaction.id, %error, "local amount left out");
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -287,6 +304,17 @@ mod tests {
         assert_eq!(credit.direction, Direction::Credit);
         assert_eq!(credit.original_amount.unwrap().to_string(), "11.50 EUR");
         assert_eq!(credit.comment.as_deref(), Some("lunch"));
+    }
+
+    #[test]
+    fn an_unknown_local_currency_leaves_out_the_original_amount_only() {
+        let mut json = base();
+        json["local_amount"] = serde_json::json!(1150);
+        json["local_currency"] = serde_json::json!("XQQ");
+        let core = transaction(&tx(json), &AccountId::new("x")).unwrap();
+        assert_eq!(core.original_amount, None);
+        assert_eq!(core.amount.to_minor().unwrap(), 350);
+        assert_eq!(core.id, "tx_1");
     }
 
     #[test]

@@ -55,7 +55,10 @@
 //!   [`bankkit_core::IdempotencyKey`].
 //! - **Webhooks** are not signed by Monzo. Configure a `webhook_secret`: it is appended to
 //!   registered URLs as `?secret=…` and required (constant-time compare) by
-//!   [`bankkit_core::Webhook::verify_and_parse`], which refuses every delivery without one.
+//!   [`bankkit_core::Webhook::verify_and_parse`], which refuses every delivery when no
+//!   secret is configured (the config refuses a blank one; the provider treats an empty or
+//!   blank one as none) and every delivery whose URL lacks the secret. Listed
+//!   registrations never show a `secret` query pair.
 //! - Errors: Monzo's dotted `code`s become [`bankkit_core::Error`] kinds —
 //!   `forbidden.insufficient_permissions` (approve in the app) and
 //!   `forbidden.verification_required` (re-authenticate for older history) are distinct

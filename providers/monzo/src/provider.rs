@@ -53,7 +53,9 @@ pub fn capabilities() -> Capabilities {
 /// - **Webhooks**: one registration per account; `None` registers on the first open
 ///   `uk_retail` account. Monzo does not sign deliveries: with a webhook secret
 ///   ([`MonzoProvider::with_webhook_secret`]) the URL is registered with `?secret=…` and
-///   [`Webhook::verify_and_parse`] checks it; without one it refuses every delivery.
+///   [`Webhook::verify_and_parse`] checks it; without one (an empty or blank secret counts
+///   as none) it refuses every delivery. Registrations are shown without any `secret`
+///   query pair, whatever its value (one registered with an older secret included).
 pub struct MonzoProvider {
     client: MonzoClient,
     webhook_secret: Option<SecretString>,
@@ -81,9 +83,10 @@ impl MonzoProvider {
     }
 
     /// Sets the secret that `register` puts into webhook URLs and `verify_and_parse`
-    /// requires.
+    /// requires. An empty or blank secret is no secret: it leaves the provider without one,
+    /// so `register` sends the URL as given and `verify_and_parse` refuses every delivery.
     pub fn with_webhook_secret(mut self, secret: SecretString) -> Self {
-        self.webhook_secret = Some(secret);
+        self.webhook_secret = webhook::usable(Some(&secret)).cloned();
         self
     }
 
@@ -141,7 +144,7 @@ impl MonzoProvider {
     }
 
     fn registration(&self, hook: wire::Webhook) -> WebhookRegistration {
-        let url = webhook::without_secret(&hook.url, self.webhook_secret.as_ref());
+        let url = webhook::without_secret(&hook.url);
         WebhookRegistration::new(hook.id, url, Some(hook.account_id))
     }
 }
@@ -233,8 +236,8 @@ impl Webhook for MonzoProvider {
     /// registration shows the URL without it.
     ///
     /// # Errors
-    /// `InvalidRequest` when there is no default account or the URL has a fragment, and any
-    /// client error.
+    /// `InvalidRequest` when there is no default account, or (with a webhook secret) the URL
+    /// is not absolute or has a fragment, and any client error.
     async fn register(
         &self,
         url: &str,
@@ -255,7 +258,7 @@ impl Webhook for MonzoProvider {
         Ok(self.registration(hook))
     }
 
-    /// The webhooks of every open account.
+    /// The webhooks of every open account, their URLs without any `secret` query pair.
     async fn list(&self) -> Result<Vec<WebhookRegistration>> {
         let mut out = Vec::new();
         for account in self.client.accounts(None).await? {
@@ -280,7 +283,7 @@ impl Webhook for MonzoProvider {
     /// # Errors
     /// [`Error::Signature`] without a configured secret (Monzo signs nothing), without the
     /// request URI, or for a missing or wrong secret; [`Error::Decode`] for a body that is
-    /// not a Monzo event.
+    /// not a Monzo event, or a `transaction.created` without `account_id`.
     async fn verify_and_parse(&self, request: WebhookRequest<'_>) -> Result<WebhookEvent> {
         webhook::verify(&request, self.webhook_secret.as_ref())?;
         webhook::parse(request.body)

@@ -6,6 +6,7 @@
 //! as `None`.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use bankkit_core::secret::SecretString;
 use bankkit_core::{AccountId, TransactionId, WebhookId};
@@ -204,7 +205,8 @@ pub struct Balance {
     /// Currency abroad.
     #[serde(default)]
     pub local_currency: Option<String>,
-    /// Exchange rate abroad, as sent (a number, or `""`).
+    /// Exchange rate abroad: a JSON number, or `""` (a fractional number is held by
+    /// `serde_json` as an `f64`, so digits beyond its precision are not kept).
     #[serde(default)]
     pub local_exchange_rate: Option<serde_json::Value>,
     /// Spending abroad today.
@@ -371,10 +373,11 @@ pub struct Address {
     /// Country.
     #[serde(default)]
     pub country: Option<String>,
-    /// Latitude, as sent.
+    /// Latitude: a JSON number as `serde_json` holds it (an integer stays exact; a
+    /// fraction is held as an `f64`, so digits beyond its precision are not kept).
     #[serde(default)]
     pub latitude: Option<serde_json::Number>,
-    /// Longitude, as sent.
+    /// Longitude: a JSON number as `serde_json` holds it (a fraction as an `f64`).
     #[serde(default)]
     pub longitude: Option<serde_json::Number>,
     /// Postcode.
@@ -581,7 +584,9 @@ pub struct Transaction {
 }
 
 /// `POST /attachment/upload`: where to send the file, and its URL afterwards.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows `upload_url` without its query (the presigned signature).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct AttachmentUpload {
     /// Where the file will be served from; pass it to register.
@@ -620,7 +625,9 @@ pub struct ReceiptItem {
     pub amount: i64,
     /// ISO 4217 currency.
     pub currency: String,
-    /// Quantity: a JSON number kept as sent (never an `f64`).
+    /// Quantity: a JSON number as `serde_json` holds it (an integer stays exact; a
+    /// fraction such as `1.5` is held as an `f64`, so digits beyond its precision are not
+    /// kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quantity: Option<serde_json::Number>,
     /// Unit of the quantity.
@@ -764,15 +771,56 @@ pub struct ReceiptSaved {
 }
 
 /// A registered webhook.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `Debug` shows `url` without its query: a URL registered with a webhook secret carries
+/// it there (`?secret=…`). `url` itself is as Monzo sent it, secret included;
+/// [`crate::MonzoProvider`]'s registrations show it without.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Webhook {
     /// Webhook id.
     pub id: WebhookId,
     /// The account it covers.
     pub account_id: AccountId,
-    /// Where events go.
+    /// Where events go (with the `secret` query pair when registered with one).
     pub url: String,
+}
+
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook")
+            .field("id", &self.id)
+            .field("account_id", &self.account_id)
+            .field("url", &without_query(&self.url))
+            .finish()
+    }
+}
+
+impl fmt::Debug for AttachmentUpload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AttachmentUpload")
+            .field("file_url", &self.file_url)
+            .field("upload_url", &without_query(&self.upload_url))
+            .finish()
+    }
+}
+
+/// A URL for `Debug`: scheme, host, port and path, with any query shown as `?[REDACTED]`
+/// and user info and fragment left out. Text that is not a URL is not shown at all.
+fn without_query(text: &str) -> String {
+    const REDACTED: &str = "[REDACTED]";
+    let Ok(mut url) = url::Url::parse(text) else {
+        return REDACTED.to_owned();
+    };
+    // Fails only for URLs that cannot have user info, which then have none.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let shown = &url[..url::Position::AfterPath];
+    if url.query().is_some() {
+        format!("{shown}?{REDACTED}")
+    } else {
+        shown.to_owned()
+    }
 }
 
 /// A webhook delivery body: `{"type": "transaction.created", "data": {…}}`.

@@ -230,9 +230,11 @@ async fn rate_limit_fault_with_retry_after_is_waited_out_by_the_stream() {
     let card = setup.uah_card();
     let to = setup.sandbox.now() + TimeDelta::seconds(1);
     let from = to - TimeDelta::days(5);
+    // Retry-After 90 s: longer than the client's own 60 s statement spacing, so the wait
+    // below shows the bank's delay was honoured, not just the limiter.
     setup.monobank.inject(
         Fault::status(429)
-            .retry_after(30)
+            .retry_after(90)
             .times(1)
             .on("GET", "/personal/statement"),
     );
@@ -249,6 +251,11 @@ async fn rate_limit_fault_with_retry_after_is_waited_out_by_the_stream() {
     // Assert
     assert!(setup.monobank.faults().is_empty(), "the fault was not hit");
     assert!(setup.sandbox.now() - started >= TimeDelta::seconds(30));
+    assert!(
+        setup.sandbox.now() - started >= TimeDelta::seconds(90),
+        "waited {}",
+        setup.sandbox.now() - started
+    );
     let expected: BTreeSet<&str> = card
         .transactions
         .iter()

@@ -165,8 +165,8 @@ async fn transaction_list_query_uses_since_before_limit_and_bracketed_expand() {
     assert_eq!(
         request.url.query(),
         Some(
-            "account_id=acc_1&before=2026-11-01T12%3A00%3A00Z&expand%5B%5D=merchant&limit=100\
-             &since=2026-08-03T12%3A00%3A00.250Z"
+            "account_id=acc_1&since=2026-08-03T12%3A00%3A00.250Z&before=2026-11-01T12%3A00%3A00Z\
+             &limit=100&expand%5B%5D=merchant"
         )
     );
 

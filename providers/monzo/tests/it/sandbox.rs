@@ -188,6 +188,26 @@ async fn accounts_pots_and_balances_match_the_ledger() {
         .sum();
     assert!(balance.total.unwrap().to_minor().unwrap() >= current.balance_minor);
     assert!(pots > 0);
+    // `total` is the account's own balance plus exactly its open pots (ids from the API,
+    // balances from the ledger).
+    let own_pots: Vec<String> = provider
+        .client()
+        .pots(&AccountId::new(&current.id))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|p| !p.deleted)
+        .map(|p| p.id.as_str().to_owned())
+        .collect();
+    assert!(!own_pots.is_empty());
+    let own_pots_total: i64 = own_pots
+        .iter()
+        .map(|id| ledger.account(id).unwrap().balance_minor)
+        .sum();
+    assert_eq!(
+        balance.total.unwrap().to_minor().unwrap(),
+        current.balance_minor + own_pots_total
+    );
     let missing = Balance::balance(&provider, &AccountId::new("acc_nobody"))
         .await
         .unwrap_err();
@@ -408,6 +428,81 @@ async fn webhook_deliveries_verify_with_the_secret_and_parse_as_transactions() {
     assert!(matches!(forged, Err(Error::Signature { .. })));
     provider.remove(&registration.id).await.unwrap();
     assert!(provider.list().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn listed_webhooks_show_no_secret_after_a_rotation() {
+    // Arrange: a webhook registered with the old secret, then providers with a new secret
+    // and with none.
+    let setup = sandbox().await;
+    let old = setup.provider();
+    let url = "https://receiver.example.org/hooks/monzo?user=7";
+    let registration = old.register(url, None).await.unwrap();
+    let account = registration.account_id.clone().unwrap();
+    let rotated = setup
+        .config()
+        .with_webhook_secret(secret("rotated-secret-0c1d"))
+        .provider(&setup.context(&MemoryTokenStore::new()))
+        .unwrap();
+    let unconfigured = MonzoProvider::new(rotated.client().clone());
+
+    // Act
+    let raw = old.client().webhooks(&account).await.unwrap();
+    let lists = [
+        rotated.list().await.unwrap(),
+        unconfigured.list().await.unwrap(),
+        old.list().await.unwrap(),
+    ];
+
+    // Assert: Monzo holds the secret; nothing shown carries it.
+    assert!(raw.iter().any(|h| h.url.contains(HOOK_SECRET)), "{raw:?}");
+    assert!(!format!("{raw:?}").contains(HOOK_SECRET));
+    assert_eq!(registration.url, url);
+    for listed in &lists {
+        assert_eq!(listed.len(), 1, "{listed:?}");
+        assert_eq!(listed[0].id, registration.id);
+        assert_eq!(listed[0].url, url);
+        assert!(!listed[0].url.contains("secret"), "{listed:?}");
+        assert!(!format!("{listed:?}").contains(HOOK_SECRET));
+    }
+}
+
+#[tokio::test]
+async fn an_empty_webhook_secret_is_no_secret() {
+    // Arrange
+    let setup = sandbox().await;
+    let provider =
+        MonzoProvider::new(setup.provider().client().clone()).with_webhook_secret(secret(""));
+    let headers = http::HeaderMap::new();
+    let body = br#"{"type":"pot.updated","data":{}}"#;
+
+    // Act
+    let registration = provider
+        .register("https://receiver.example.org/hooks/monzo", None)
+        .await
+        .unwrap();
+    let raw = provider
+        .client()
+        .webhooks(&registration.account_id.clone().unwrap())
+        .await
+        .unwrap();
+    let mut verdicts = Vec::new();
+    for uri in ["/hooks/monzo?secret=", "/hooks/monzo"] {
+        verdicts.push(
+            provider
+                .verify_and_parse(WebhookRequest::new(&headers, body).with_uri(uri))
+                .await,
+        );
+    }
+
+    // Assert: registered without a secret, and no delivery verifies.
+    assert_eq!(raw[0].url, "https://receiver.example.org/hooks/monzo");
+    for verdict in verdicts {
+        assert!(
+            matches!(verdict, Err(Error::Signature { .. })),
+            "{verdict:?}"
+        );
+    }
 }
 
 #[tokio::test]

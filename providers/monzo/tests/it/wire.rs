@@ -1,8 +1,8 @@
 //! Full, real-shaped Monzo bodies (monzo.md A4) read into the wire types.
 
 use bankkit_monzo::wire::{
-    Account, AccountType, Balance, Category, DeclineReason, MerchantRef, Pot, PotType, Receipt,
-    ReceiptPaymentType, TokenResponse, Transaction, WhoAmI,
+    Account, AccountType, AttachmentUpload, Balance, Category, DeclineReason, MerchantRef, Pot,
+    PotType, Receipt, ReceiptPaymentType, TokenResponse, Transaction, Webhook, WhoAmI,
 };
 
 const ACCOUNTS: &str = r#"[
@@ -195,4 +195,58 @@ fn receipts_keep_float_quantities_as_written() {
     );
     let back = serde_json::to_value(&receipt).unwrap();
     assert_eq!(back["items"][0]["quantity"].to_string(), "0.45");
+}
+
+#[test]
+fn webhook_debug_hides_the_secret_in_the_url() {
+    let hook: Webhook = serde_json::from_str(
+        r#"{"id":"webhook_01","account_id":"acc_01",
+            "url":"https://user:pw@example.org/hooks/monzo?user=7&secret=hook-s3cret-9f"}"#,
+    )
+    .unwrap();
+    let shown = format!("{hook:?}");
+    assert!(!shown.contains("hook-s3cret-9f"), "{shown}");
+    assert!(!shown.contains("secret="), "{shown}");
+    assert!(!shown.contains("pw"), "{shown}");
+    assert!(
+        shown.contains("https://example.org/hooks/monzo?[REDACTED]"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("webhook_01") && shown.contains("acc_01"),
+        "{shown}"
+    );
+    // The wire value itself is untouched.
+    assert!(hook.url.ends_with("secret=hook-s3cret-9f"));
+    let plain: Webhook = serde_json::from_str(
+        r#"{"id":"webhook_02","account_id":"acc_01","url":"https://example.org/hooks/monzo"}"#,
+    )
+    .unwrap();
+    assert!(format!("{plain:?}").contains("\"https://example.org/hooks/monzo\""));
+    let garbage: Webhook = serde_json::from_str(
+        r#"{"id":"webhook_03","account_id":"acc_01","url":"not a url secret=abc"}"#,
+    )
+    .unwrap();
+    assert!(!format!("{garbage:?}").contains("abc"));
+}
+
+#[test]
+fn attachment_upload_debug_hides_the_presigned_signature() {
+    let upload: AttachmentUpload = serde_json::from_str(
+        r#"{"file_url":"https://files.monzo.com/user_01/receipt.png",
+            "upload_url":"https://s3.eu-west-1.amazonaws.com/upload/receipt.png?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=deadbeefcafe"}"#,
+    )
+    .unwrap();
+    let shown = format!("{upload:?}");
+    for hidden in ["deadbeefcafe", "AKIAEXAMPLE", "X-Amz-Signature"] {
+        assert!(!shown.contains(hidden), "{shown}");
+    }
+    assert!(
+        shown.contains("https://files.monzo.com/user_01/receipt.png"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("https://s3.eu-west-1.amazonaws.com/upload/receipt.png?[REDACTED]"),
+        "{shown}"
+    );
 }
