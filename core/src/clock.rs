@@ -105,13 +105,18 @@ impl ManualClock {
         <Self as Clock>::now(self)
     }
 
-    /// Moves time forward by `by`.
+    /// Moves time forward by `by`. Time saturates at the last instant a `DateTime` can
+    /// hold ([`DateTime::<Utc>::MAX_UTC`]) instead of overflowing.
     pub fn advance(&self, by: Duration) {
         let delta = TimeDelta::from_std(by).unwrap_or(TimeDelta::MAX);
         let mut state = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         match state.frozen.as_mut() {
-            Some(at) => *at = at.checked_add_signed(delta).unwrap_or(*at),
-            None => state.offset = state.offset.checked_add(&delta).unwrap_or(state.offset),
+            Some(at) => {
+                *at = at
+                    .checked_add_signed(delta)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC)
+            }
+            None => state.offset = state.offset.checked_add(&delta).unwrap_or(TimeDelta::MAX),
         }
     }
 
@@ -136,7 +141,7 @@ impl Clock for ManualClock {
         let state = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         match state.frozen {
             Some(at) => at,
-            None => Utc::now() + state.offset,
+            None => shifted(Utc::now(), state.offset),
         }
     }
 
@@ -144,6 +149,16 @@ impl Clock for ManualClock {
         self.advance(duration);
         Box::pin(tokio::task::yield_now())
     }
+}
+
+/// `at + offset`, saturating at the ends of `DateTime`'s range.
+fn shifted(at: DateTime<Utc>, offset: TimeDelta) -> DateTime<Utc> {
+    at.checked_add_signed(offset)
+        .unwrap_or(if offset < TimeDelta::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
 }
 
 impl fmt::Debug for ManualClock {
@@ -176,6 +191,28 @@ mod tests {
         let b = a.clone();
         b.advance(Duration::from_secs(10));
         assert_eq!(a.now(), b.now());
+    }
+
+    #[test]
+    fn huge_advances_saturate_instead_of_panicking_or_standing_still() {
+        let frozen = ManualClock::frozen_at("2026-01-01T00:00:00Z".parse().unwrap());
+        frozen.advance(Duration::MAX);
+        assert_eq!(frozen.now(), DateTime::<Utc>::MAX_UTC);
+        frozen.advance(Duration::from_secs(1));
+        assert_eq!(frozen.now(), DateTime::<Utc>::MAX_UTC);
+
+        let following = ManualClock::following_wall_clock();
+        following.advance(Duration::MAX);
+        assert_eq!(following.now(), DateTime::<Utc>::MAX_UTC);
+        following.advance(Duration::from_secs(u64::MAX / 2));
+        assert_eq!(following.now(), DateTime::<Utc>::MAX_UTC);
+        assert!(format!("{following:?}").contains("ManualClock"));
+
+        // Far, but representable: a following clock stays exact.
+        let far = ManualClock::following_wall_clock();
+        far.advance(Duration::from_secs(200_000 * 365 * 86_400));
+        assert!(far.now() < DateTime::<Utc>::MAX_UTC);
+        assert!(chrono::Datelike::year(&far.now()) > 200_000);
     }
 
     #[test]

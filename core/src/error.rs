@@ -206,7 +206,8 @@ impl fmt::Display for CodeSuffix<'_> {
 impl Error {
     /// Whether trying the same request again later may succeed.
     ///
-    /// True for rate limits, timeouts, transport failures and provider 5xx answers.
+    /// True for rate limits, timeouts, transport failures, provider 5xx answers and
+    /// provider 408 (Request Timeout) answers.
     /// Whether it is *safe* to retry (a payment create) is a separate question the retry
     /// policy answers.
     pub fn is_retryable(&self) -> bool {
@@ -289,6 +290,12 @@ mod tests {
         };
         assert!(!client.is_retryable());
         assert!(!Error::invalid("x").is_retryable());
+        let request_timeout = Error::Provider {
+            status: 408,
+            code: None,
+            message: "slow".into(),
+        };
+        assert!(request_timeout.is_retryable());
     }
 
     #[test]

@@ -29,10 +29,12 @@
 //!   [`IdempotencyKey`].
 //! - [`Webhook`]: register receivers and [`Webhook::verify_and_parse`] what arrives.
 //! - [`TokenStore`]: versioned storage of rotating credentials, with single-flight refresh.
-//! - [`Money`]: a `Decimal` and an ISO 4217 currency; never a float.
+//! - [`Money`]: a `Decimal` and an ISO 4217 currency; never a float (JSON numbers are read
+//!   exactly as [`money::JsonDecimal`]).
 //! - [`Error`]: one `#[non_exhaustive]` enum with [`Error::is_retryable`].
-//! - [`http`]: timeouts, retries, `Retry-After`, client-side rate limits, all on one
-//!   injectable [`Clock`].
+//! - [`http`]: timeouts, retries, `Retry-After`, client-side rate limits. Backoff and
+//!   `Retry-After` waits go through the injectable [`Clock`]; the per-attempt and connect
+//!   timeouts are `reqwest`'s real-time timers and do not follow it.
 //! - [`registry`]: providers register as plugins; configs are `typetag` trait objects;
 //!   [`validate`] checks their fields.
 

@@ -1,8 +1,9 @@
 //! Exact amounts of money: a [`Decimal`] and an ISO 4217 [`Currency`].
 //!
 //! Providers send money as minor-unit integers (Monobank, Monzo), decimal strings (MoMo) or
-//! JSON numbers (Morune). Every form converts here without passing through `f64`, and a
-//! value finer than the currency's exponent is an [`Error::Money`], never a rounding.
+//! JSON numbers (Morune). Every form converts here without passing through `f64` (read JSON
+//! numbers as [`JsonDecimal`]), and a value finer than the currency's exponent is an
+//! [`Error::Money`], never a rounding.
 //!
 //! ```
 //! use bankkit_core::money::{currency_from_numeric, Money};
@@ -16,19 +17,40 @@
 //! ```
 
 use std::fmt;
+use std::ops::Neg;
 use std::str::FromStr;
 
 pub use iso_currency::Currency;
 pub use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 
 use crate::{Error, Result};
 
 /// An exact amount in one currency. The amount may be negative (a signed balance).
+///
+/// Deserialising goes through [`Money::new`], so an amount finer than the currency
+/// (`{"amount": "1.005", "currency": "UAH"}`) is refused as it is everywhere else.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "MoneyFields")]
 pub struct Money {
     amount: Decimal,
     currency: Currency,
+}
+
+/// The serialised shape of [`Money`], checked by [`Money::new`] on the way in.
+#[derive(Deserialize)]
+struct MoneyFields {
+    amount: Decimal,
+    currency: Currency,
+}
+
+impl TryFrom<MoneyFields> for Money {
+    type Error = Error;
+
+    fn try_from(fields: MoneyFields) -> Result<Self> {
+        Self::new(fields.amount, fields.currency)
+    }
 }
 
 /// Looks up a currency by its ISO 4217 numeric code (Monobank sends `980` for UAH).
@@ -108,12 +130,39 @@ impl Money {
         Self::new(amount, currency)
     }
 
-    /// An amount from a JSON number, read from its text so that no `f64` is involved.
+    /// An amount from a [`serde_json::Number`].
+    ///
+    /// `serde_json` (without its `arbitrary_precision` feature, which bankkit does not
+    /// enable) keeps integers exactly but stores a number with a fraction or an exponent as
+    /// an `f64` while parsing, before this function sees it. Such a number is exact here only
+    /// if it was sent with at most 15 significant digits (what an `f64` always keeps); a
+    /// number whose `f64` needs more digits than that is refused rather than passed on
+    /// rounded (`90071992547409.93` arrives as `…409.92`). Read amounts that may carry more
+    /// digits as [`JsonDecimal`], which keeps the number's text.
     ///
     /// # Errors
-    /// [`Error::Money`] if the number is not exact for the currency.
+    /// [`Error::Money`] if the number is not exact for the currency, or is a float with
+    /// more than 15 significant digits.
     pub fn from_json_number(number: &serde_json::Number, currency: Currency) -> Result<Self> {
-        Self::parse(&number.to_string(), currency)
+        let text = number.to_string();
+        if number.is_f64() && significant_digits(&text) > F64_EXACT_DIGITS {
+            return Err(Error::Money {
+                message: format!(
+                    "{text} has more significant digits than a JSON float keeps exactly; \
+                     read it as a JsonDecimal"
+                ),
+            });
+        }
+        let amount = parse_json_number(&text).map_err(|message| Error::Money { message })?;
+        Self::new(amount, currency)
+    }
+
+    /// An amount from a JSON number read exactly, as its text.
+    ///
+    /// # Errors
+    /// [`Error::Money`] if the number is finer than the currency.
+    pub fn from_json_decimal(number: &JsonDecimal, currency: Currency) -> Result<Self> {
+        Self::new(number.decimal(), currency)
     }
 
     /// The amount as an integer count of minor units.
@@ -192,6 +241,19 @@ impl fmt::Debug for Money {
     }
 }
 
+/// `-money`: the same amount with the opposite sign, in the same currency (never fails:
+/// a `Decimal`'s sign flips without overflow, and the scale is kept).
+impl Neg for Money {
+    type Output = Money;
+
+    fn neg(self) -> Money {
+        Self {
+            amount: -self.amount,
+            currency: self.currency,
+        }
+    }
+}
+
 impl FromStr for Money {
     type Err = Error;
 
@@ -201,6 +263,210 @@ impl FromStr for Money {
             message: format!("{s:?} is not of the form \"12.50 UAH\""),
         })?;
         Self::parse(amount, currency_from_code(code)?)
+    }
+}
+
+/// How many significant decimal digits an `f64` always keeps exactly.
+const F64_EXACT_DIGITS: usize = 15;
+
+/// The number of significant digits in a JSON number's text (`"0.0012e5"` has 2).
+fn significant_digits(text: &str) -> usize {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    digits
+        .trim_start_matches('0')
+        .trim_end_matches('0')
+        .len()
+        .max(1)
+}
+
+/// Whether `text` is a number as JSON writes it:
+/// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_json_number(text: &str) -> bool {
+    fn digits(bytes: &[u8], mut i: usize) -> (usize, usize) {
+        let start = i;
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        (i, i - start)
+    }
+    let bytes = text.as_bytes();
+    let mut i = usize::from(bytes.first() == Some(&b'-'));
+    let (end, count) = digits(bytes, i);
+    if count == 0 || (count > 1 && bytes[i] == b'0') {
+        return false;
+    }
+    i = end;
+    if bytes.get(i) == Some(&b'.') {
+        let (end, count) = digits(bytes, i + 1);
+        if count == 0 {
+            return false;
+        }
+        i = end;
+    }
+    if matches!(bytes.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(bytes.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let (end, count) = digits(bytes, i);
+        if count == 0 {
+            return false;
+        }
+        i = end;
+    }
+    i == bytes.len()
+}
+
+/// The exact decimal value of a JSON number's text; a message (without secrets: the text
+/// is a number) when it is not a JSON number or has no exact `Decimal`.
+fn parse_json_number(text: &str) -> std::result::Result<Decimal, String> {
+    if !is_json_number(text) {
+        return Err(format!("{text:?} is not a JSON number"));
+    }
+    let inexact = || format!("{text} cannot be represented exactly as a decimal");
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exponent)) => (mantissa, Some(exponent)),
+        None => (text, None),
+    };
+    let mut value = Decimal::from_str_exact(mantissa).map_err(|_| inexact())?;
+    let Some(exponent) = exponent else {
+        return Ok(value);
+    };
+    if value.is_zero() {
+        return Ok(Decimal::ZERO);
+    }
+    let exponent: i64 = exponent.parse().map_err(|_| inexact())?;
+    value = value.normalize();
+    // value * 10^exponent: move the decimal point while the scale allows, then multiply.
+    let scale = i64::from(value.scale());
+    let new_scale = scale - exponent;
+    if new_scale >= 0 {
+        let new_scale = u32::try_from(new_scale).map_err(|_| inexact())?;
+        value.set_scale(new_scale).map_err(|_| inexact())?;
+        return Ok(value);
+    }
+    value.set_scale(0).map_err(|_| inexact())?;
+    let ten = Decimal::TEN;
+    for _ in 0..new_scale.unsigned_abs() {
+        value = value.checked_mul(ten).ok_or_else(inexact)?;
+    }
+    Ok(value)
+}
+
+/// A [`Decimal`] read from a JSON number's exact text, never through `f64`.
+///
+/// `serde_json` parses a number with a fraction into an `f64`, which keeps only about 15
+/// significant digits (`90071992547409.93` becomes `…409.92`). A `JsonDecimal` field
+/// instead receives the number's text (through `serde_json`'s `RawValue`) and reads it with
+/// [`Decimal`]'s exact parser; exponents (`1e-7`) are applied exactly. A number with no
+/// exact `Decimal` (more than 28 decimal places, beyond ±7.9·10²⁸) is an error, not a
+/// rounding. Only JSON numbers are accepted: a string, even `"12.50"`, is a serde error.
+///
+/// It serialises back as a JSON number with the same text.
+///
+/// **Limits of `RawValue`:** deserialise it straight from JSON text (`serde_json::from_str`,
+/// `from_slice`, `from_reader`, or [`crate::http::ApiResponse::json`]). It cannot be read
+/// from a `serde_json::Value`, nor inside a `#[serde(untagged)]` enum or a
+/// `#[serde(flatten)]` field, because serde buffers those and the number's text is lost;
+/// serialising it works only with `serde_json`.
+///
+/// ```
+/// use bankkit_core::money::{currency_from_code, JsonDecimal, Money};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Payment {
+///     amount: JsonDecimal,
+/// }
+/// let payment: Payment = serde_json::from_str(r#"{"amount": 90071992547409.93}"#)?;
+/// assert_eq!(payment.amount.to_string(), "90071992547409.93");
+/// let money = Money::from_json_decimal(&payment.amount, currency_from_code("USD")?)?;
+/// assert_eq!(money.to_minor()?, 9_007_199_254_740_993);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct JsonDecimal {
+    value: Decimal,
+    text: Box<str>,
+}
+
+impl JsonDecimal {
+    /// The exact value.
+    pub fn decimal(&self) -> Decimal {
+        self.value
+    }
+
+    /// The number's text, as it was read (or as [`Decimal`] writes it).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<Decimal> for JsonDecimal {
+    fn from(value: Decimal) -> Self {
+        Self {
+            value,
+            text: value.to_string().into(),
+        }
+    }
+}
+
+impl FromStr for JsonDecimal {
+    type Err = Error;
+
+    /// Reads the text of a JSON number (`"41.05"`, `"-1e-7"`).
+    fn from_str(text: &str) -> Result<Self> {
+        let value =
+            parse_json_number(text).map_err(|message| Error::decode("JSON number", message))?;
+        Ok(Self {
+            value,
+            text: text.into(),
+        })
+    }
+}
+
+/// Equal when the values are equal (`1.0 == 1.00`), whatever the text.
+impl PartialEq for JsonDecimal {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Eq for JsonDecimal {}
+
+impl fmt::Display for JsonDecimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl fmt::Debug for JsonDecimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "JsonDecimal({})", self.text)
+    }
+}
+
+impl<'de> Deserialize<'de> for JsonDecimal {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        let text = raw.get().trim();
+        if !text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) {
+            return Err(D::Error::custom(
+                "invalid type: expected a JSON number (a string or other value is not read as \
+                 an amount)",
+            ));
+        }
+        text.parse::<JsonDecimal>().map_err(D::Error::custom)
+    }
+}
+
+impl Serialize for JsonDecimal {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        RawValue::from_string(self.text.to_string())
+            .map_err(S::Error::custom)?
+            .serialize(serializer)
     }
 }
 
@@ -273,6 +539,126 @@ mod tests {
                 .unwrap(),
             4105
         );
+
+        // More digits than an f64 keeps: exact through JsonDecimal.
+        let exact: JsonDecimal = serde_json::from_str("90071992547409.93").unwrap();
+        assert_eq!(
+            exact.decimal(),
+            Decimal::from_str("90071992547409.93").unwrap()
+        );
+        assert_eq!(
+            Money::from_json_decimal(&exact, uah())
+                .unwrap()
+                .to_minor()
+                .unwrap(),
+            9_007_199_254_740_993
+        );
+        // serde_json's Number has already rounded it: refused, not passed on rounded.
+        let rounded: serde_json::Number = serde_json::from_str("90071992547409.93").unwrap();
+        let err = Money::from_json_number(&rounded, uah()).unwrap_err();
+        assert!(err.to_string().contains("JsonDecimal"), "{err}");
+
+        // A small fraction (serde_json writes its f64 as `1e-7`).
+        let tiny: JsonDecimal = serde_json::from_str("0.0000001").unwrap();
+        assert_eq!(tiny.decimal(), Decimal::new(1, 7));
+        assert_eq!(tiny.to_string(), "0.0000001");
+        let tiny_number: serde_json::Number = serde_json::from_str("0.0000001").unwrap();
+        // Exact, but finer than kopiyky.
+        assert!(matches!(
+            Money::from_json_number(&tiny_number, uah()),
+            Err(Error::Money { ref message }) if message.contains("decimal places")
+        ));
+        let usd = currency_from_code("USD").unwrap();
+        let hundred: serde_json::Number = serde_json::from_str("1e2").unwrap();
+        assert_eq!(
+            Money::from_json_number(&hundred, usd)
+                .unwrap()
+                .to_minor()
+                .unwrap(),
+            10_000
+        );
+    }
+
+    #[test]
+    fn json_decimals_apply_exponents_exactly_and_refuse_what_they_cannot_hold() {
+        let cases = [
+            ("1e-7", Decimal::new(1, 7)),
+            ("-12.5E+2", Decimal::new(-1250, 0)),
+            ("1250e-2", Decimal::new(1250, 2)),
+            ("0e400", Decimal::ZERO),
+            ("7", Decimal::new(7, 0)),
+            ("-0.10", Decimal::new(-10, 2)),
+        ];
+        for (text, expected) in cases {
+            let read: JsonDecimal = serde_json::from_str(text).unwrap();
+            assert_eq!(read.decimal(), expected, "{text}");
+            assert_eq!(read.as_str(), text);
+        }
+        for text in ["1e400", "1e-400", "0.00000000000000000000000000001"] {
+            assert!(serde_json::from_str::<JsonDecimal>(text).is_err(), "{text}");
+        }
+        for text in ["01", "1.", ".5", "+1", "1e", "NaN", "1 2", "0x10"] {
+            assert!(text.parse::<JsonDecimal>().is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn json_decimals_accept_numbers_only_and_serialise_with_the_same_text() {
+        #[derive(Serialize, Deserialize)]
+        struct Body {
+            amount: JsonDecimal,
+        }
+        for bad in [
+            r#"{"amount":"12.50"}"#,
+            r#"{"amount":null}"#,
+            r#"{"amount":[1]}"#,
+        ] {
+            let err = serde_json::from_str::<Body>(bad).err().unwrap();
+            assert!(err.to_string().contains("expected a JSON number"), "{err}");
+        }
+        let body: Body = serde_json::from_str(r#"{ "amount" : 90071992547409.930 }"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"amount":90071992547409.930}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&JsonDecimal::from(Decimal::new(-105, 2))).unwrap(),
+            "-1.05"
+        );
+        #[derive(Deserialize)]
+        struct Optional {
+            amount: Option<JsonDecimal>,
+        }
+        let some: Optional = serde_json::from_str(r#"{"amount":1.5}"#).unwrap();
+        assert_eq!(some.amount.unwrap().decimal(), Decimal::new(15, 1));
+        let none: Optional = serde_json::from_str(r#"{"amount":null}"#).unwrap();
+        assert!(none.amount.is_none());
+        assert_eq!(
+            "1.0".parse::<JsonDecimal>().unwrap(),
+            "1.00".parse::<JsonDecimal>().unwrap()
+        );
+    }
+
+    #[test]
+    fn deserialising_money_checks_the_currency_precision() {
+        let err = serde_json::from_str::<Money>(r#"{"amount":"1.005","currency":"UAH"}"#)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("decimal places"), "{err}");
+        let m: Money = serde_json::from_str(r#"{"amount":"1.5","currency":"UAH"}"#).unwrap();
+        assert_eq!(m.to_minor().unwrap(), 150);
+        assert_eq!(
+            serde_json::from_str::<Money>(&serde_json::to_string(&m).unwrap()).unwrap(),
+            m
+        );
+    }
+
+    #[test]
+    fn negation_flips_the_sign_and_keeps_the_currency() {
+        let m = Money::from_minor(1250, uah()).unwrap();
+        assert_eq!((-m).to_minor().unwrap(), -1250);
+        assert_eq!(-(-m), m);
+        assert!((-m).is_negative());
     }
 
     #[test]

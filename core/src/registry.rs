@@ -170,12 +170,29 @@ struct ProvidersFile {
 }
 
 /// A deserialisation error as a config error naming the field: the path where it
-/// happened, extended by the field a "missing field" message names.
+/// happened, extended by the field a "missing field" message names. The message never
+/// quotes a value from the file (see [`without_values`]).
 fn config_error(path: &serde_path_to_error::Path, message: &str) -> Error {
     let path = path.to_string();
     // Parsers add context on further lines ("in `token`", a source excerpt): the path
     // already says where.
     let message = message.trim().lines().next().unwrap_or_default();
+    // The provider name is the one value worth echoing (`unknown variant `nobody``): it is
+    // the tag of a config, at `providers[i].provider`, never a secret.
+    let at_provider_tag = message.starts_with("unknown variant `")
+        && path
+            .strip_prefix("providers[")
+            .and_then(|rest| rest.split_once(']'))
+            .is_some_and(|(index, rest)| {
+                index.bytes().all(|b| b.is_ascii_digit())
+                    && (rest.is_empty() || rest == ".provider")
+            });
+    let message = if at_provider_tag {
+        message.to_owned()
+    } else {
+        without_values(message)
+    };
+    let message = message.as_str();
     if let Some(missing) = message
         .strip_prefix("missing field `")
         .and_then(|rest| rest.split('`').next())
@@ -193,6 +210,69 @@ fn config_error(path: &serde_path_to_error::Path, message: &str) -> Error {
         path
     };
     Error::config(field, message)
+}
+
+/// `message` without any value it quotes from the input, which may be a secret put in the
+/// wrong place (a token where a number belongs):
+///
+/// - `invalid type: string "sk_live…", expected u64` and `invalid value: …` keep only the
+///   kind of value (`invalid type: string, expected u64`);
+/// - `unknown variant `sk_live…`, expected one of …` drops the variant given;
+/// - any other double-quoted text becomes `"…"`.
+///
+/// Field names (`missing field `token``, `unknown field `tokn``) and what was expected are
+/// kept: they come from the program, not the file.
+fn without_values(message: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            let (unexpected, expected) = match rest.rfind(", expected ") {
+                Some(at) => (&rest[..at], Some(&rest[at..])),
+                None => (rest, None),
+            };
+            // `string "…"`, `integer `5``, `character `c``: keep the kind before the value.
+            let kind = unexpected
+                .split(['"', '`'])
+                .next()
+                .unwrap_or_default()
+                .trim();
+            let kind = if kind.is_empty() { "value" } else { kind };
+            return format!(
+                "{prefix}{kind}{}",
+                expected.map(redact_quoted).unwrap_or_default()
+            );
+        }
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let expected = rest.find("`, ").map_or("", |at| &rest[at + 1..]);
+        return format!("unknown variant{}", redact_quoted(expected));
+    }
+    redact_quoted(message)
+}
+
+/// `text` with every double-quoted part replaced by `"…"`.
+fn redact_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if quoted {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = false;
+                out.push_str("…\"");
+            }
+        } else {
+            out.push(c);
+            quoted = c == '"';
+        }
+    }
+    if quoted {
+        out.push('…');
+    }
+    out
 }
 
 /// Reads `[[providers]]` tables from TOML.
@@ -281,6 +361,144 @@ mod tests {
             "{err:?}"
         );
         assert!(!err.to_string().contains(" at line "), "{err}");
+    }
+
+    /// A provider config only these tests know, with a secret and typed fields.
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct SecretiveConfig {
+        #[serde(serialize_with = "crate::secret::serialize_redacted")]
+        token: secrecy::SecretString,
+        #[serde(default)]
+        timeout_secs: Option<u64>,
+        #[serde(default)]
+        mode: Option<Mode>,
+    }
+
+    #[derive(Debug, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Mode {
+        Live,
+        Test,
+    }
+
+    #[typetag::serde(name = "registry_test_secretive")]
+    impl ProviderConfig for SecretiveConfig {
+        fn build(&self, _: &BuildContext) -> Result<Arc<dyn Provider>> {
+            Err(Error::unsupported("registry_test_secretive", "building"))
+        }
+    }
+
+    const SECRET: &str = "sk_live_SECRET_0123456789";
+
+    #[test]
+    fn a_secret_in_the_wrong_place_is_not_quoted_in_the_error() {
+        let cases_toml = [
+            (
+                format!("[[providers]]\nprovider = \"registry_test_secretive\"\ntoken = \"t\"\ntimeout_secs = \"{SECRET}\"\n"),
+                "providers[0].timeout_secs",
+            ),
+            (
+                format!("[[providers]]\nprovider = \"registry_test_secretive\"\ntoken = \"t\"\nmode = \"{SECRET}\"\n"),
+                "providers[0].mode",
+            ),
+            (
+                format!("[[providers]]\nprovider = \"registry_test_secretive\"\ntoken = {{ value = \"{SECRET}\" }}\n"),
+                "providers[0].token",
+            ),
+            (
+                format!("[[providers]]\nprovider = \"registry_test_secretive\"\ntoken = [\"{SECRET}\"]\n"),
+                "providers[0].token",
+            ),
+        ];
+        let cases_json = [
+            (
+                format!(
+                    r#"{{"providers":[{{"provider":"registry_test_secretive","token":"t","timeout_secs":"{SECRET}"}}]}}"#
+                ),
+                "providers[0].timeout_secs",
+            ),
+            (
+                format!(
+                    r#"{{"providers":[{{"provider":"registry_test_secretive","token":"t","mode":"{SECRET}"}}]}}"#
+                ),
+                "providers[0].mode",
+            ),
+            (
+                format!(
+                    r#"{{"providers":[{{"provider":"registry_test_secretive","token":{{"value":"{SECRET}"}}}}]}}"#
+                ),
+                "providers[0].token",
+            ),
+            (
+                r#"{"providers":[{"provider":"registry_test_secretive","token":"t","timeout_secs":-1.5e400}]}"#
+                    .to_owned(),
+                "providers[0].timeout_secs",
+            ),
+        ];
+        let results = cases_toml
+            .iter()
+            .map(|(text, field)| (load_toml(text), *field))
+            .chain(
+                cases_json
+                    .iter()
+                    .map(|(text, field)| (load_json(text), *field)),
+            );
+        for (result, expected_field) in results {
+            let err = result.unwrap_err();
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains(SECRET), "secret shown in {shown}");
+            assert!(!shown.contains("sk_live"), "secret shown in {shown}");
+            assert!(
+                matches!(&err, Error::Config { field, .. } if field == expected_field),
+                "{err:?}"
+            );
+        }
+        // What remains still says what is wrong.
+        let err = load_json(&cases_json[0].0).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("invalid type: string, expected u64"),
+            "{err}"
+        );
+        let err = load_json(&cases_json[1].0).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("mode: unknown variant, expected `live` or `test`"),
+            "{err}"
+        );
+        // A config that is right loads.
+        let ok = load_toml("[[providers]]\nprovider = \"registry_test_secretive\"\ntoken = \"t\"\nmode = \"live\"\n");
+        assert_eq!(ok.unwrap().len(), 1);
+    }
+
+    #[test]
+    fn messages_lose_quoted_values_but_keep_field_names_and_expectations() {
+        assert_eq!(
+            without_values(r#"invalid type: string "a, \"b\", expected c", expected u64"#),
+            "invalid type: string, expected u64"
+        );
+        assert_eq!(
+            without_values("invalid value: integer `-1`, expected a positive number"),
+            "invalid value: integer, expected a positive number"
+        );
+        assert_eq!(without_values("invalid type: map"), "invalid type: map");
+        assert_eq!(
+            without_values("unknown variant `s3cr3t`, expected `live` or `test`"),
+            "unknown variant, expected `live` or `test`"
+        );
+        assert_eq!(
+            without_values(r#"custom failure for "s3cr3t" here"#),
+            r#"custom failure for "…" here"#
+        );
+        assert_eq!(
+            without_values(r#"unterminated "s3cr3t"#),
+            r#"unterminated "…"#
+        );
+        assert_eq!(
+            without_values("unknown field `tokn`, expected `token`"),
+            "unknown field `tokn`, expected `token`"
+        );
     }
 
     #[test]

@@ -44,7 +44,9 @@ pub struct Transaction {
     pub account_id: AccountId,
     /// When it happened, in UTC.
     pub time: DateTime<Utc>,
-    /// The amount in the account's currency, always positive; see `direction`.
+    /// The amount in the account's currency, without sign; see `direction`.
+    /// [`Transaction::new`] stores the absolute value of what it is given, and
+    /// [`Transaction::signed_amount`] ignores any sign here.
     pub amount: Money,
     /// Money in or out.
     pub direction: Direction,
@@ -63,7 +65,8 @@ pub struct Transaction {
 }
 
 impl Transaction {
-    /// A booked transaction with only the required fields.
+    /// A booked transaction with only the required fields. `amount` is stored without its
+    /// sign: `direction` alone says which way the money moved.
     pub fn new(
         id: TransactionId,
         account_id: AccountId,
@@ -76,7 +79,7 @@ impl Transaction {
             id,
             account_id,
             time,
-            amount,
+            amount: amount.abs(),
             direction,
             original_amount: None,
             description: description.into(),
@@ -87,13 +90,13 @@ impl Transaction {
         }
     }
 
-    /// The amount with a sign: negative for debits.
+    /// The amount with a sign: negative for debits, positive (or zero) for credits,
+    /// whatever sign `amount` itself has.
     pub fn signed_amount(&self) -> Money {
+        let magnitude = self.amount.abs();
         match self.direction {
-            Direction::Credit => self.amount,
-            Direction::Debit => {
-                Money::new(-self.amount.amount(), self.amount.currency()).unwrap_or(self.amount)
-            }
+            Direction::Credit => magnitude,
+            Direction::Debit => -magnitude,
         }
     }
 }
@@ -166,7 +169,15 @@ pub struct StatementLimits {
     pub rate_limit_wait: Duration,
     /// How many rate-limit answers in a row the stream waits out before it gives up.
     pub max_rate_limit_waits: u32,
+    /// The longest single rate-limit wait the stream sits out; a provider asking for more
+    /// (or a [`StatementLimits::rate_limit_wait`] above it) ends the stream with the
+    /// `RateLimited` error, so the caller decides. Defaults to
+    /// [`DEFAULT_MAX_RATE_LIMIT_WAIT`], the same as `HttpOptions::max_retry_after`.
+    pub max_rate_limit_wait: Duration,
 }
+
+/// The default of [`StatementLimits::max_rate_limit_wait`]: two minutes.
+pub const DEFAULT_MAX_RATE_LIMIT_WAIT: Duration = Duration::from_secs(120);
 
 impl Default for StatementLimits {
     fn default() -> Self {
@@ -176,6 +187,7 @@ impl Default for StatementLimits {
             history: None,
             rate_limit_wait: Duration::from_secs(60),
             max_rate_limit_waits: 10,
+            max_rate_limit_wait: DEFAULT_MAX_RATE_LIMIT_WAIT,
         }
     }
 }
@@ -193,6 +205,12 @@ impl StatementLimits {
     /// Sets how far back history is served without re-authentication.
     pub fn with_history(mut self, history: Duration) -> Self {
         self.history = Some(history);
+        self
+    }
+
+    /// Sets the longest single rate-limit wait the stream sits out.
+    pub fn with_max_rate_limit_wait(mut self, max: Duration) -> Self {
+        self.max_rate_limit_wait = max;
         self
     }
 }
@@ -236,6 +254,10 @@ struct Walk<'a> {
     windows: std::vec::IntoIter<(DateTime<Utc>, DateTime<Utc>)>,
     current: Option<StatementRequest>,
     seen: HashSet<TransactionId>,
+    /// The cursors already followed in the current window.
+    cursors: HashSet<PageCursor>,
+    /// An error to end the stream with once the items before it are out.
+    failure: Option<Error>,
 }
 
 /// Splits `[from, to)` into windows no longer than `max_window`, oldest first, without gap
@@ -266,8 +288,13 @@ pub fn windows(
 /// Windows go oldest first; items inside a page keep the provider's order. An id already
 /// returned is not returned again. A `RateLimited` answer is waited out on the provider's
 /// clock (its `Retry-After`, else [`StatementLimits::rate_limit_wait`]) up to
-/// [`StatementLimits::max_rate_limit_waits`] times in a row; any other error ends the
-/// stream after being yielded.
+/// [`StatementLimits::max_rate_limit_waits`] times in a row, each wait at most
+/// [`StatementLimits::max_rate_limit_wait`] (a longer one is yielded as the error); any
+/// other error ends the stream after being yielded.
+///
+/// A page whose `next` cursor was already followed in the same window (the provider
+/// repeats a page) ends the stream with an [`Error::Decode`] after that page's new items,
+/// instead of asking for the same pages forever.
 pub fn transactions<'a>(
     statement: &'a (dyn Statement + 'a),
     account: AccountId,
@@ -283,20 +310,41 @@ pub fn transactions<'a>(
         account,
         current: None,
         seen: HashSet::new(),
+        cursors: HashSet::new(),
+        failure: None,
     };
     stream::try_unfold(walk, |mut walk| async move {
         loop {
+            if let Some(error) = walk.failure.take() {
+                return Err(error);
+            }
             let request = match walk.current.take() {
                 Some(request) => request,
                 None => match walk.windows.next() {
-                    Some((from, to)) => StatementRequest::new(walk.account.clone(), from, to),
+                    Some((from, to)) => {
+                        walk.cursors.clear();
+                        StatementRequest::new(walk.account.clone(), from, to)
+                    }
                     None => return Ok(None),
                 },
             };
             let page = fetch_waiting_out_rate_limits(&walk, &request).await?;
             let empty = page.items.is_empty();
             walk.current = match page.next {
-                Some(cursor) if !empty => Some(request.with_cursor(Some(cursor))),
+                Some(cursor) if !empty => {
+                    // Every cursor followed in this window is in the set, the request's too.
+                    if !walk.cursors.insert(cursor.clone()) {
+                        walk.failure = Some(Error::decode(
+                            "statement pages",
+                            "the provider answered with a page cursor already followed in \
+                             this window (it repeats a page); stopping instead of asking \
+                             for the same pages again",
+                        ));
+                        None
+                    } else {
+                        Some(request.with_cursor(Some(cursor)))
+                    }
+                }
                 _ => None,
             };
             let fresh: Vec<Transaction> = page
@@ -321,7 +369,11 @@ async fn fetch_waiting_out_rate_limits(
     let mut waits = 0;
     loop {
         match walk.statement.page(request).await {
-            Err(Error::RateLimited { retry_after }) if waits < walk.limits.max_rate_limit_waits => {
+            Err(Error::RateLimited { retry_after })
+                if waits < walk.limits.max_rate_limit_waits
+                    && retry_after.unwrap_or(walk.limits.rate_limit_wait)
+                        <= walk.limits.max_rate_limit_wait =>
+            {
                 waits += 1;
                 let wait = retry_after.unwrap_or(walk.limits.rate_limit_wait);
                 tracing::debug!(?wait, waits, "statement page rate limited; waiting");
@@ -432,6 +484,193 @@ mod tests {
         for (from, to) in fake.calls.lock().unwrap().iter() {
             assert!(to - from < 10);
         }
+    }
+
+    /// A provider that answers every page with the same items and a cursor from `cursors`,
+    /// in turn (a stuck cursor, or a cycle).
+    struct Repeating {
+        cursors: Vec<&'static str>,
+        calls: Mutex<usize>,
+        clock: ManualClock,
+    }
+
+    #[async_trait]
+    impl Statement for Repeating {
+        fn limits(&self) -> StatementLimits {
+            StatementLimits::default()
+        }
+        fn clock(&self) -> Arc<dyn Clock> {
+            self.clock.shared()
+        }
+        async fn page(&self, r: &StatementRequest) -> Result<StatementPage> {
+            let call = {
+                let mut calls = self.calls.lock().unwrap();
+                *calls += 1;
+                assert!(*calls < 100, "the stream keeps asking for pages");
+                *calls
+            };
+            let uah = currency_from_code("UAH").unwrap();
+            // Item `call` is new on every call but the first repeat, so a cycle also brings
+            // fresh items.
+            let items = [1, call.min(3)]
+                .into_iter()
+                .map(|n| {
+                    Transaction::new(
+                        TransactionId::new(format!("tx{n}")),
+                        r.account.clone(),
+                        t(0),
+                        Money::from_minor(100, uah).unwrap(),
+                        Direction::Credit,
+                        "x",
+                    )
+                })
+                .collect();
+            let next = self.cursors[(call - 1) % self.cursors.len()];
+            Ok(StatementPage::new(items, Some(PageCursor(next.to_owned()))))
+        }
+    }
+
+    async fn walk_repeating(cursors: Vec<&'static str>) -> (Vec<Result<Transaction>>, usize) {
+        let fake = Repeating {
+            cursors,
+            calls: Mutex::new(0),
+            clock: ManualClock::frozen_at(t(0)),
+        };
+        let dynamic: &dyn Statement = &fake;
+        let out: Vec<Result<Transaction>> = dynamic
+            .transactions(AccountId::new("a"), t(0), t(10))
+            .collect()
+            .await;
+        let calls = *fake.calls.lock().unwrap();
+        (out, calls)
+    }
+
+    #[tokio::test]
+    async fn a_provider_repeating_a_page_ends_the_stream_with_an_error_instead_of_looping() {
+        let (out, calls) = walk_repeating(vec!["same"]).await;
+        assert_eq!(calls, 2);
+        let ids: Vec<String> = out
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|t| t.id.as_str().to_owned())
+            .collect();
+        assert_eq!(ids, ["tx1", "tx2"]);
+        assert!(
+            matches!(out.last(), Some(Err(Error::Decode { message, .. })) if message.contains("repeats a page")),
+            "{out:?}"
+        );
+        assert_eq!(out.iter().filter(|r| r.is_err()).count(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_provider_cycling_through_cursors_ends_the_stream_too() {
+        let (out, calls) = walk_repeating(vec!["a", "b", "a"]).await;
+        assert_eq!(calls, 3);
+        let ids: Vec<String> = out
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|t| t.id.as_str().to_owned())
+            .collect();
+        // The fresh item of the page that pointed back is still returned.
+        assert_eq!(ids, ["tx1", "tx2", "tx3"]);
+        assert!(
+            matches!(out.last(), Some(Err(Error::Decode { .. }))),
+            "{out:?}"
+        );
+    }
+
+    /// Answers `RateLimited` with `retry_after` forever.
+    struct AlwaysLimited {
+        retry_after: Option<Duration>,
+        limits: StatementLimits,
+        calls: Mutex<u32>,
+        clock: ManualClock,
+    }
+
+    #[async_trait]
+    impl Statement for AlwaysLimited {
+        fn limits(&self) -> StatementLimits {
+            self.limits.clone()
+        }
+        fn clock(&self) -> Arc<dyn Clock> {
+            self.clock.shared()
+        }
+        async fn page(&self, _: &StatementRequest) -> Result<StatementPage> {
+            *self.calls.lock().unwrap() += 1;
+            Err(Error::RateLimited {
+                retry_after: self.retry_after,
+            })
+        }
+    }
+
+    async fn walk_limited(
+        retry_after: Option<Duration>,
+        limits: StatementLimits,
+    ) -> (Result<Vec<Transaction>>, u32, i64) {
+        let fake = AlwaysLimited {
+            retry_after,
+            limits,
+            calls: Mutex::new(0),
+            clock: ManualClock::frozen_at(t(0)),
+        };
+        let dynamic: &dyn Statement = &fake;
+        let result = dynamic
+            .transactions(AccountId::new("a"), t(0), t(5))
+            .try_collect()
+            .await;
+        let waited = (fake.clock.now() - t(0)).num_seconds();
+        let calls = *fake.calls.lock().unwrap();
+        (result, calls, waited)
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_beyond_the_cap_is_returned_not_waited_out() {
+        let year = Duration::from_secs(365 * 86_400);
+        let (result, calls, waited) = walk_limited(Some(year), StatementLimits::default()).await;
+        assert!(
+            matches!(result, Err(Error::RateLimited { retry_after: Some(d) }) if d == year),
+            "{result:?}"
+        );
+        assert_eq!((calls, waited), (1, 0));
+
+        // At the cap it is still waited out.
+        let limits = StatementLimits::default().with_max_rate_limit_wait(Duration::from_secs(30));
+        let (result, calls, waited) =
+            walk_limited(Some(Duration::from_secs(30)), limits.clone()).await;
+        assert!(matches!(result, Err(Error::RateLimited { .. })));
+        assert_eq!(calls, limits.max_rate_limit_waits + 1);
+        assert_eq!(waited, 30 * i64::from(limits.max_rate_limit_waits));
+
+        // The fallback wait obeys the cap too.
+        let (_, calls, waited) = walk_limited(None, limits).await;
+        assert_eq!((calls, waited), (1, 0));
+        assert_eq!(
+            StatementLimits::default().max_rate_limit_wait,
+            DEFAULT_MAX_RATE_LIMIT_WAIT
+        );
+    }
+
+    #[test]
+    fn transactions_keep_amounts_unsigned_and_sign_them_by_direction() {
+        let uah = currency_from_code("UAH").unwrap();
+        let negative = Money::from_minor(-1250, uah).unwrap();
+        let debit = Transaction::new(
+            TransactionId::new("d"),
+            AccountId::new("a"),
+            t(0),
+            negative,
+            Direction::Debit,
+            "x",
+        );
+        assert_eq!(debit.amount.to_minor().unwrap(), 1250);
+        assert_eq!(debit.signed_amount().to_minor().unwrap(), -1250);
+        let mut credit = debit.clone();
+        credit.direction = Direction::Credit;
+        assert_eq!(credit.signed_amount().to_minor().unwrap(), 1250);
+        // A sign set on the public field afterwards does not flip the result.
+        let mut odd = debit;
+        odd.amount = negative;
+        assert_eq!(odd.signed_amount().to_minor().unwrap(), -1250);
     }
 
     #[tokio::test]

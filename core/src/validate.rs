@@ -1,5 +1,5 @@
-//! Checks for client builders and provider configs. Each failure is an
-//! [`Error::Config`](crate::Error::Config) naming the field, and never shows a secret.
+//! Checks for client builders and provider configs. Each failure is an [`Error::Config`]
+//! naming the field, and never shows a secret.
 //!
 //! ```
 //! use bankkit_core::validate;
@@ -14,9 +14,12 @@
 //! # Ok::<(), bankkit_core::Error>(())
 //! ```
 
+use std::time::Duration;
+
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::http::HttpOptions;
 use crate::{Error, Result};
 
 const EMPTY: &str = "must not be empty";
@@ -52,16 +55,48 @@ pub fn non_blank_secret(secret: &SecretString, field: &str) -> Result<()> {
     Ok(())
 }
 
-/// Parses an absolute `http` or `https` URL.
+/// Parses an absolute `http` or `https` URL without credentials in it.
+///
+/// URLs end up in `Debug` output and traces, so a `user:password@` part is refused rather
+/// than carried along: pass credentials as their own (secret) settings.
 ///
 /// # Errors
-/// [`Error::Config`] naming `field` for text that is not a URL or has another scheme.
+/// [`Error::Config`] naming `field` for text that is not a URL, has another scheme, or
+/// contains a user name or password (the URL is not shown).
 pub fn http_url(text: &str, field: &str) -> Result<Url> {
     let url = Url::parse(text).map_err(|e| Error::config(field, e))?;
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(Error::config(field, "must be an http or https URL"));
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::config(
+            field,
+            "must not contain a user name or password",
+        ));
+    }
     Ok(url)
+}
+
+/// `base` with its per-attempt timeout set from a config's `timeout_secs`, if given.
+///
+/// ```
+/// use std::time::Duration;
+/// use bankkit_core::{http::HttpOptions, validate};
+///
+/// let options = validate::timeout_secs(HttpOptions::default(), Some(5), "timeout_secs")?;
+/// assert_eq!(options.timeout, Duration::from_secs(5));
+/// assert!(validate::timeout_secs(HttpOptions::default(), Some(0), "timeout_secs").is_err());
+/// # Ok::<(), bankkit_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::Config`] naming `field`: "must be at least 1" for zero.
+pub fn timeout_secs(base: HttpOptions, secs: Option<u64>, field: &str) -> Result<HttpOptions> {
+    match secs {
+        None => Ok(base),
+        Some(0) => Err(Error::config(field, "must be at least 1")),
+        Some(seconds) => Ok(base.timeout(Duration::from_secs(seconds))),
+    }
 }
 
 #[cfg(test)]
@@ -100,5 +135,48 @@ mod tests {
             let err = http_url(bad, "base_url").unwrap_err();
             assert!(err.to_string().contains("base_url"), "{err}");
         }
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused_without_showing_them() {
+        for bad in [
+            "https://user:pa55word@api.example/",
+            "https://user@api.example/",
+            "http://:pa55word@127.0.0.1:8080",
+        ] {
+            let err = http_url(bad, "base_url").unwrap_err();
+            assert!(
+                matches!(err, Error::Config { ref field, .. } if field == "base_url"),
+                "{err:?}"
+            );
+            let shown = format!("{err} {err:?}");
+            assert!(!shown.contains("pa55word"), "{shown}");
+            assert!(
+                !shown.contains("api.example") && !shown.contains("127.0.0.1"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn timeout_secs_keeps_the_base_sets_a_positive_value_and_refuses_zero() {
+        let base = HttpOptions::default().timeout(Duration::from_secs(30));
+        assert_eq!(
+            timeout_secs(base.clone(), None, "timeout_secs")
+                .unwrap()
+                .timeout,
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            timeout_secs(base.clone(), Some(7), "timeout_secs")
+                .unwrap()
+                .timeout,
+            Duration::from_secs(7)
+        );
+        let err = timeout_secs(base, Some(0), "providers[0].timeout_secs").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid configuration: providers[0].timeout_secs: must be at least 1"
+        );
     }
 }

@@ -5,6 +5,8 @@
 //! providers that do not sign, the documented substitute) and turns the body into a core
 //! [`WebhookEvent`].
 
+use std::fmt;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +65,10 @@ pub enum WebhookEvent {
 }
 
 /// A request a provider sent to your receiver, exactly as received.
-#[derive(Clone, Copy, Debug)]
+///
+/// `Debug` shows the path with query values redacted (providers that do not sign put a
+/// secret there), the header names only (signatures) and the body's length.
+#[derive(Clone, Copy)]
 #[non_exhaustive]
 pub struct WebhookRequest<'a> {
     /// The path and query the request was sent to (`/hooks/monzo?secret=...`), where the
@@ -98,6 +103,36 @@ impl<'a> WebhookRequest<'a> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
     }
+}
+
+impl fmt::Debug for WebhookRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let uri = self.uri.map(redact_query);
+        let header_names: Vec<&str> = self.headers.keys().map(http::HeaderName::as_str).collect();
+        f.debug_struct("WebhookRequest")
+            .field("uri", &uri)
+            .field("header_names", &header_names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// `uri` with every query value (and any fragment) replaced by `[REDACTED]`; parameter
+/// names are kept.
+fn redact_query(uri: &str) -> String {
+    let uri = uri.split_once('#').map_or(uri, |(before, _)| before);
+    let Some((path, query)) = uri.split_once('?') else {
+        return uri.to_owned();
+    };
+    let names: Vec<String> = query
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| {
+            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            format!("{name}=[REDACTED]")
+        })
+        .collect();
+    format!("{path}?{}", names.join("&"))
 }
 
 /// Registers receivers and reads what providers send to them.
@@ -142,5 +177,39 @@ mod tests {
         assert_eq!(request.query_param("secret").as_deref(), Some("s=x"));
         assert_eq!(request.query_param("missing"), None);
         assert_eq!(WebhookRequest::new(&headers, b"").query_param("a"), None);
+    }
+
+    #[test]
+    fn debug_hides_query_values_header_values_and_the_body() {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "x-signature",
+            http::HeaderValue::from_static("sig_SECRET_VALUE"),
+        );
+        let body = br#"{"card":"SECRET_BODY"}"#;
+        let request = WebhookRequest::new(&headers, body)
+            .with_uri("/hooks/monzo?secret=hook_SECRET_123&account=acc_1#frag_SECRET");
+        let shown = format!("{request:?}");
+        for secret in [
+            "hook_SECRET_123",
+            "sig_SECRET_VALUE",
+            "SECRET_BODY",
+            "frag_SECRET",
+            "acc_1",
+        ] {
+            assert!(!shown.contains(secret), "{secret} shown in {shown}");
+        }
+        assert!(
+            shown.contains("/hooks/monzo?secret=[REDACTED]&account=[REDACTED]"),
+            "{shown}"
+        );
+        assert!(shown.contains("x-signature"), "{shown}");
+        assert!(shown.contains(&body.len().to_string()), "{shown}");
+        // The query is still there for the code that reads it.
+        assert_eq!(
+            request.query_param("secret").as_deref(),
+            Some("hook_SECRET_123")
+        );
+        assert!(format!("{:?}", WebhookRequest::new(&headers, b"")).contains("None"));
     }
 }

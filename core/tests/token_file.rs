@@ -150,11 +150,18 @@ async fn debug_output_never_shows_the_secrets_and_the_store_shows_its_path() {
         shown_store,
         format!("{loaded:?}"),
         format!("{:?}", loaded.value),
-        format!("{:?}", store.lock("monzo:user_123").await.unwrap()),
+        // What a caller logging a load result would print, pretty-printed.
+        format!("{:#?}", store.load("monzo:user_123").await),
     ] {
         assert!(!shown.contains(ACCESS), "access token shown in {shown}");
         assert!(!shown.contains(REFRESH), "refresh token shown in {shown}");
     }
+    // The secret fields are printed (redacted), so the checks above look at real output.
+    let shown_loaded = format!("{loaded:?}");
+    assert!(shown_loaded.contains("access_token"), "{shown_loaded}");
+    assert!(shown_loaded.contains("refresh_token"), "{shown_loaded}");
+    assert!(shown_loaded.contains("REDACTED"), "{shown_loaded}");
+    assert!(shown_loaded.contains("user_123"), "{shown_loaded}");
 }
 
 #[tokio::test]
@@ -284,4 +291,24 @@ async fn a_held_refresh_lock_blocks_another_handle_on_the_same_file_until_droppe
     drop(held);
     let next = tokio::time::timeout(Duration::from_secs(10), second.lock("k")).await;
     assert!(next.is_ok(), "the lock was not released on drop");
+}
+
+#[tokio::test]
+async fn a_save_past_the_last_version_is_a_storage_error_and_leaves_the_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.json");
+    let at_the_end = format!(
+        r#"{{"version":1,"entries":{{"k":{{"version":{},"access_token":"old"}}}}}}"#,
+        u64::MAX
+    );
+    fs::write(&path, &at_the_end).unwrap();
+    let store = FileTokenStore::new(&path);
+
+    let error = store.save("k", tokens(ACCESS)).await.unwrap_err();
+    assert!(matches!(error, Error::Storage { .. }), "{error:?}");
+    assert!(!everything_shown(&error).contains(ACCESS));
+    assert_eq!(fs::read_to_string(&path).unwrap(), at_the_end);
+    let kept = store.load("k").await.unwrap().unwrap();
+    assert_eq!(kept.version, u64::MAX);
+    assert_eq!(kept.value.access_token.expose_secret(), "old");
 }

@@ -91,13 +91,20 @@ async fn debug_output_of_tokens_versions_and_store_never_shows_the_secrets() {
         format!("{loaded:?}"),
         format!("{:?}", loaded.value),
         format!("{store:?}"),
-        format!("{:?}", store.lock("monzo:user_123").await.unwrap()),
+        // What a caller logging a load result would print, pretty-printed.
+        format!("{:#?}", store.load("monzo:user_123").await),
     ] {
         assert!(!shown.contains(ACCESS), "access token shown in {shown}");
         assert!(!shown.contains(REFRESH), "refresh token shown in {shown}");
     }
-    // The non-secret parts are still there to help debugging.
-    assert!(format!("{loaded:?}").contains("user_123"));
+    // The non-secret parts are still there to help debugging, and the secret fields are
+    // printed (redacted), so the checks above look at real field output.
+    let shown_loaded = format!("{loaded:?}");
+    assert!(shown_loaded.contains("user_123"));
+    assert!(shown_loaded.contains("access_token"), "{shown_loaded}");
+    assert!(shown_loaded.contains("refresh_token"), "{shown_loaded}");
+    assert!(shown_loaded.contains("REDACTED"), "{shown_loaded}");
+    assert!(format!("{store:?}").contains("keys: 1"), "{store:?}");
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 //! overridden (that is how tests and users point a client at the sandbox), per-request
 //! timeouts, retries with exponential backoff and jitter (`backon`) for requests that are
 //! safe to repeat, `Retry-After` honoured, and client-side [`RateLimiter`]s for documented
-//! limits. Every wait goes through the client's [`Clock`].
+//! limits. Backoff, `Retry-After` and rate-limit waits go through the client's [`Clock`];
+//! the per-attempt and connect timeouts are `reqwest`'s real-time timers.
 //!
 //! A provider describes a call as an [`ApiRequest`] and says how its error bodies read with
 //! an [`ErrorMapper`]; it gets back an [`ApiResponse`] with a 2xx status, or a core
@@ -40,13 +41,77 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
 /// Percent-encodes `text` for use as one path segment (`pots/{id}/deposit`), so an id from
 /// outside can never add a segment, a query or a fragment.
 ///
+/// An empty id, `.` and `..` have no faithful encoding: URL resolution removes `.` and
+/// `..` segments (also written `%2E`), and an empty one changes the endpoint
+/// (`transactions/`). [`try_path_segment`] refuses them; this function, which cannot fail,
+/// sends them as `%00`, `%2E%00` and `%2E%2E%00`: a segment that stays in place and names
+/// nothing, so the provider answers "not found" (or "bad request") instead of serving
+/// another endpoint. Prefer [`try_path_segment`] for ids from outside.
+///
 /// ```
 /// use bankkit_core::http::path_segment;
 /// assert_eq!(path_segment("a/b+c="), "a%2Fb%2Bc%3D");
 /// assert_eq!(path_segment("pot_0001"), "pot_0001");
+/// assert_eq!(path_segment(".."), "%2E%2E%00");
 /// ```
 pub fn path_segment(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, PATH_SEGMENT).to_string()
+    try_path_segment(text).unwrap_or_else(|_| {
+        let mut harmless = "%2E".repeat(text.len());
+        harmless.push_str("%00");
+        harmless
+    })
+}
+
+/// Percent-encodes `text` for use as one path segment, as [`path_segment`] does, and
+/// refuses an id that cannot be one.
+///
+/// ```
+/// use bankkit_core::http::try_path_segment;
+/// assert_eq!(try_path_segment("pot_0001")?, "pot_0001");
+/// assert!(try_path_segment("..").is_err());
+/// # Ok::<(), bankkit_core::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::InvalidRequest`] for an empty id, `.` or `..`: URL resolution would drop the
+/// segment (`pots/../deposit` is `deposit`) or change the endpoint.
+pub fn try_path_segment(text: &str) -> Result<String> {
+    match text {
+        "" => Err(Error::invalid("an id used in a URL path must not be empty")),
+        "." | ".." => Err(Error::invalid(format!(
+            "an id used in a URL path must not be {text:?}"
+        ))),
+        _ => Ok(percent_encoding::utf8_percent_encode(text, PATH_SEGMENT).to_string()),
+    }
+}
+
+/// The text to show for a provider's error answer: the first of `candidates` (fields of
+/// the error body, in order of preference) that is present and not blank, else the
+/// status's canonical reason (`"Not Found"`), else `"error"`.
+///
+/// ```
+/// use bankkit_core::http::{error_text, ApiResponse};
+/// use http::{HeaderMap, StatusCode};
+///
+/// let response = ApiResponse::new(StatusCode::NOT_FOUND, HeaderMap::new(), "{}");
+/// assert_eq!(error_text(&response, &[None, Some(" "), Some("no such pot")]), "no such pot");
+/// assert_eq!(error_text(&response, &[None, Some("")]), "Not Found");
+/// ```
+pub fn error_text(response: &ApiResponse, candidates: &[Option<&str>]) -> String {
+    candidates
+        .iter()
+        .flatten()
+        .find(|text| !text.trim().is_empty())
+        .map_or_else(
+            || {
+                response
+                    .status
+                    .canonical_reason()
+                    .unwrap_or("error")
+                    .to_owned()
+            },
+            |text| (*text).to_owned(),
+        )
 }
 
 /// Timeouts, retries and identification for one client.
@@ -243,7 +308,10 @@ impl fmt::Debug for ApiRequest {
 }
 
 /// A provider's answer.
-#[derive(Clone, Debug)]
+///
+/// `Debug` shows the status, the header names and the body's length only: token endpoint
+/// answers carry tokens, and headers can carry session ids.
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiResponse {
     /// The status code.
@@ -277,16 +345,42 @@ impl ApiResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The `Retry-After` header in seconds, if present and numeric.
+    /// The `Retry-After` header, in either form, measured from the system clock's now: see
+    /// [`ApiResponse::retry_after_at`], which [`HttpClient`] calls with its own clock.
     pub fn retry_after(&self) -> Option<Duration> {
-        self.headers
+        self.retry_after_at(chrono::Utc::now())
+    }
+
+    /// The `Retry-After` header: a number of seconds (`120`), or an HTTP date
+    /// (`Wed, 21 Oct 2015 07:28:00 GMT`) measured from `now` (a date already past is zero).
+    /// `None` when absent or neither form.
+    pub fn retry_after_at(&self, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+        let text = self
+            .headers
             .get(http::header::RETRY_AFTER)?
             .to_str()
             .ok()?
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .map(Duration::from_secs)
+            .trim();
+        if let Ok(seconds) = text.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        let at = chrono::DateTime::parse_from_rfc2822(text).ok()?;
+        Some(
+            at.signed_duration_since(now)
+                .to_std()
+                .unwrap_or(Duration::ZERO),
+        )
+    }
+}
+
+impl fmt::Debug for ApiResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let header_names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("ApiResponse")
+            .field("status", &self.status)
+            .field("header_names", &header_names)
+            .field("body_len", &self.body.len())
+            .finish()
     }
 }
 
@@ -499,7 +593,7 @@ impl HttpClient {
         }
         let error = match errors.map_error(&answer) {
             Error::RateLimited { retry_after: None } => Error::RateLimited {
-                retry_after: answer.retry_after(),
+                retry_after: answer.retry_after_at(self.clock.now()),
             },
             other => other,
         };
@@ -665,6 +759,140 @@ mod tests {
         c.send(ApiRequest::get("/x"), &provider_error)
             .await
             .unwrap();
+    }
+
+    #[test]
+    fn dot_and_empty_ids_cannot_remove_or_change_a_path_segment() {
+        let base = Url::parse("https://api.example/v1/").unwrap();
+        for id in ["", ".", ".."] {
+            assert!(
+                matches!(try_path_segment(id), Err(Error::InvalidRequest { .. })),
+                "{id:?}"
+            );
+            let joined = base
+                .join(&format!("pots/{}/deposit", path_segment(id)))
+                .unwrap();
+            let segments: Vec<&str> = joined.path_segments().unwrap().collect();
+            assert_eq!(segments.len(), 4, "{id:?} -> {joined}");
+            assert_eq!(segments[..2], ["v1", "pots"], "{id:?} -> {joined}");
+            assert_eq!(segments[3], "deposit", "{id:?} -> {joined}");
+            assert!(segments[2].ends_with("%00"), "{id:?} -> {joined}");
+        }
+        // Ids that only look like dot segments once decoded are encoded, not decoded.
+        for id in ["%2e%2e", ".%2E", "...", "a.b"] {
+            let segment = try_path_segment(id).unwrap();
+            let joined = base.join(&format!("pots/{segment}/deposit")).unwrap();
+            assert_eq!(
+                joined.path(),
+                format!("/v1/pots/{segment}/deposit"),
+                "{id:?}"
+            );
+        }
+        assert_eq!(try_path_segment("pot_1").unwrap(), "pot_1");
+    }
+
+    #[test]
+    fn error_text_takes_the_first_non_blank_candidate_else_the_reason() {
+        let response = ApiResponse::new(StatusCode::BAD_REQUEST, HeaderMap::new(), "");
+        assert_eq!(
+            error_text(&response, &[Some(""), None, Some("bad amount"), Some("x")]),
+            "bad amount"
+        );
+        assert_eq!(error_text(&response, &[None, Some("  ")]), "Bad Request");
+        assert_eq!(error_text(&response, &[]), "Bad Request");
+        let odd = ApiResponse::new(StatusCode::from_u16(599).unwrap(), HeaderMap::new(), "");
+        assert_eq!(error_text(&odd, &[None]), "error");
+    }
+
+    #[test]
+    fn response_debug_shows_header_names_and_body_length_only() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "set-cookie",
+            HeaderValue::from_static("session=s3cr3t-cookie"),
+        );
+        let body = r#"{"access_token":"tok_SECRET_1","refresh_token":"rt_SECRET_2"}"#;
+        let response = ApiResponse::new(StatusCode::OK, headers, body);
+        let shown = format!("{response:?}");
+        for secret in ["s3cr3t-cookie", "tok_SECRET_1", "rt_SECRET_2"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("set-cookie"), "{shown}");
+        assert!(shown.contains(&body.len().to_string()), "{shown}");
+        assert!(shown.contains("200"), "{shown}");
+    }
+
+    fn with_retry_after(value: &str) -> ApiResponse {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::RETRY_AFTER,
+            HeaderValue::from_str(value).unwrap(),
+        );
+        ApiResponse::new(StatusCode::TOO_MANY_REQUESTS, headers, "")
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_or_as_an_http_date() {
+        let now = "2026-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            with_retry_after("12").retry_after_at(now),
+            Some(Duration::from_secs(12))
+        );
+        assert_eq!(
+            with_retry_after("Thu, 01 Jan 2026 00:01:30 GMT").retry_after_at(now),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            with_retry_after("Wed, 31 Dec 2025 23:00:00 GMT").retry_after_at(now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(with_retry_after("soon").retry_after_at(now), None);
+        assert_eq!(
+            ApiResponse::new(StatusCode::OK, HeaderMap::new(), "").retry_after_at(now),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn an_http_date_retry_after_is_measured_on_the_clients_clock() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("Retry-After", "Thu, 01 Jan 2026 00:00:45 GMT"),
+            )
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let start = clock.now();
+        let c = client(&server, &clock, RetryPolicy::Reads { attempts: 2 });
+        c.send(ApiRequest::get("/x"), &provider_error)
+            .await
+            .unwrap();
+        assert_eq!((clock.now() - start).num_seconds(), 45);
+
+        let server_again = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("Retry-After", "Thu, 01 Jan 2026 00:01:45 GMT"),
+            )
+            .mount(&server_again)
+            .await;
+        let err = client(&server_again, &clock, RetryPolicy::Never)
+            .send(ApiRequest::get("/x"), &provider_error)
+            .await
+            .unwrap_err();
+        // The clock stands at 00:00:45 now.
+        assert!(
+            matches!(err, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(60)),
+            "{err:?}"
+        );
     }
 
     #[test]

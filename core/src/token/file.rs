@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::memory::KeyedLocks;
-use super::{RefreshLock, TokenSet, TokenStore, Versioned};
+use super::{next_version, RefreshLock, TokenSet, TokenStore, Versioned};
 use crate::{Error, Result};
 
 /// The version of the file layout written by this code.
@@ -149,10 +149,7 @@ impl TokenStore for FileTokenStore {
             })?;
             let path = &store.inner.path;
             let mut file = read_store(path)?;
-            let version = file
-                .entries
-                .get(&key)
-                .map_or(1, |current| current.version.saturating_add(1));
+            let version = next_version(file.entries.get(&key).map(|current| current.version))?;
             file.entries
                 .insert(key, StoredEntry::from_tokens(version, tokens));
             store.write_atomic(&file)?;
@@ -381,9 +378,6 @@ struct OsFileLock {
 
 impl OsFileLock {
     /// Opens (creating if needed) `path` and waits for an exclusive lock on it. Blocking.
-    // `File::lock`/`unlock` are stable since Rust 1.89; the workspace's `rust-version` (1.80)
-    // must be raised to 1.89 for this crate to build on its declared minimum.
-    #[allow(clippy::incompatible_msrv)]
     fn acquire(path: &Path) -> io::Result<Self> {
         let mut options = OpenOptions::new();
         options.read(true).write(true).create(true).truncate(false);
@@ -399,8 +393,6 @@ impl OsFileLock {
 }
 
 impl Drop for OsFileLock {
-    // See `acquire` about the MSRV.
-    #[allow(clippy::incompatible_msrv)]
     fn drop(&mut self) {
         // Closing the file releases the lock as well, so a failure here changes nothing.
         let _ = self.file.unlock();

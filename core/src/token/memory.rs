@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
 
-use super::{RefreshLock, TokenSet, TokenStore, Versioned};
+use super::{next_version, RefreshLock, TokenSet, TokenStore, Versioned};
 use crate::Result;
 
 /// Keeps token sets in memory, for tests and for single-process programs that obtain fresh
@@ -64,9 +64,7 @@ impl TokenStore for MemoryTokenStore {
 
     async fn save(&self, key: &str, tokens: TokenSet) -> Result<u64> {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        let version = entries
-            .get(key)
-            .map_or(1, |current| current.version.saturating_add(1));
+        let version = next_version(entries.get(key).map(|current| current.version))?;
         entries.insert(key.to_owned(), Versioned::new(version, tokens));
         Ok(version)
     }
@@ -97,5 +95,30 @@ impl KeyedLocks {
 impl fmt::Debug for KeyedLocks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyedLocks").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_save_past_the_last_version_is_a_storage_error_and_keeps_the_old_value() {
+        let store = MemoryTokenStore::new();
+        store.entries.lock().unwrap().insert(
+            "k".to_owned(),
+            Versioned::new(u64::MAX, TokenSet::new("old".into())),
+        );
+        let err = store
+            .save("k", TokenSet::new("new".into()))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, crate::Error::Storage { .. }), "{err:?}");
+        let kept = store.load("k").await.unwrap().unwrap();
+        assert_eq!(kept.version, u64::MAX);
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&kept.value.access_token),
+            "old"
+        );
     }
 }

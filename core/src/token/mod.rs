@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
 
-use crate::Result;
+use crate::{Error, Result};
 
 mod file;
 mod managed;
@@ -62,6 +62,25 @@ impl TokenSet {
         self
     }
 
+    /// Sets the expiry `seconds` after `now`, as OAuth's `expires_in` says. An expiry beyond
+    /// the last time `DateTime` can hold leaves the expiry unknown (`None`), which
+    /// [`TokenSet::expires_within`] treats as "does not expire".
+    ///
+    /// ```
+    /// use bankkit_core::TokenSet;
+    /// let now = "2026-01-01T00:00:00Z".parse()?;
+    /// let tokens = TokenSet::new("access".into()).with_expires_in(3600, now);
+    /// assert_eq!(tokens.expires_at, Some("2026-01-01T01:00:00Z".parse()?));
+    /// # Ok::<(), chrono::ParseError>(())
+    /// ```
+    pub fn with_expires_in(mut self, seconds: u64, now: DateTime<Utc>) -> Self {
+        self.expires_at = i64::try_from(seconds)
+            .ok()
+            .and_then(chrono::TimeDelta::try_seconds)
+            .and_then(|delta| now.checked_add_signed(delta));
+        self
+    }
+
     /// Adds a non-secret extra value.
     pub fn with_extra(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.extra.insert(key.into(), value.into());
@@ -97,6 +116,21 @@ impl<T> Versioned<T> {
     /// Wraps a value with its version.
     pub fn new(version: u64, value: T) -> Self {
         Self { version, value }
+    }
+}
+
+/// The version a save of a key gets, after `current` (the stored one, if any).
+///
+/// # Errors
+/// [`Error::Storage`] when the version would pass `u64::MAX`: versions only grow, and a
+/// repeated version would let a stale refresh overwrite a newer token.
+pub(crate) fn next_version(current: Option<u64>) -> Result<u64> {
+    match current {
+        None => Ok(1),
+        Some(version) => version.checked_add(1).ok_or_else(|| Error::Storage {
+            message: "the token version cannot grow any further (u64::MAX reached)".to_owned(),
+            source: None,
+        }),
     }
 }
 
@@ -141,4 +175,37 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// # Errors
     /// [`crate::Error::Storage`] when the lock cannot be taken.
     async fn lock(&self, key: &str) -> Result<RefreshLock>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_start_at_one_grow_by_one_and_refuse_to_overflow() {
+        assert_eq!(next_version(None).unwrap(), 1);
+        assert_eq!(next_version(Some(41)).unwrap(), 42);
+        assert!(matches!(
+            next_version(Some(u64::MAX)),
+            Err(Error::Storage { .. })
+        ));
+    }
+
+    #[test]
+    fn expires_in_is_added_to_now_without_overflow() {
+        let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+        let tokens = TokenSet::new("a".into()).with_expires_in(21_600, now);
+        assert_eq!(
+            tokens.expires_at,
+            Some("2026-01-01T06:00:00Z".parse().unwrap())
+        );
+        let zero = TokenSet::new("a".into()).with_expires_in(0, now);
+        assert_eq!(zero.expires_at, Some(now));
+        for huge in [u64::MAX, i64::MAX as u64, 400_000 * 365 * 86_400] {
+            let tokens = TokenSet::new("a".into())
+                .with_expires_at(now)
+                .with_expires_in(huge, now);
+            assert_eq!(tokens.expires_at, None, "{huge}");
+        }
+    }
 }
