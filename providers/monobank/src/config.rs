@@ -1,11 +1,10 @@
 //! [`MonobankConfig`]: the provider's configuration, loadable as a plugin config.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bankkit_core::registry::{BuildContext, ProviderConfig};
 use bankkit_core::secret::SecretString;
-use bankkit_core::{Error, Provider, Result};
+use bankkit_core::{validate, Provider, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{MonobankClient, DEFAULT_BASE_URL};
@@ -67,13 +66,7 @@ impl MonobankConfig {
     /// # Errors
     /// [`Error::Config`] naming `token`, `base_url` or `timeout_secs`.
     pub fn client(&self, context: &BuildContext) -> Result<MonobankClient> {
-        let mut http = context.http.clone();
-        if let Some(seconds) = self.timeout_secs {
-            if seconds == 0 {
-                return Err(Error::config("timeout_secs", "must be at least 1"));
-            }
-            http = http.timeout(Duration::from_secs(seconds));
-        }
+        let http = validate::timeout_secs(context.http.clone(), self.timeout_secs, "timeout_secs")?;
         MonobankClient::builder()
             .token(self.token.clone())
             .base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
@@ -94,6 +87,7 @@ impl ProviderConfig for MonobankConfig {
 mod tests {
     use bankkit_core::registry::load_json;
     use bankkit_core::secret::secret;
+    use bankkit_core::Error;
 
     use super::*;
 

@@ -14,9 +14,7 @@
 //! `hold = true` is [`TransactionStatus::Pending`], anything else
 //! [`TransactionStatus::Booked`].
 
-use std::str::FromStr;
-
-use bankkit_core::money::{currency_from_numeric, Currency, Decimal};
+use bankkit_core::money::{currency_from_numeric, Currency, Decimal, JsonDecimal};
 use bankkit_core::{
     Account as CoreAccount, AccountBalance, AccountId, AccountKind, Direction, Error, Money,
     Result, Transaction, TransactionId, TransactionStatus,
@@ -228,32 +226,24 @@ pub struct CurrencyRate {
 impl TryFrom<&CurrencyInfo> for CurrencyRate {
     type Error = Error;
 
-    /// Reads the rates from the JSON numbers' text, never through `f64` arithmetic.
+    /// The rates are exact: [`JsonDecimal`](bankkit_core::money::JsonDecimal) keeps each JSON
+    /// number's own text.
     ///
     /// # Errors
     /// [`Error::Money`] for a code that is not ISO 4217, [`Error::Decode`] for a date out of
     /// range or a rate that is not a decimal number.
     fn try_from(info: &CurrencyInfo) -> Result<Self> {
-        let rate = |n: &Option<serde_json::Number>| n.as_ref().map(rate_decimal).transpose();
+        let rate = |n: &Option<JsonDecimal>| n.as_ref().map(JsonDecimal::decimal);
         Ok(Self {
             base: currency_from_numeric(info.currency_code_a)?,
             quote: currency_from_numeric(info.currency_code_b)?,
             date: DateTime::from_timestamp(info.date, 0)
                 .ok_or_else(|| Error::decode("currency rate", "date out of range"))?,
-            buy: rate(&info.rate_buy)?,
-            sell: rate(&info.rate_sell)?,
-            cross: rate(&info.rate_cross)?,
+            buy: rate(&info.rate_buy),
+            sell: rate(&info.rate_sell),
+            cross: rate(&info.rate_cross),
         })
     }
-}
-
-/// A JSON number as an exact decimal, from its text.
-fn rate_decimal(number: &serde_json::Number) -> Result<Decimal> {
-    let text = number.to_string();
-    Decimal::from_str_exact(&text)
-        .or_else(|_| Decimal::from_scientific(&text))
-        .or_else(|_| Decimal::from_str(&text))
-        .map_err(|e| Error::decode("currency rate", format!("{text}: {e}")))
 }
 
 #[cfg(test)]
@@ -390,7 +380,19 @@ mod tests {
         assert_eq!(rate.buy, Some(Decimal::new(4105, 2)));
         assert_eq!(rate.sell, Some(Decimal::new(416_201, 4)));
         assert_eq!(rate.cross, None);
-        let tiny: serde_json::Number = serde_json::from_str("0.00001").unwrap();
-        assert_eq!(rate_decimal(&tiny).unwrap(), Decimal::new(1, 5));
+        let precise: CurrencyInfo = serde_json::from_str(
+            r#"{"currencyCodeA":840,"currencyCodeB":980,"date":1763800000,"rateCross":90071992547409.93}"#,
+        )
+        .unwrap();
+        let cross = CurrencyRate::try_from(&precise).unwrap().cross;
+        assert_eq!(cross, Some(Decimal::new(9_007_199_254_740_993, 2)));
+        let tiny: CurrencyInfo = serde_json::from_str(
+            r#"{"currencyCodeA":840,"currencyCodeB":980,"date":1763800000,"rateCross":0.00001}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            CurrencyRate::try_from(&tiny).unwrap().cross,
+            Some(Decimal::new(1, 5))
+        );
     }
 }

@@ -7,13 +7,14 @@
 
 use std::fmt;
 
+use bankkit_core::money::JsonDecimal;
 use serde::{Deserialize, Serialize};
 
 /// One currency pair of `GET /bank/currency`.
 ///
 /// Real data has two shapes: `rateBuy` + `rateSell`, or only `rateCross`. Rates are JSON
-/// floats on the wire; they are kept as [`serde_json::Number`] so that no `f64` arithmetic
-/// touches them (see [`crate::CurrencyRate`] for exact decimals).
+/// floats on the wire; they are read as [`JsonDecimal`], from the number's own text, so no
+/// `f64` ever holds them (see [`crate::CurrencyRate`] for the decimals).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CurrencyInfo {
@@ -25,13 +26,13 @@ pub struct CurrencyInfo {
     pub date: i64,
     /// The bank's selling rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate_sell: Option<serde_json::Number>,
+    pub rate_sell: Option<JsonDecimal>,
     /// The bank's buying rate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate_buy: Option<serde_json::Number>,
+    pub rate_buy: Option<JsonDecimal>,
     /// The cross rate, for pairs without buy and sell.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rate_cross: Option<serde_json::Number>,
+    pub rate_cross: Option<JsonDecimal>,
 }
 
 /// The answer of `GET /bank/sync`.
@@ -446,10 +447,11 @@ mod tests {
 
     #[test]
     fn currency_rates_keep_the_number_text() {
-        let text = r#"[{"currencyCodeA":840,"currencyCodeB":980,"date":1763800000,"rateBuy":41.05,"rateSell":41.62},
+        let text = r#"[{"currencyCodeA":840,"currencyCodeB":980,"date":1763800000,"rateBuy":41.05,"rateSell":41.620},
  {"currencyCodeA":826,"currencyCodeB":980,"date":1763801200,"rateCross":55.31}]"#;
         let rates: Vec<CurrencyInfo> = serde_json::from_str(text).unwrap();
         assert_eq!(rates[0].rate_buy.as_ref().unwrap().to_string(), "41.05");
+        assert_eq!(rates[0].rate_sell.as_ref().unwrap().as_str(), "41.620");
         assert_eq!(rates[1].rate_cross.as_ref().unwrap().to_string(), "55.31");
         assert!(rates[1].rate_buy.is_none());
     }

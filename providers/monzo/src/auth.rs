@@ -11,7 +11,6 @@ use bankkit_core::http::{ApiRequest, HttpClient};
 use bankkit_core::secret::{ExposeSecret, SecretString};
 use bankkit_core::token::{TokenRefresher, TokenSet};
 use bankkit_core::{Error, Result};
-use chrono::TimeDelta;
 use subtle::ConstantTimeEq;
 
 use crate::error::map_error;
@@ -92,12 +91,7 @@ pub(crate) fn token_set(response: &TokenResponse, clock: &dyn Clock) -> TokenSet
         tokens = tokens.with_refresh_token(refresh.clone());
     }
     if let Some(seconds) = response.expires_in {
-        let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
-        if let Some(at) =
-            TimeDelta::try_seconds(seconds).and_then(|delta| clock.now().checked_add_signed(delta))
-        {
-            tokens = tokens.with_expires_at(at);
-        }
+        tokens = tokens.with_expires_in(seconds, clock.now());
     }
     if !response.client_id.is_empty() {
         tokens = tokens.with_extra("client_id", response.client_id.clone());

@@ -10,7 +10,7 @@ use bankkit_core::http::{
     path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, RequestSafety,
 };
 use bankkit_core::money::Money;
-use bankkit_core::secret::{ExposeSecret, SecretString};
+use bankkit_core::secret::{bearer_header, ExposeSecret, SecretString};
 use bankkit_core::token::{ManagedToken, MemoryTokenStore, TokenStore};
 use bankkit_core::{validate, AccountId, Error, IdempotencyKey, Result, TransactionId, WebhookId};
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -396,17 +396,6 @@ pub(crate) fn feed_form(item: &FeedItem) -> Vec<(String, String)> {
         }
     }
     form
-}
-
-/// The `Authorization` header for an access token, marked sensitive.
-fn bearer(access_token: &SecretString) -> Result<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", access_token.expose_secret()))
-        .map_err(|_| Error::Unauthorized {
-            message: "the stored Monzo access token contains characters a header cannot carry"
-                .to_owned(),
-        })?;
-    value.set_sensitive(true);
-    Ok(value)
 }
 
 /// A positive amount in minor units for a pot move.
@@ -943,7 +932,7 @@ impl MonzoClient {
             .call(|access_token| {
                 let request = request.clone();
                 async move {
-                    let request = request.header(AUTHORIZATION, bearer(&access_token)?);
+                    let request = request.header(AUTHORIZATION, bearer_header(&access_token)?);
                     http.send(request, &map_error).await
                 }
             })

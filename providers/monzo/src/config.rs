@@ -1,11 +1,10 @@
 //! [`MonzoConfig`]: the provider's configuration, loadable as a plugin config.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bankkit_core::registry::{BuildContext, ProviderConfig};
 use bankkit_core::secret::SecretString;
-use bankkit_core::{validate, Error, Provider, Result};
+use bankkit_core::{validate, Provider, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{MonzoClient, DEFAULT_AUTH_URL, DEFAULT_BASE_URL};
@@ -147,13 +146,7 @@ impl MonzoConfig {
     /// # Errors
     /// [`Error::Config`] naming the field at fault.
     pub fn client(&self, context: &BuildContext) -> Result<MonzoClient> {
-        let mut http = context.http.clone();
-        if let Some(seconds) = self.timeout_secs {
-            if seconds == 0 {
-                return Err(Error::config("timeout_secs", "must be at least 1"));
-            }
-            http = http.timeout(Duration::from_secs(seconds));
-        }
+        let http = validate::timeout_secs(context.http.clone(), self.timeout_secs, "timeout_secs")?;
         let mut builder = MonzoClient::builder()
             .credentials(self.client_id.clone(), self.client_secret.clone())
             .redirect_uri(self.redirect_uri.clone())
@@ -194,6 +187,7 @@ impl ProviderConfig for MonzoConfig {
 mod tests {
     use bankkit_core::registry::load_json;
     use bankkit_core::secret::secret;
+    use bankkit_core::Error;
 
     use super::*;
 

@@ -4,7 +4,7 @@
 //! The dotted `code` decides the kind; the status decides when there is no code, and
 //! always for 429 and 5xx.
 
-use bankkit_core::http::ApiResponse;
+use bankkit_core::http::{error_text, ApiResponse};
 use bankkit_core::{Error, ForbiddenReason};
 use serde::Deserialize;
 
@@ -41,17 +41,14 @@ pub(crate) fn map_error(response: &ApiResponse) -> Error {
     let body: ErrorBody = serde_json::from_slice(&response.body).unwrap_or_default();
     let status = response.status.as_u16();
     let code = body.code.filter(|c| !c.is_empty());
-    let said = [body.message, body.error_description, body.error]
-        .into_iter()
-        .flatten()
-        .find(|m| !m.is_empty())
-        .unwrap_or_else(|| {
-            response
-                .status
-                .canonical_reason()
-                .unwrap_or("error")
-                .to_owned()
-        });
+    let said = error_text(
+        response,
+        &[
+            body.message.as_deref(),
+            body.error_description.as_deref(),
+            body.error.as_deref(),
+        ],
+    );
     let described = match &code {
         Some(code) => format!("{said} ({code})"),
         None => said.clone(),
