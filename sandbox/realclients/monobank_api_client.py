@@ -23,9 +23,22 @@ def main() -> int:
     os.environ["MONOBANK_CLIENT_INFO_URI"] = f"{base}/personal/client-info"
     os.environ["MONOBANK_STATEMENT_URI"] = f"{base}/personal/statement/0/"
     os.environ["MONOBANK_WEBHOOK_URI"] = f"{base}/personal/webhook"
+    import requests  # noqa: E402  (the client's own HTTP library)
     from sync_mono.manager import SyncMonoManager  # noqa: E402
 
-    manager = SyncMonoManager(token)
+    answers = []
+
+    class RecordingManager(SyncMonoManager):
+        """The client unchanged, except that its sessions keep what the server answered:
+        it reduces error answers to "400 Client Error: …" and drops the body."""
+
+        @classmethod
+        def session(cls):
+            session = requests.Session()
+            session.hooks["response"].append(lambda response, *_, **__: answers.append(response))
+            return session
+
+    manager = RecordingManager(token)
     steps = Steps()
     step = steps.step
 
@@ -71,9 +84,21 @@ def main() -> int:
 
     def webhook_bare_body_rejected():
         # The client sends the bare URL instead of {"webHookUrl": ...}; the real API
-        # validates its body, and so does the sandbox.
+        # validates its body, and so does the sandbox. The answer must say it is the body
+        # that is wrong, not the URL check ("check webHookUrl failed"), which the sandbox
+        # would also answer with 400 for this unreachable URL.
+        answers.clear()
         r = manager.create_webhook("http://127.0.0.1:9/hook")
-        return None if r.get("code") == 400 else f"expected 400, got {r}"
+        if r.get("code") != 400:
+            return f"expected 400, got {r}"
+        if len(answers) != 1:
+            return f"expected one answer, saw {len(answers)}"
+        description = answers[0].json().get("errorDescription", "")
+        if "check webHookUrl failed" in description:
+            return f"the URL was checked instead of the body: {description!r}"
+        if not description.startswith("Invalid request body"):
+            return f"expected a body-format error, got {description!r}"
+        return None
 
     step("currencies", currencies)
     step("currency-pair", currency_pair)

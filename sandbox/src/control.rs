@@ -1,10 +1,11 @@
-//! The control API under `/__bankkit/` on every provider server.
+//! The control API under `/__bankkit/` on each provider's API server (not on its other hosts,
+//! such as Monzo's `auth` host).
 //!
 //! | method + path | body | answer |
 //! |---|---|---|
 //! | `GET /__bankkit/credentials` | | the provider's credentials, e.g. `{"token": "…"}` |
 //! | `GET /__bankkit/clock` | | `{"now": "<RFC 3339>"}` |
-//! | `POST /__bankkit/clock/advance` | `{"seconds": n}` | `{"now": "<RFC 3339>"}` |
+//! | `POST /__bankkit/clock/advance` | `{"seconds": n}` | `{"now": "<RFC 3339>"}`; 400 past 9999-12-31T23:59:59Z |
 //! | `POST /__bankkit/reset` | | `{}`: state back to seed, faults and delivery log cleared |
 //! | `GET /__bankkit/faults` | | `[Fault…]` still waiting |
 //! | `POST /__bankkit/faults` | a [`Fault`] | `[Fault…]` still waiting |
@@ -25,6 +26,7 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 use crate::fault::Fault;
 use crate::provider::{ProviderContext, SandboxProvider};
+use crate::time;
 use crate::{Delivery, Ledger, SandboxError, SandboxEvent};
 
 /// The path prefix of the control API.
@@ -82,17 +84,28 @@ impl ControlApi {
         ok(&json!({ "now": now.to_rfc3339_opts(SecondsFormat::Secs, true) }))
     }
 
+    /// Moves the clock forward, unless that would take it past [`time::latest`] (where later
+    /// `now + …` arithmetic could overflow).
     fn advance(&self, request: &Request) -> ResponseTemplate {
-        match serde_json::from_slice::<Advance>(&request.body) {
-            Ok(advance) => {
-                self.runtime
-                    .ctx
-                    .clock()
-                    .advance(Duration::from_secs(advance.seconds));
-                self.now()
-            }
-            Err(error) => bad_request(&format!("expected {{\"seconds\": n}}: {error}")),
+        let advance = match serde_json::from_slice::<Advance>(&request.body) {
+            Ok(advance) => advance,
+            Err(error) => return bad_request(&format!("expected {{\"seconds\": n}}: {error}")),
+        };
+        let reachable = i64::try_from(advance.seconds)
+            .ok()
+            .and_then(|seconds| time::checked_after(self.runtime.ctx.now(), seconds));
+        if reachable.is_none() {
+            return bad_request(&format!(
+                "advancing by {} seconds would move the clock past {}",
+                advance.seconds,
+                time::latest().to_rfc3339_opts(SecondsFormat::Secs, true)
+            ));
         }
+        self.runtime
+            .ctx
+            .clock()
+            .advance(Duration::from_secs(advance.seconds));
+        self.now()
     }
 
     fn inject(&self, request: &Request) -> ResponseTemplate {

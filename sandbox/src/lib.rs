@@ -47,9 +47,10 @@
 //! - **Webhooks.** Providers hand [`OutgoingWebhook`]s to a shared outbox; a background task
 //!   delivers them over real HTTP when due on the sandbox clock, records every attempt
 //!   ([`Delivery`]) and retries per the provider's [`RetryPolicy`] in clock time.
-//! - **Control.** Every provider server answers a JSON control API under `/__bankkit/`
-//!   (credentials, clock, reset, faults, events, webhook log, ledger); [`Sandbox`] and
-//!   [`ProviderHandle`] offer the same as methods.
+//! - **Control.** Each provider's API server (its [`base_url`](ProviderHandle::base_url))
+//!   answers a JSON control API under `/__bankkit/` (credentials, clock, reset, faults,
+//!   events, webhook log, ledger); a provider's other hosts (e.g. Monzo's `auth` host) do not.
+//!   [`Sandbox`] and [`ProviderHandle`] offer the same as methods.
 //!
 //! # Control API
 //!
@@ -57,7 +58,7 @@
 //! |---|---|---|
 //! | `GET /__bankkit/credentials` | | the provider's credentials, e.g. `{"token": "…"}` |
 //! | `GET /__bankkit/clock` | | `{"now": "<RFC 3339>"}` |
-//! | `POST /__bankkit/clock/advance` | `{"seconds": n}` | `{"now": "<RFC 3339>"}` |
+//! | `POST /__bankkit/clock/advance` | `{"seconds": n}` | `{"now": "<RFC 3339>"}`; 400 past 9999-12-31T23:59:59Z |
 //! | `POST /__bankkit/reset` | | `{}`: state back to seed, faults and delivery log cleared |
 //! | `GET /__bankkit/faults` | | `[Fault…]` still waiting |
 //! | `POST /__bankkit/faults` | a [`Fault`] | `[Fault…]` still waiting |
@@ -84,9 +85,11 @@ mod momo;
 mod monobank;
 mod monzo;
 mod provider;
+mod request;
 mod rng;
 mod sandbox;
 mod sync;
+mod time;
 mod webhook;
 
 pub use async_trait::async_trait;

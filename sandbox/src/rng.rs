@@ -25,7 +25,14 @@ pub fn hash_name(name: &str) -> u64 {
     })
 }
 
-const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// `[A-Za-z0-9_-]`: URL-safe ids and tokens (Monobank's token, Monzo's token bodies).
+pub(crate) const ID_ALPHABET: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+/// `[A-Za-z0-9]`: Monzo's object ids and secrets, upload keys.
+pub(crate) const ALPHANUMERIC: &[u8] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+/// Lowercase hexadecimal digits: MoMo's keys, signatures.
+pub(crate) const HEX: &[u8] = b"0123456789abcdef";
 
 impl SeededRng {
     /// A generator for `seed`.
@@ -74,6 +81,16 @@ impl SeededRng {
         self.string_from(len, ID_ALPHABET)
     }
 
+    /// `len` characters from `[A-Za-z0-9]`.
+    pub fn alnum(&mut self, len: usize) -> String {
+        self.string_from(len, ALPHANUMERIC)
+    }
+
+    /// `len` lowercase hexadecimal digits.
+    pub fn hex(&mut self, len: usize) -> String {
+        self.string_from(len, HEX)
+    }
+
     /// `len` decimal digits.
     pub fn digits(&mut self, len: usize) -> String {
         self.string_from(len, b"0123456789")
@@ -107,10 +124,24 @@ mod tests {
         let mut b = SeededRng::for_stream(7, "monobank");
         assert_eq!(a.next_u64(), b.next_u64());
         assert_eq!(a.id(16), b.id(16));
+        assert_eq!(a.alnum(16), b.alnum(16));
+        assert_eq!(a.hex(16), b.hex(16));
         assert_ne!(
             SeededRng::for_stream(8, "monobank").next_u64(),
             a.next_u64()
         );
+    }
+
+    #[test]
+    fn helpers_draw_from_their_alphabets() {
+        let mut rng = SeededRng::new(3);
+        assert!(rng.hex(200).bytes().all(|b| HEX.contains(&b)));
+        assert!(rng.alnum(200).bytes().all(|b| b.is_ascii_alphanumeric()));
+        assert!(rng
+            .id(200)
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+        assert_eq!(rng.hex(7).len(), 7);
     }
 
     #[test]

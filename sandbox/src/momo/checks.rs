@@ -3,11 +3,11 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use url::Url;
 use wiremock::{Request, ResponseTemplate};
 
 use super::seed;
 use super::state::{Momo, Product};
+use crate::request::{self, header};
 
 /// The exact `Content-Type` of every JSON answer (no space: some clients compare it exactly).
 pub(crate) const JSON: &str = "application/json;charset=utf-8";
@@ -118,14 +118,6 @@ pub(crate) fn respond_with(result: Result<ResponseTemplate, ApiError>) -> Respon
     result.unwrap_or_else(|error| json_response(error.status, &error.body))
 }
 
-/// A header's value, if present and readable.
-pub(crate) fn header<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
-    request
-        .headers
-        .get(name)
-        .and_then(|value| value.to_str().ok())
-}
-
 /// `segment`-th piece of the path (0 = the first after the leading slash).
 pub(crate) fn path_segment(request: &Request, index: usize) -> String {
     request
@@ -164,18 +156,15 @@ pub(crate) fn subscription(
     }
 }
 
-/// `Authorization: Bearer <token>` minted for `product` and not expired; returns the token's
-/// API user.
+/// `Authorization: Bearer <token>` (scheme in any case) minted for `product` and not
+/// expired; returns the token's API user.
 pub(crate) fn bearer(
     momo: &Momo,
     request: &Request,
     product: Product,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
-    let token = header(request, "authorization")
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(|| ApiError::apim(401, INVALID_TOKEN))?;
+    let token = request::bearer(request).ok_or_else(|| ApiError::apim(401, INVALID_TOKEN))?;
     match momo.tokens.get(token) {
         Some(t) if t.product == product && t.consent_of.is_none() && now < t.expires_at => {
             Ok(t.api_user.clone())
@@ -184,22 +173,17 @@ pub(crate) fn bearer(
     }
 }
 
-/// `Authorization: Basic base64(api_user:api_key)`; returns the API user. A header that is
-/// not Basic → 401 `invalid_client`; wrong user or key → 500 `login_failed`.
+/// `Authorization: Basic base64(api_user:api_key)` (scheme in any case); returns the API
+/// user. A header that is not Basic → 401 `invalid_client`; not decodable, or wrong user or
+/// key → 500 `login_failed`.
 pub(crate) fn basic(momo: &Momo, request: &Request) -> Result<String, ApiError> {
-    let encoded = header(request, "authorization")
-        .and_then(|value| value.strip_prefix("Basic "))
-        .map(str::trim)
-        .ok_or_else(|| ApiError::oauth(401, "invalid_client"))?;
-    momo.users
-        .iter()
-        .find(|(user, data)| {
-            data.api_key.as_ref().is_some_and(|key| {
-                crate::rng::base64(format!("{user}:{key}").as_bytes()) == encoded
-            })
-        })
-        .map(|(user, _)| user.clone())
-        .ok_or_else(|| ApiError::oauth(500, "login_failed"))
+    let (user, key) = request::basic(request)
+        .ok_or_else(|| ApiError::oauth(401, "invalid_client"))?
+        .ok_or_else(|| ApiError::oauth(500, "login_failed"))?;
+    match momo.users.get(&user) {
+        Some(data) if data.api_key.as_deref() == Some(key.as_str()) => Ok(user),
+        _ => Err(ApiError::oauth(500, "login_failed")),
+    }
 }
 
 /// `X-Target-Environment` must be `sandbox`.
@@ -246,9 +230,7 @@ pub(crate) fn callback_url(
     if value.is_empty() {
         return Err(ApiError::bad_request("X-Callback-Url must not be empty."));
     }
-    let url = Url::parse(value)
-        .ok()
-        .filter(|url| matches!(url.scheme(), "http" | "https"))
+    let url = request::web_url(value)
         .ok_or_else(|| ApiError::bad_request("X-Callback-Url is not a valid URL."))?;
     let registered = momo
         .users
@@ -354,11 +336,4 @@ pub(crate) fn json_body(request: &Request) -> Result<Value, ApiError> {
             "The request body must be a JSON object.",
         )),
     }
-}
-
-/// A form body's field.
-pub(crate) fn form_field(request: &Request, name: &str) -> Option<String> {
-    url::form_urlencoded::parse(&request.body)
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.into_owned())
 }

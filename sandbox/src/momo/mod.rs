@@ -58,7 +58,8 @@
 //!   `referenceIdToRefund` (unknown → 404, not successful → 400), is paid to its payer, and
 //!   refunds (not failed) stay within its amount (else 400).
 //! - **Invoices** (v2_0): PENDING until the intended payer's outcome; one still pending at
-//!   `expiryDateTime` (`validityDuration` seconds) FAILS `EXPIRED`. `DELETE` with a new
+//!   `expiryDateTime` (`validityDuration` seconds) FAILS `EXPIRED`. A `validityDuration` (or
+//!   a preapproval's `validityTime`) that would end past the year 9999 → 400. `DELETE` with a new
 //!   `X-Reference-Id` cancels a pending invoice (status `CANCELLED`; a final one → 400).
 //!   **Preapprovals** (v2_0 and v1_0 paths): SUCCESSFUL = approved, by the payer's outcome;
 //!   `GET /collection/v1_0/preapprovals/{type}/{id}` lists the approved, unexpired ones (the

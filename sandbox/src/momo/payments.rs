@@ -14,10 +14,11 @@ use super::checks::{
 };
 use super::seed;
 use super::state::{
-    magic_plan, payment_plan, seconds, End, Kind, Momo, Outcome, Party, Payment, Plan, Standing,
-    State, SETTLE_SECONDS,
+    magic_plan, payment_plan, End, Kind, Momo, Outcome, Party, Payment, Plan, Standing, State,
+    SETTLE_SECONDS,
 };
 use super::wire;
+use crate::time::{after, checked_after};
 use crate::{AcceptedStatus, OutgoingWebhook, RetryPolicy, WebhookSender};
 
 /// Real time a callback receiver has to answer (the newer documented policy).
@@ -106,6 +107,14 @@ fn duration_field(body: &Value, field: &str) -> Result<i64, ApiError> {
     Ok(seconds)
 }
 
+/// When a validity of `field` seconds (from the body) ends, counted from `now`; 400 when the
+/// value is not a positive number of seconds or ends past the year 9999.
+fn expiry(body: &Value, field: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    let seconds = duration_field(body, field)?;
+    checked_after(now, seconds)
+        .ok_or_else(|| ApiError::bad_request(format!("{field} is too large.")))
+}
+
 fn currency(value: &str) -> Result<String, ApiError> {
     if value == seed::CURRENCY {
         Ok(value.to_owned())
@@ -152,8 +161,7 @@ fn draft(
         Kind::Preapproval => {
             payment.party = Some(party(body.get("payer"), "payer")?);
             payment.payer_message = checks::text(body, "payerMessage")?;
-            let validity = duration_field(body, "validityTime")?;
-            payment.expires_at = Some(now + seconds(validity));
+            payment.expires_at = Some(expiry(body, "validityTime", now)?);
             raw_currency = checks::string(body, "payerCurrency")?;
         }
         Kind::Payment => {
@@ -219,8 +227,7 @@ fn draft(
                     if let Some(payee) = body.get("payee").filter(|v| !v.is_null()) {
                         party(Some(payee), "payee")?;
                     }
-                    let validity = duration_field(body, "validityDuration")?;
-                    payment.expires_at = Some(now + seconds(validity));
+                    payment.expires_at = Some(expiry(body, "validityDuration", now)?);
                     let description = checks::text(body, "description")?;
                     payment.extra = json!({
                         "paymentReference": momo.rng.digits(10),
@@ -274,7 +281,7 @@ fn check_refund(momo: &Momo, payment: &mut Payment, now: DateTime<Utc>) -> Resul
         .filter(|p| !matches!(p.final_at(now), Some((_, Outcome::Failed(_)))))
         .filter(|p| !matches!(p.plan.end, End::At(_, Outcome::Failed(_))))
         .map(|p| p.amount_minor)
-        .sum();
+        .fold(0_i64, i64::saturating_add);
     if payment.amount_minor > original.amount_minor.saturating_sub(refunded) {
         return Err(ApiError::bad_request(
             "The refund amount is more than what is left to refund.",
@@ -309,7 +316,7 @@ fn plan_for(momo: &Momo, payment: &Payment, now: DateTime<Utc>) -> Plan {
         plan = Plan {
             interim: "PENDING",
             end: End::At(
-                now + seconds(SETTLE_SECONDS),
+                after(now, SETTLE_SECONDS),
                 Outcome::Failed("NOT_ENOUGH_FUNDS"),
             ),
         };

@@ -7,14 +7,16 @@ use serde_json::{json, Value};
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::checks::{
-    self, basic, business, empty, header, json_body, json_response, path_segment, product_of,
-    reference_id, respond_with, subscription, target_environment, ApiError,
+    self, basic, business, empty, json_body, json_response, path_segment, product_of, reference_id,
+    respond_with, subscription, target_environment, ApiError,
 };
 use super::seed;
 use super::state::{
-    seconds, ApiUser, AuthRequest, Kind, Product, State, Token, AUTH_REQUEST_INTERVAL,
-    AUTH_REQUEST_SECONDS, REFRESH_TOKEN_SECONDS, TOKEN_SECONDS,
+    ApiUser, AuthRequest, Kind, Product, State, Token, AUTH_REQUEST_INTERVAL, AUTH_REQUEST_SECONDS,
+    REFRESH_TOKEN_SECONDS, TOKEN_SECONDS,
 };
+use crate::request::{self, header, Params};
+use crate::time::{after, rfc3339};
 
 fn product(request: &Request) -> Result<Product, ApiError> {
     product_of(request).ok_or_else(ApiError::not_found)
@@ -123,8 +125,8 @@ impl Respond for CreateToken {
             let product = product(request)?;
             subscription(momo, request, Some(product))?;
             let api_user = basic(momo, request)?;
-            let expires_at = now + seconds(TOKEN_SECONDS);
-            let token = jwt(momo, &api_user, &super::state::rfc3339(expires_at));
+            let expires_at = after(now, TOKEN_SECONDS);
+            let token = jwt(momo, &api_user, &rfc3339(expires_at));
             momo.tokens.insert(
                 token.clone(),
                 Token {
@@ -236,18 +238,17 @@ impl CommonRoute {
         request: &Request,
         product: Product,
     ) -> Result<ResponseTemplate, ApiError> {
+        let form = Params::form(request);
         self.state.with(|momo, now| {
             subscription(momo, request, Some(product))?;
-            let bearer =
-                header(request, "authorization").is_some_and(|value| value.starts_with("Bearer "));
-            let api_user = if bearer {
+            let api_user = if request::bearer(request).is_some() {
                 checks::bearer(momo, request, product, now)?
             } else {
                 basic(momo, request)?
             };
             target_environment(request)?;
             checks::callback_url(momo, request, &api_user)?;
-            let hint = checks::form_field(request, "login_hint").unwrap_or_default();
+            let hint = form.get("login_hint").unwrap_or_default();
             let msisdn = hint
                 .strip_prefix("ID:")
                 .and_then(|rest| rest.strip_suffix("/MSISDN"))
@@ -256,10 +257,11 @@ impl CommonRoute {
                     ApiError::bad_request("login_hint must look like ID:{msisdn}/MSISDN.")
                 })?
                 .to_owned();
-            let scope = checks::form_field(request, "scope")
-                .filter(|scope| !scope.is_empty())
-                .ok_or_else(|| ApiError::bad_request("scope is required."))?;
-            if let Some(access) = checks::form_field(request, "access_type") {
+            let scope = form
+                .non_empty("scope")
+                .ok_or_else(|| ApiError::bad_request("scope is required."))?
+                .to_owned();
+            if let Some(access) = form.get("access_type") {
                 if access != "online" && access != "offline" {
                     return Err(ApiError::bad_request(
                         "access_type must be online or offline.",
@@ -277,7 +279,7 @@ impl CommonRoute {
                     api_user,
                     msisdn,
                     scope,
-                    expires_at: now + seconds(AUTH_REQUEST_SECONDS),
+                    expires_at: after(now, AUTH_REQUEST_SECONDS),
                     used: false,
                 },
             );
@@ -299,19 +301,18 @@ impl CommonRoute {
         request: &Request,
         product: Product,
     ) -> Result<ResponseTemplate, ApiError> {
+        let form = Params::form(request);
         self.state.with(|momo, now| {
             subscription(momo, request, Some(product))?;
             let api_user = basic(momo, request)?;
             target_environment(request)?;
-            if checks::form_field(request, "grant_type").as_deref()
-                != Some("urn:openid:params:grant-type:ciba")
-            {
+            if form.get("grant_type") != Some("urn:openid:params:grant-type:ciba") {
                 return Err(ApiError::oauth(400, "unsupported_grant_type"));
             }
-            let id = checks::form_field(request, "auth_req_id").unwrap_or_default();
+            let id = form.get("auth_req_id").unwrap_or_default();
             let auth = momo
                 .auth_requests
-                .get_mut(&id)
+                .get_mut(id)
                 .filter(|auth| {
                     auth.product == product
                         && auth.api_user == api_user
@@ -321,8 +322,8 @@ impl CommonRoute {
                 .ok_or_else(|| ApiError::oauth(400, "invalid_grant"))?;
             auth.used = true;
             let (msisdn, scope) = (auth.msisdn.clone(), auth.scope.clone());
-            let expires_at = now + seconds(TOKEN_SECONDS);
-            let token = jwt(momo, &api_user, &super::state::rfc3339(expires_at));
+            let expires_at = after(now, TOKEN_SECONDS);
+            let token = jwt(momo, &api_user, &rfc3339(expires_at));
             let refresh_token = momo.uuid();
             momo.tokens.insert(
                 token.clone(),
@@ -351,10 +352,7 @@ impl CommonRoute {
     fn user_info(&self, request: &Request, product: Product) -> Result<ResponseTemplate, ApiError> {
         self.state.with(|momo, now| {
             subscription(momo, request, Some(product))?;
-            let token = header(request, "authorization")
-                .and_then(|value| value.strip_prefix("Bearer "))
-                .map(str::trim)
-                .unwrap_or_default();
+            let token = request::bearer(request).unwrap_or_default();
             let msisdn = momo
                 .tokens
                 .get(token)

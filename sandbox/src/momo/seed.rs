@@ -46,12 +46,8 @@ pub(crate) fn uuid(rng: &mut SeededRng) -> String {
 
 pub(crate) fn credentials(rng: &mut SeededRng) -> Credentials {
     let api_user = uuid(rng);
-    let api_key = rng.string_from(32, b"0123456789abcdef");
-    let keys = [
-        rng.string_from(32, b"0123456789abcdef"),
-        rng.string_from(32, b"0123456789abcdef"),
-        rng.string_from(32, b"0123456789abcdef"),
-    ];
+    let api_key = rng.hex(32);
+    let keys = [rng.hex(32), rng.hex(32), rng.hex(32)];
     Credentials {
         api_user,
         api_key,

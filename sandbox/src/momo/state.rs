@@ -8,12 +8,13 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::seed::{self, Holder};
 use crate::rng::SeededRng;
 use crate::sync::lock;
+use crate::time::after;
 use crate::{Ledger, LedgerAccount, LedgerTransaction, ProviderContext};
 
 /// Lifetime of an access token and of a consent (oauth2) token, seconds.
@@ -34,15 +35,6 @@ pub(crate) const ONGOING_SECONDS: i64 = 30;
 pub(crate) const MEASURED_CREATED_SECONDS: i64 = 25;
 /// Payment v2 amount 3000 is pending this long, then succeeds.
 pub(crate) const PAYMENT_PENDING_SECONDS: i64 = 30;
-
-/// RFC 3339 with milliseconds and `Z`.
-pub(crate) fn rfc3339(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-pub(crate) fn seconds(n: i64) -> TimeDelta {
-    TimeDelta::try_seconds(n).unwrap_or(TimeDelta::MAX)
-}
 
 /// One of the three products: its own subscription key, token, account and path prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -179,10 +171,10 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
-    fn at(created: DateTime<Utc>, after: i64, outcome: Outcome) -> Plan {
+    fn at(created: DateTime<Utc>, seconds: i64, outcome: Outcome) -> Plan {
         Plan {
             interim: "PENDING",
-            end: End::At(created + seconds(after), outcome),
+            end: End::At(after(created, seconds), outcome),
         }
     }
 
@@ -252,7 +244,7 @@ pub(crate) fn magic_plan(
         (MagicTable::Measured, "52") => fail("EXPIRED"),
         (MagicTable::Documented, "53") => Plan {
             interim: "PENDING",
-            end: End::WhenAskedAfter(created + seconds(ONGOING_SECONDS)),
+            end: End::WhenAskedAfter(after(created, ONGOING_SECONDS)),
         },
         (MagicTable::Measured, "53") | (MagicTable::Documented, "54") => Plan {
             interim: "PENDING",
@@ -260,10 +252,7 @@ pub(crate) fn magic_plan(
         },
         (MagicTable::Measured, "54") => Plan {
             interim: "CREATED",
-            end: End::At(
-                created + seconds(MEASURED_CREATED_SECONDS),
-                Outcome::Success,
-            ),
+            end: End::At(after(created, MEASURED_CREATED_SECONDS), Outcome::Success),
         },
         _ => Plan::at(created, SETTLE_SECONDS, Outcome::Success),
     }
@@ -462,7 +451,7 @@ impl Momo {
     }
 
     pub(crate) fn hex(&mut self, len: usize) -> String {
-        self.rng.string_from(len, b"0123456789abcdef")
+        self.rng.hex(len)
     }
 
     pub(crate) fn next_transaction_id(&mut self) -> String {
@@ -512,7 +501,7 @@ impl Momo {
                     && p.plan.may_succeed()
             })
             .map(|p| p.amount_minor)
-            .sum();
+            .fold(0_i64, i64::saturating_add);
         self.balances[product.index()].saturating_sub(reserved)
     }
 

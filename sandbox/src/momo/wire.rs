@@ -2,7 +2,8 @@
 
 use serde_json::{json, Map, Value};
 
-use super::state::{rfc3339, Kind, Outcome, Party, Payment, ReasonFormat, Standing};
+use super::state::{Kind, Outcome, Party, Payment, ReasonFormat, Standing};
+use crate::time::rfc3339;
 
 pub(crate) fn party(party: &Party) -> Value {
     json!({ "partyIdType": party.id_type, "partyId": party.id })

@@ -15,8 +15,6 @@ use super::state::{AccountData, AccountKind, Bank, NewItem};
 use crate::rng::SeededRng;
 
 const DAY: i64 = 86_400;
-/// Characters of a personal token (base64url).
-const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 const NAMES: &[&str] = &[
     "Ткаченко Олена",
@@ -145,7 +143,8 @@ const COMPANIES: &[(&str, &str)] = &[
 pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
     let mut rng = SeededRng::for_stream(seed, "monobank");
     let start = start.timestamp();
-    let token = rng.string_from(44, TOKEN_ALPHABET);
+    // base64url characters, like a personal token.
+    let token = rng.id(44);
     let client_id = rng.id(10);
     let name = rng
         .pick(NAMES)

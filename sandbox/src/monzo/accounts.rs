@@ -6,8 +6,11 @@ use std::sync::Arc;
 use serde_json::json;
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::routes::{account_param, authorize, json_response, path_segment, respond_with, Params};
+use super::routes::{
+    account_param, authorize, json_response, path_segment, respond_with, MonzoParams,
+};
 use super::state::{ApiError, PotMove, State};
+use crate::request::Params;
 
 /// `GET /accounts[?account_type=uk_retail|uk_retail_joint]`.
 #[derive(Debug)]

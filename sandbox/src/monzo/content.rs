@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use url::Url;
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::routes::{account_param, authorize, empty, json_response, respond_with, Params};
-use super::state::{rfc3339, ApiError, State, Upload};
+use super::routes::{account_param, authorize, empty, json_response, respond_with, MonzoParams};
+use super::state::{ApiError, State, Upload};
 use super::wire::{Attachment, Receipt, ReceiptRequest};
+use crate::request::{web_url, Params};
+use crate::time::rfc3339;
 
 /// The path prefix of the sandbox's imitation of the upload storage host.
 pub(crate) const UPLOADS_PREFIX: &str = "/__uploads/";
@@ -21,7 +22,24 @@ fn is_colour(value: &str) -> bool {
 }
 
 fn is_web_url(value: &str) -> bool {
-    Url::parse(value).is_ok_and(|url| matches!(url.scheme(), "http" | "https"))
+    web_url(value).is_some()
+}
+
+/// Whether `value` can be served back as a `Content-Type`: `type/subtype` made of token
+/// characters (RFC 9110 §5.6.2), optionally followed by `;` parameters, and a valid header
+/// value as a whole (no control characters, ASCII only).
+fn is_media_type(value: &str) -> bool {
+    let token = |part: &str| {
+        !part.is_empty()
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let shaped = essence
+        .split_once('/')
+        .is_some_and(|(kind, subtype)| token(kind) && token(subtype));
+    shaped && http::HeaderValue::from_str(value).is_ok()
 }
 
 /// `POST /feed` (form): `account_id`, `type=basic`, `params[title]`, `params[image_url]`
@@ -88,6 +106,12 @@ impl UploadAttachment {
             authorize(bank, request, now)?;
             let file_name = form.required("file_name")?;
             let file_type = form.required("file_type")?.to_owned();
+            if !is_media_type(&file_type) {
+                return Err(ApiError::bad_param(
+                    "file_type",
+                    "must be a media type such as image/png",
+                ));
+            }
             let content_length = form
                 .required("content_length")?
                 .parse::<usize>()
@@ -103,15 +127,8 @@ impl UploadAttachment {
                 })
                 .collect();
             let mut rng = bank.rng();
-            let key = format!(
-                "{}/{}-{safe_name}",
-                bank.user.id,
-                rng.string_from(
-                    20,
-                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-                )
-            );
-            let signature = rng.string_from(64, b"0123456789abcdef");
+            let key = format!("{}/{}-{safe_name}", bank.user.id, rng.alnum(20));
+            let signature = rng.hex(64);
             bank.uploads.insert(
                 key.clone(),
                 Upload {
@@ -162,8 +179,16 @@ impl Respond for UploadStorage {
             };
             match method.as_str() {
                 "GET" => match &upload.bytes {
-                    Some(bytes) => ResponseTemplate::new(200)
-                        .set_body_raw(bytes.clone(), upload.file_type.as_str()),
+                    // `file_type` was checked at upload; the fallback keeps wiremock (which
+                    // unwraps the content type) from ever seeing a bad one.
+                    Some(bytes) => {
+                        let content_type = if is_media_type(&upload.file_type) {
+                            upload.file_type.as_str()
+                        } else {
+                            "application/octet-stream"
+                        };
+                        ResponseTemplate::new(200).set_body_raw(bytes.clone(), content_type)
+                    }
                     None => text(404, "NoSuchKey"),
                 },
                 "PUT" | "POST" => {

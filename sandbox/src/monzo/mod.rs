@@ -49,14 +49,18 @@
 //!   `forbidden.pot_locked` (inferred).
 //! - **Attachments.** `POST /attachment/upload` hands out `file_url` and `upload_url` under
 //!   `/__uploads/` on this server (imitating the storage host): `PUT` (exactly
-//!   `content_length` bytes) or `POST` stores the file, `GET` on `file_url` serves it.
+//!   `content_length` bytes) or `POST` stores the file, `GET` on `file_url` serves it with
+//!   `file_type` as `Content-Type` (so `file_type` must be a media type, else 400
+//!   `bad_request.bad_param.file_type`).
 //! - **Webhooks** are not signed. `transaction.created` is POSTed as JSON to every webhook of
 //!   the account; a delivery without a 2xx is retried after 30, 60, 120 and 240 s of sandbox
 //!   clock (five attempts in all), then given up.
 //! - **Events.** [`SandboxEvent::CardTransaction`] (account `None` = the current account) adds
 //!   an unsettled transaction at the clock's now — a card payment at a merchant named by the
 //!   description for a debit, a Faster Payment from that name for a credit — moves the
-//!   balance, sends `transaction.created` and returns the transaction (merchant expanded).
+//!   balance, sends `transaction.created` and returns the transaction (merchant expanded);
+//!   an amount that would overflow the balance is [`SandboxError::InvalidEvent`], with
+//!   nothing changed (pot moves that would overflow: 400 `bad_request.bad_param.amount`).
 //!   Custom events: `{"type":"approve"}` approves waiting authorisations;
 //!   `{"type":"app_approval","mode":"manual"|"automatic"}`;
 //!   `{"type":"consent","decision":"refuse"|"allow"}`. Reset restores the defaults.
@@ -156,6 +160,15 @@ impl MonzoSandbox {
                     "the account is closed".to_owned(),
                 ));
             }
+            // Checked before anything changes (a merchant, the id counter).
+            let overflow = || {
+                SandboxError::InvalidEvent(format!(
+                    "amount_minor {amount} would overflow the account's balance"
+                ))
+            };
+            if !bank.can_move(account, amount) {
+                return Err(overflow());
+            }
             let new = if amount < 0 {
                 let merchant = seed::merchant_named(bank, description, now);
                 let mut new = seed::card_payment(bank, account, now, amount, merchant, None);
@@ -168,7 +181,7 @@ impl MonzoSandbox {
                 new.settled = None;
                 new
             };
-            let transaction = bank.push_transaction(new);
+            let transaction = bank.push_transaction(new).ok_or_else(overflow)?;
             let json = bank.transaction_json(&transaction, true);
             let urls: Vec<String> = bank
                 .webhooks

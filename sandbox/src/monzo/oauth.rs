@@ -7,8 +7,9 @@ use serde_json::json;
 use url::Url;
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::routes::{authenticate, bearer, empty, json_response, respond_with, Params};
+use super::routes::{authenticate, empty, json_response, respond_with, MonzoParams};
 use super::state::{ApiError, Bank, Consent, State};
+use crate::request::{bearer, web_url, Params};
 
 /// Whether the OAuth client may be sent back to `uri`: the registered one, or any plain-http
 /// loopback URI (a developer's local callback).
@@ -16,10 +17,8 @@ fn redirect_allowed(bank: &Bank, uri: &str) -> bool {
     if uri == bank.client.redirect_uri {
         return true;
     }
-    Url::parse(uri).is_ok_and(|url| {
-        matches!(url.scheme(), "http" | "https")
-            && matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
-    })
+    web_url(uri)
+        .is_some_and(|url| matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
 }
 
 fn page(status: u16, title: &str, text: &str) -> ResponseTemplate {

@@ -1,5 +1,6 @@
-//! What every Monzo route shares: JSON answers, the error shape, parameters, bearer auth, and
-//! the answers for unknown paths (404) and wrong verbs (405).
+//! What every Monzo route shares: JSON answers, the error shape, required parameters, bearer
+//! auth, and the answers for unknown paths (404) and wrong verbs (405). Parsing itself
+//! ([`Params`], [`bearer`]) is the sandbox's shared [`crate::request`].
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -70,77 +71,28 @@ pub(crate) fn error_body_for(status: u16) -> Value {
     error_json(&ApiError::new(status, code, message))
 }
 
-/// Query or form parameters, in order, keys as sent (`expand[]`, `metadata[notes]`).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Params(Vec<(String, String)>);
+use crate::request::{bearer, Params};
 
-impl Params {
-    pub(crate) fn query(request: &Request) -> Self {
-        Params(request.url.query_pairs().into_owned().collect())
-    }
-
-    /// A form-encoded body.
-    pub(crate) fn form(request: &Request) -> Self {
-        Params(
-            url::form_urlencoded::parse(&request.body)
-                .into_owned()
-                .collect(),
-        )
-    }
-
-    /// The first value of `name`, if present (possibly empty).
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// Every value of `name`.
-    pub(crate) fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.0
-            .iter()
-            .filter(move |(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-
+/// Monzo's rules on top of the shared [`Params`].
+pub(crate) trait MonzoParams {
     /// The non-empty value of `name`, or 400 `bad_request.missing_param.<name>`.
-    pub(crate) fn required(&self, name: &str) -> Result<&str, ApiError> {
-        self.get(name)
-            .filter(|value| !value.is_empty())
+    fn required(&self, name: &str) -> Result<&str, ApiError>;
+
+    /// Whether `expand[]=merchant` or `expand=merchant` was sent.
+    fn expands_merchant(&self) -> bool;
+}
+
+impl MonzoParams for Params {
+    fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.non_empty(name)
             .ok_or_else(|| ApiError::missing_param(name))
     }
 
-    /// Map parameters `<prefix>[<key>]=<value>`, as `(key, value)`.
-    pub(crate) fn map(&self, prefix: &str) -> Vec<(String, String)> {
-        self.0
-            .iter()
-            .filter_map(|(key, value)| {
-                let inner = key
-                    .strip_prefix(prefix)?
-                    .strip_prefix('[')?
-                    .strip_suffix(']')?;
-                Some((inner.to_owned(), value.clone()))
-            })
-            .collect()
-    }
-
-    /// Whether `expand[]=merchant` or `expand=merchant` was sent.
-    pub(crate) fn expands_merchant(&self) -> bool {
+    fn expands_merchant(&self) -> bool {
         self.all("expand[]")
             .chain(self.all("expand"))
             .any(|value| value == "merchant")
     }
-}
-
-/// The bearer token of `Authorization`, if any.
-pub(crate) fn bearer(request: &Request) -> Option<&str> {
-    let value = request.headers.get("authorization")?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then_some(token.trim())
-        .filter(|token| !token.is_empty())
 }
 
 /// The grant of the request's access token (approved or not), or the 401 to answer.

@@ -14,15 +14,15 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use serde_json::json;
 
 use super::state::{
-    rfc3339, AccountData, ApprovalMode, Bank, Consent, Grant, NewTransaction, OAuthClient, User,
+    AccountData, ApprovalMode, Bank, Consent, Grant, NewTransaction, OAuthClient, User,
 };
 use super::wire::{self, Address, LocaleUk, Merchant, Owner, PaymentDetails, Pot};
 use crate::rng::SeededRng;
+use crate::time::{after, rfc3339};
 
 const DAY: i64 = 86_400;
 /// Days of history on the current account.
 const HISTORY_DAYS: i64 = 150;
-const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 const NAMES: &[(&str, &str)] = &[
     ("Amelia Clarke", "Amelia"),
@@ -260,13 +260,13 @@ pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
     let (name, first_name) = rng.pick(NAMES).copied().unwrap_or(NAMES[0]);
     let (partner_name, partner_first) = rng.pick(PARTNERS).copied().unwrap_or(PARTNERS[0]);
     let user = User {
-        id: format!("user_0000{}", rng.string_from(18, ALPHANUMERIC)),
+        id: format!("user_0000{}", rng.alnum(18)),
         name: name.to_owned(),
     };
-    let partner_id = format!("user_0000{}", rng.string_from(18, ALPHANUMERIC));
+    let partner_id = format!("user_0000{}", rng.alnum(18));
     let client = OAuthClient {
-        id: format!("oauth2client_0000{}", rng.string_from(18, ALPHANUMERIC)),
-        secret: format!("mnzconf_{}", rng.string_from(86, ALPHANUMERIC)),
+        id: format!("oauth2client_0000{}", rng.alnum(18)),
+        secret: format!("mnzconf_{}", rng.alnum(86)),
         redirect_uri: "http://127.0.0.1:8765/callback".to_owned(),
     };
     let mut bank = Bank {
@@ -542,7 +542,7 @@ pub(crate) fn bank_transfer(
         "account_number": rng.digits(8),
         "name": counterparty_name,
         "sort_code": format!("{}{}", rng.digits(2), rng.digits(4)),
-        "user_id": format!("anonuser_{}", rng.string_from(22, b"abcdef0123456789")),
+        "user_id": format!("anonuser_{}", rng.hex(22)),
     });
     new.metadata
         .insert("faster_payment".to_owned(), "true".to_owned());
@@ -580,7 +580,10 @@ fn history_of_current_account(
         "Moving money over",
         rng,
     );
-    let opening_id = bank.push_transaction(opening).id;
+    let opening_id = bank
+        .push_transaction(opening)
+        .map(|t| t.id)
+        .unwrap_or_default();
     let pot_ids: Vec<String> = bank.pots.iter().map(|pot| pot.id.clone()).collect();
     let mut declined = false;
     for day_index in 0..=HISTORY_DAYS {
@@ -775,7 +778,8 @@ pub(crate) fn merchant_named(bank: &mut Bank, name: &str, now: DateTime<Utc>) ->
         min: 0,
         max: 0,
     };
-    let mut created = merchant(bank, &shop, now + TimeDelta::days(2_000));
+    // `merchant` dates the merchant 2 000 days before the time it is given: today.
+    let mut created = merchant(bank, &shop, after(now, 2_000 * DAY));
     created.name = name.to_owned();
     created.logo = String::new();
     created.metadata.clear();

@@ -4,13 +4,14 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde_json::{json, Value};
 
 use super::seed;
 use super::wire::{self, Balance, LocalSpend, Pot, TokenResponse, Transaction};
 use crate::rng::{mix64, SeededRng};
 use crate::sync::lock;
+use crate::time::{after, rfc3339};
 use crate::{Ledger, LedgerAccount, LedgerTransaction, ProviderContext};
 
 /// Lifetime of an access token (`expires_in`).
@@ -21,14 +22,6 @@ pub(crate) const CODE_SECONDS: i64 = 600;
 pub(crate) const FULL_HISTORY_SECONDS: i64 = 300;
 /// After that, only this many days back.
 pub(crate) const HISTORY_DAYS: i64 = 90;
-
-const ALPHANUMERIC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/// RFC 3339 with milliseconds and `Z`, as Monzo writes times.
-pub(crate) fn rfc3339(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
 
 /// An error answer: status, dotted `code` and `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -245,7 +238,7 @@ impl Bank {
 
     /// A new object id like `tx_0000AbC…`.
     pub(crate) fn new_id(&mut self, prefix: &str) -> String {
-        let tail = self.rng().string_from(18, ALPHANUMERIC);
+        let tail = self.rng().alnum(18);
         format!("{prefix}_0000{tail}")
     }
 
@@ -254,8 +247,8 @@ impl Bank {
         let mut rng = self.rng();
         format!(
             "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.eyJ{}.{}",
-            rng.string_from(140, TOKEN_ALPHABET),
-            rng.string_from(86, TOKEN_ALPHABET)
+            rng.id(140),
+            rng.id(86)
         )
     }
 
@@ -280,7 +273,7 @@ impl Bank {
             access.clone(),
             AccessToken {
                 grant,
-                expires_at: now + TimeDelta::seconds(ACCESS_TOKEN_SECONDS),
+                expires_at: after(now, ACCESS_TOKEN_SECONDS),
                 state: TokenState::Active,
             },
         );
@@ -415,15 +408,12 @@ impl Bank {
     /// A new authorisation code for `redirect_uri`.
     pub(crate) fn new_code(&mut self, redirect_uri: &str, now: DateTime<Utc>) -> String {
         let mut rng = self.rng();
-        let code = format!(
-            "eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.{}",
-            rng.string_from(96, TOKEN_ALPHABET)
-        );
+        let code = format!("eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.{}", rng.id(96));
         self.codes.insert(
             code.clone(),
             AuthCode {
                 redirect_uri: redirect_uri.to_owned(),
-                expires_at: now + TimeDelta::seconds(CODE_SECONDS),
+                expires_at: after(now, CODE_SECONDS),
                 used: false,
             },
         );
@@ -463,7 +453,7 @@ impl Bank {
         }
         let access = self.seeded_access_token.clone();
         if let Some(token) = self.access_tokens.get_mut(&access) {
-            token.expires_at = now + TimeDelta::seconds(ACCESS_TOKEN_SECONDS);
+            token.expires_at = after(now, ACCESS_TOKEN_SECONDS);
         }
     }
 
@@ -492,11 +482,11 @@ impl Bank {
             .pots
             .iter()
             .filter(|p| &p.current_account_id == id && !p.deleted);
-        let all_pots: i64 = pots.clone().map(|p| p.balance).sum();
-        let flexible: i64 = pots
+        let all_pots = pots.clone().map(|p| p.balance).fold(0, i64::saturating_add);
+        let flexible = pots
             .filter(|p| p.pot_type == "flexible_savings")
             .map(|p| p.balance)
-            .sum();
+            .fold(0, i64::saturating_add);
         let day_start = spending_day_start(now);
         let spend_today: i64 = self
             .transactions
@@ -505,12 +495,12 @@ impl Bank {
             .filter(|t| t.include_in_spending && t.decline_reason.is_none())
             .filter(|t| parse_time(&t.created).is_some_and(|at| at >= day_start && at <= now))
             .map(|t| t.amount)
-            .sum();
+            .fold(0, i64::saturating_add);
         let currency = account.wire.currency.clone();
         Some(Balance {
             balance: account.balance,
-            total_balance: account.balance + all_pots,
-            balance_including_flexible_savings: account.balance + flexible,
+            total_balance: account.balance.saturating_add(all_pots),
+            balance_including_flexible_savings: account.balance.saturating_add(flexible),
             currency: currency.clone(),
             spend_today,
             local_currency: String::new(),
@@ -594,6 +584,12 @@ impl Bank {
             PotMove::Deposit => -amount,
             PotMove::Withdraw => amount,
         };
+        // Both sides must stay representable; checked before anything changes.
+        let too_large = || ApiError::bad_param("amount", "is too large for the balance");
+        let pot_balance = pot.balance.checked_sub(signed).ok_or_else(too_large)?;
+        if self.accounts[account].balance.checked_add(signed).is_none() {
+            return Err(too_large());
+        }
         let mut new = NewTransaction::new(account, now, signed, pot_id);
         new.category = "savings".to_owned();
         new.scheme = "uk_retail_pot".to_owned();
@@ -607,9 +603,9 @@ impl Bank {
             "external_id".to_owned(),
             format!("user_pot_transfer:{dedupe_id}"),
         );
-        self.push_transaction(new);
+        self.push_transaction(new).ok_or_else(too_large)?;
         let updated = &mut self.pots[pot_index];
-        updated.balance -= signed;
+        updated.balance = pot_balance;
         updated.updated = rfc3339(now);
         let result = updated.clone();
         self.pot_moves.insert(key, result.clone());
@@ -618,9 +614,23 @@ impl Bank {
 
     // ---- transactions ------------------------------------------------------------------
 
+    /// Whether `amount` can be added to account `index`'s balance without overflow (`false`
+    /// for an unknown account).
+    pub(crate) fn can_move(&self, index: usize, amount: i64) -> bool {
+        self.accounts
+            .get(index)
+            .is_some_and(|account| account.balance.checked_add(amount).is_some())
+    }
+
     /// Appends a transaction and moves its account's balance (unless declined). Its time is
-    /// never before the account's newest transaction, so lists stay ordered.
-    pub(crate) fn push_transaction(&mut self, new: NewTransaction) -> Transaction {
+    /// never before the account's newest transaction, so lists stay ordered. `None`, with
+    /// nothing changed, when the balance would overflow.
+    pub(crate) fn push_transaction(&mut self, new: NewTransaction) -> Option<Transaction> {
+        let declined = new.decline_reason.is_some();
+        let new_balance = match self.accounts.get(new.account) {
+            Some(account) if !declined => Some(account.balance.checked_add(new.amount)?),
+            _ => None,
+        };
         let id = self.new_id("tx");
         let account_id = self
             .accounts
@@ -635,7 +645,6 @@ impl Bank {
             .and_then(|t| parse_time(&t.created));
         let created = newest.map_or(new.created, |last| new.created.max(last));
         let settled = new.settled.map(|s| s.max(created));
-        let declined = new.decline_reason.is_some();
         let category = new.category;
         let categories = if new.amount < 0 && new.include_in_spending && !declined {
             Some(BTreeMap::from([(category.clone(), new.amount)]))
@@ -686,13 +695,11 @@ impl Bank {
             parent_account_id: String::new(),
             decline_reason: new.decline_reason,
         };
-        if !declined {
-            if let Some(account) = self.accounts.get_mut(new.account) {
-                account.balance += transaction.amount;
-            }
+        if let (Some(balance), Some(account)) = (new_balance, self.accounts.get_mut(new.account)) {
+            account.balance = balance;
         }
         self.transactions.push(transaction.clone());
-        transaction
+        Some(transaction)
     }
 
     pub(crate) fn transaction_index(&self, id: &str) -> Option<usize> {

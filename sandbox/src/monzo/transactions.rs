@@ -13,8 +13,12 @@ use chrono::TimeDelta;
 use serde_json::{json, Value};
 use wiremock::{Request, Respond, ResponseTemplate};
 
-use super::routes::{account_param, authorize, json_response, path_segment, respond_with, Params};
-use super::state::{parse_time, rfc3339, ApiError, State, FULL_HISTORY_SECONDS, HISTORY_DAYS};
+use super::routes::{
+    account_param, authorize, json_response, path_segment, respond_with, MonzoParams,
+};
+use super::state::{parse_time, ApiError, State, FULL_HISTORY_SECONDS, HISTORY_DAYS};
+use crate::request::Params;
+use crate::time::rfc3339;
 
 /// Default and largest `limit`.
 pub(crate) const DEFAULT_LIMIT: usize = 30;

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use url::Url;
 use wiremock::{Request, Respond, ResponseTemplate};
 
 use super::routes::{
-    account_param, authorize, empty, json_response, path_segment, respond_with, Params,
+    account_param, authorize, empty, json_response, path_segment, respond_with, MonzoParams,
 };
 use super::state::{ApiError, State};
 use super::wire::Webhook;
+use crate::request::{web_url, Params};
 use crate::{AcceptedStatus, OutgoingWebhook, RetryPolicy};
 
 /// How long a receiver has to answer one delivery attempt (real time).
@@ -56,7 +56,7 @@ impl CreateWebhook {
             authorize(bank, request, now)?;
             let account = account_param(bank, &form, "account_id")?;
             let url = form.required("url")?;
-            if !Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+            if web_url(url).is_none() {
                 return Err(ApiError::bad_param("url", "must be an http(s) URL"));
             }
             let webhook = Webhook {

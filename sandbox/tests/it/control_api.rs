@@ -75,6 +75,41 @@ async fn clock_advance_rejects_a_body_without_seconds() {
 }
 
 #[tokio::test]
+async fn clock_advance_past_the_year_9999_is_rejected_and_the_clock_stays() {
+    let mono = monobank().await;
+    let before = mono.sandbox.now();
+    // About 8 000 years: fits in u64 and i64 seconds, but lands after 9999-12-31.
+    let too_far = 8_000_u64 * 366 * 86_400;
+
+    for seconds in [json!(too_far), json!(u64::MAX)] {
+        let (status, body) = control(
+            &mono,
+            "POST",
+            "/__bankkit/clock/advance",
+            Some(json!({ "seconds": seconds })),
+        )
+        .await;
+
+        assert_eq!(status, 400, "{seconds}");
+        assert!(
+            body["error"].as_str().unwrap().contains("9999-12-31"),
+            "{body}"
+        );
+        assert_eq!(mono.sandbox.now(), before);
+    }
+    // An advance that stays within the calendar still works, and so do the routes after it.
+    let (status, _) = control(
+        &mono,
+        "POST",
+        "/__bankkit/clock/advance",
+        Some(json!({"seconds": 7_000_u64 * 365 * 86_400})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(mono.get("/personal/client-info").await.status(), 200);
+}
+
+#[tokio::test]
 async fn faults_are_injected_listed_and_cleared_over_http() {
     let mono = monobank().await;
     let fault = json!({"kind": "status", "status": 503, "times": 2, "path": "/bank/"});
@@ -206,7 +241,13 @@ async fn the_ledger_lists_cards_fop_and_jars_with_their_transactions() {
 async fn reset_restores_the_seed_and_clears_faults_and_the_delivery_log() {
     let mono = monobank().await;
     let seeded = mono.handle.ledger();
-    let (_, _) = control(
+    let receiver = MockServer::builder().start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&receiver)
+        .await;
+    assert_eq!(mono.set_webhook(&receiver.uri()).await.status(), 200);
+    let (event_status, item) = control(
         &mono,
         "POST",
         "/__bankkit/events",
@@ -215,6 +256,21 @@ async fn reset_restores_the_seed_and_clears_faults_and_the_delivery_log() {
     .await;
     mono.handle
         .inject(Fault::status(500).path("/bank/currency"));
+    // Everything reset must clear is really there first.
+    assert_eq!(event_status, 200, "{item}");
+    assert_eq!(item["amount"], -1);
+    let changed = mono.handle.ledger();
+    assert_ne!(changed, seeded);
+    assert_eq!(
+        changed.accounts[0].balance_minor,
+        seeded.accounts[0].balance_minor - 1
+    );
+    let log = mono
+        .handle
+        .wait_for_deliveries(1, Duration::from_secs(20))
+        .await;
+    assert_eq!(log.len(), 1);
+    assert_eq!(mono.handle.faults().len(), 1);
 
     let (status, body) = control(&mono, "POST", "/__bankkit/reset", None).await;
 
@@ -223,6 +279,8 @@ async fn reset_restores_the_seed_and_clears_faults_and_the_delivery_log() {
     assert_eq!(mono.handle.ledger(), seeded);
     assert!(mono.handle.faults().is_empty());
     assert!(mono.handle.deliveries().is_empty());
+    let (_, log) = control(&mono, "GET", "/__bankkit/webhooks", None).await;
+    assert_eq!(log, json!([]));
     assert_eq!(mono.get("/bank/currency").await.status(), 200);
 }
 

@@ -416,3 +416,58 @@ async fn unknown_paths_get_the_api_managers_404() {
         json!({"statusCode": 404, "message": "Resource not found"})
     );
 }
+
+#[tokio::test]
+async fn the_auth_schemes_are_case_insensitive_and_basic_is_decoded_not_compared() {
+    let momo = momo().await;
+    let encoded = momo.basic();
+    let encoded = encoded.strip_prefix("Basic ").unwrap();
+
+    // Basic in lower case, with extra spaces: the scheme is case-insensitive (RFC 9110).
+    let lower = momo
+        .token_response("collection", &format!("basic  {encoded} "))
+        .await;
+    assert_eq!(lower.status(), 200);
+    let token: Value = lower.json().await.unwrap();
+    let token = token["access_token"].as_str().unwrap().to_owned();
+    // Not base64 at all: still Basic, so `login_failed` rather than `invalid_client`.
+    let garbage = momo
+        .token_response("collection", "Basic !!!not-base64")
+        .await;
+    assert_eq!(garbage.status(), 500);
+    assert_eq!(
+        garbage.json::<Value>().await.unwrap(),
+        json!({"error": "login_failed"})
+    );
+    // A scheme that is not Basic.
+    let other = momo.token_response("collection", "Digest abc").await;
+    assert_eq!(other.status(), 401);
+    assert_eq!(
+        other.json::<Value>().await.unwrap(),
+        json!({"error": "invalid_client"})
+    );
+
+    // Bearer in upper case works for a business call and for bc-authorize.
+    let balance = momo
+        .http
+        .get(momo.url("/collection/v1_0/account/balance"))
+        .header("Ocp-Apim-Subscription-Key", momo.key("collection"))
+        .header("Authorization", format!("BEARER {token}"))
+        .header("X-Target-Environment", "sandbox")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(balance.status(), 200);
+    let authorize = momo
+        .http
+        .post(momo.url("/collection/v1_0/bc-authorize"))
+        .header("Ocp-Apim-Subscription-Key", momo.key("collection"))
+        .header("Authorization", format!("bearer {token}"))
+        .header("X-Target-Environment", "sandbox")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body("login_hint=ID:46733123456/MSISDN&scope=all_info")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(authorize.status(), 200);
+}

@@ -229,3 +229,40 @@ async fn a_delivery_notification_is_accepted_for_a_known_request_to_pay() {
     assert_eq!(known.status(), 200);
     assert_eq!(unknown.status(), 404);
 }
+
+#[tokio::test]
+async fn a_validity_too_large_for_the_calendar_is_a_bad_request_not_a_crash() {
+    let momo = momo().await;
+    let huge = i64::MAX;
+    let preapproval = json!({
+        "payer": {"partyIdType": "MSISDN", "partyId": "46733123456"},
+        "payerCurrency": "EUR", "payerMessage": "Plan", "validityTime": huge,
+    });
+    let mut invoice_body = invoice("46733123456", "3600");
+    invoice_body["validityDuration"] = json!(huge.to_string());
+
+    let rejected_preapproval = momo
+        .create("/collection/v2_0/preapproval", &uuid(), &preapproval, None)
+        .await;
+    let rejected_invoice = momo.create(INVOICE, &uuid(), &invoice_body, None).await;
+
+    for response in [rejected_preapproval, rejected_invoice] {
+        assert_eq!(response.status(), 400);
+        assert_eq!(
+            response.headers()["content-type"],
+            momo_common::JSON,
+            "MoMo's error content type"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "BAD_REQUEST");
+        assert!(body["message"].as_str().unwrap().contains("too large"));
+    }
+    // Nothing was created and the server still answers.
+    let fine = momo
+        .create_ok(INVOICE, &invoice("46733123456", "3600"))
+        .await;
+    assert_eq!(
+        momo.get_json(&format!("{INVOICE}/{fine}")).await["status"],
+        "PENDING"
+    );
+}

@@ -58,6 +58,14 @@ async fn an_open_ended_period_is_measured_up_to_now() {
         .await;
 
     assert_eq!(response.status(), 400);
+    assert_eq!(
+        error_description(response).await,
+        "Period must be no more than 31 days"
+    );
+    let longest = mono
+        .get(&format!("/personal/statement/0/{}", mono.now() - 2_682_000))
+        .await;
+    assert_eq!(longest.status(), 200);
 }
 
 #[tokio::test]

@@ -3,8 +3,9 @@
 
 use crate::monzo_common;
 
+use bankkit_sandbox::SandboxEvent;
 use monzo_common::{error, monzo};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn keys_present(object: &Value, keys: &[&str]) {
     for key in keys {
@@ -408,4 +409,62 @@ async fn the_same_seed_gives_the_same_user_and_another_seed_another() {
         a.credentials()["access_token"],
         c.credentials()["access_token"]
     );
+}
+
+#[tokio::test]
+async fn amounts_that_would_overflow_a_balance_are_refused_and_totals_saturate() {
+    let mz = monzo().await;
+    let account = mz.main_account();
+    let seeded = mz.handle.ledger();
+    let balance = balance_of(&mz, &account).await;
+
+    // A credit that would overflow the balance: 400 from the control API, nothing changed.
+    let overflow = mz
+        .http
+        .post(mz.url("/__bankkit/events"))
+        .json(
+            &json!({"type": "card_transaction", "amount_minor": i64::MAX,
+                      "description": "Lottery"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(overflow.status(), 400);
+    let body: Value = overflow.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("overflow"),
+        "{body}"
+    );
+    assert_eq!(mz.handle.ledger(), seeded);
+
+    // The largest credit that fits: the balance is i64::MAX and the totals with pots saturate.
+    let fits = i64::MAX - balance;
+    mz.handle
+        .trigger(SandboxEvent::card_transaction(fits, "Lottery"))
+        .unwrap();
+    let answer = mz.get_json(&format!("/balance?account_id={account}")).await;
+    assert_eq!(answer["balance"], i64::MAX);
+    assert_eq!(answer["total_balance"], i64::MAX);
+    assert_eq!(answer["balance_including_flexible_savings"], i64::MAX);
+
+    // Withdrawing from a pot into the full account would overflow it: 400, nothing moves.
+    let pot = first_pot(&mz).await;
+    let response = mz
+        .send_form(
+            "PUT",
+            &format!("/pots/{}/withdraw", pot["id"].as_str().unwrap()),
+            &[
+                ("destination_account_id", account.as_str()),
+                ("amount", "1000"),
+                ("dedupe_id", "w-overflow"),
+            ],
+        )
+        .await;
+    let (status, code, _) = error(response).await;
+    assert_eq!(
+        (status, code.as_str()),
+        (400, "bad_request.bad_param.amount")
+    );
+    assert_eq!(first_pot(&mz).await["balance"], pot["balance"]);
+    assert_eq!(balance_of(&mz, &account).await, i64::MAX);
 }

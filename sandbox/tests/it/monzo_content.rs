@@ -339,3 +339,63 @@ async fn a_receipt_without_items_or_with_a_bad_total_is_rejected() {
     );
     assert_eq!(error(not_json).await.0, 400);
 }
+
+/// `POST /attachment/upload` of a 4-byte file of `file_type`.
+async fn upload(mz: &Monzo, file_type: &str) -> reqwest::Response {
+    mz.send_form(
+        "POST",
+        "/attachment/upload",
+        &[
+            ("file_name", "note.txt"),
+            ("file_type", file_type),
+            ("content_length", "4"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_upload_whose_file_type_is_no_media_type_is_a_bad_param() {
+    let mz = monzo().await;
+
+    // A newline would later break the Content-Type the upload storage serves it with.
+    for bad in [
+        "image/png\nx",
+        "image/png\r\nX-Injected: 1",
+        "png",
+        "image/",
+        "/png",
+        "imäge/png",
+        "image/png\u{7f}",
+    ] {
+        let (status, code, _) = error(upload(&mz, bad).await).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (400, "bad_request.bad_param.file_type"),
+            "{bad:?}"
+        );
+    }
+
+    // A media type with parameters is fine and is served back as given.
+    let urls: Value = upload(&mz, "text/plain; charset=utf-8")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let put = mz
+        .http
+        .put(urls["upload_url"].as_str().unwrap())
+        .body("abcd")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 200);
+    let served = mz
+        .http
+        .get(urls["file_url"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(content_type(&served), "text/plain; charset=utf-8");
+}

@@ -3,7 +3,7 @@
 
 use crate::monzo_common;
 
-use chrono::{SecondsFormat, TimeDelta};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use monzo_common::{error, monzo, Monzo};
 use serde_json::Value;
 
@@ -156,6 +156,35 @@ async fn before_is_an_exclusive_upper_bound() {
     assert!(transactions
         .iter()
         .all(|t| t["created"].as_str().unwrap() < before.as_str()));
+
+    // At an existing transaction's own `created`, that transaction is left out; 1 ms later it
+    // is the last one in.
+    let since = days_ago(&mz, 32);
+    let window = list(&mz, &format!("since={since}&limit=10")).await;
+    let target = &window[5];
+    let created = target["created"].as_str().unwrap();
+    assert!(
+        window
+            .iter()
+            .filter(|t| t["created"].as_str() == Some(created))
+            .count()
+            == 1,
+        "the chosen time is one transaction's"
+    );
+    let ids = |list: &[Value]| -> Vec<String> {
+        list.iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let at_created = list(&mz, &format!("since={since}&before={created}&limit=100")).await;
+    let just_after = (created.parse::<DateTime<Utc>>().unwrap() + TimeDelta::milliseconds(1))
+        .to_rfc3339_opts(SecondsFormat::Millis, true);
+    let after_created = list(&mz, &format!("since={since}&before={just_after}&limit=100")).await;
+
+    assert_eq!(ids(&at_created), ids(&window[..5]));
+    assert!(!ids(&at_created).contains(&target["id"].as_str().unwrap().to_owned()));
+    assert_eq!(ids(&after_created), ids(&window[..6]));
+    assert_eq!(after_created.last().unwrap()["id"], target["id"]);
 }
 
 #[tokio::test]
