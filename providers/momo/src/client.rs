@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::auth::{
     bearer, mint_token, subscription_key, ApiCredentials, MomoRefresher, SUBSCRIPTION_KEY,
 };
-use crate::error::map_error_for;
+use crate::error::{map_error_for, map_error_without_token};
 use crate::ids::ReferenceId;
 use crate::wire::{
     AccessToken, AccountBalance, AccountHolderActive, ApiKey, ApiUser, BasicUserInfo, BcAuthorize,
@@ -433,10 +433,16 @@ impl MomoClient {
             .await
     }
 
-    /// Sends with Basic credentials (bc-authorize, the CIBA token).
+    /// Sends with Basic credentials (bc-authorize, the CIBA token). No bearer token is
+    /// involved, so a 401 is `Unauthorized` (the API user or key), never `TokenExpired`.
     async fn send_basic(&self, product: Product, request: ApiRequest) -> Result<ApiResponse> {
         let request = request.header(AUTHORIZATION, self.inner.credentials.basic()?);
-        let mapper = move |r: &ApiResponse| map_error_for(r, product.as_str());
+        let credentials = format!(
+            "the API user {} and its API key (Basic credentials): check api_user and api_key",
+            self.inner.credentials.api_user
+        );
+        let mapper =
+            move |r: &ApiResponse| map_error_without_token(r, product.as_str(), &credentials);
         self.inner.http.send(request, &mapper).await
     }
 
@@ -523,14 +529,26 @@ impl Provisioning {
     }
 
     async fn send(&self, request: ApiRequest) -> Result<ApiResponse> {
-        let mapper = |r: &ApiResponse| map_error_for(r, "provisioning");
+        let mapper = |r: &ApiResponse| {
+            map_error_without_token(
+                r,
+                "provisioning",
+                "the provisioning call's subscription key",
+            )
+        };
         self.http.send(request, &mapper).await
     }
 
     /// `POST /v1_0/apiuser`: creates the API user `api_user` (201).
     ///
+    /// Retried with the same `X-Reference-Id` after a timeout or a lost answer (MoMo keys the
+    /// user by it, so no second user is made). A retry after a first attempt that MoMo did
+    /// commit therefore answers 409: `Conflict` here can mean "created by this very call".
+    /// Use a fresh [`ReferenceId::random`] per user and, on `Conflict`, read
+    /// [`Provisioning::api_user`] to see whether the user is there with your callback host.
+    ///
     /// # Errors
-    /// `Conflict` when the id is taken, `InvalidRequest`, `Unauthorized`.
+    /// `Conflict` when the id is taken (see above), `InvalidRequest`, `Unauthorized`.
     pub async fn create_api_user(
         &self,
         api_user: &ReferenceId,
@@ -748,6 +766,10 @@ impl ProductApi<'_> {
 
     /// `POST /{product}/v1_0/requesttopay/{referenceId}/deliverynotification` (200).
     ///
+    /// Sent once, never retried: MoMo does not dedupe notifications, so a repeat after a
+    /// lost answer would notify the payer twice. On `Timeout` or `Transport` the payer may or
+    /// may not have been notified.
+    ///
     /// # Errors
     /// `NotFound` for an unknown request.
     pub async fn delivery_notification(
@@ -764,7 +786,7 @@ impl ProductApi<'_> {
             .client
             .business(self.product, Method::POST, path)?
             .operation("delivery_notification")
-            .safety(RequestSafety::IdempotentWrite)
+            .safety(RequestSafety::UnsafeWrite)
             .json(notification)?;
         if let Some(language) = language.filter(|l| !l.trim().is_empty()) {
             let value = HeaderValue::from_str(language)
@@ -920,8 +942,12 @@ impl CollectionApi<'_> {
 
     /// `DELETE /collection/v1_0/preapproval/{preapprovalId}`.
     ///
+    /// Retried after a timeout or a lost answer, as deleting twice leaves the same state. A
+    /// retry after a first attempt that MoMo did commit therefore answers 404: `NotFound`
+    /// here can mean "cancelled by this very call" — the pre-approval is gone either way.
+    ///
     /// # Errors
-    /// `NotFound` for an unknown pre-approval.
+    /// `NotFound` for an unknown (or already cancelled, see above) pre-approval.
     pub async fn cancel_pre_approval(&self, id: &PreApprovalId) -> Result<()> {
         let path = format!("collection/v1_0/preapproval/{}", path_segment(id.as_str()));
         let request = self

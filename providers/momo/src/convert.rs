@@ -134,6 +134,9 @@ pub(crate) struct StatusView<'a> {
     pub(crate) external_id: Option<&'a str>,
     pub(crate) status: &'a TransactionStatus,
     pub(crate) reason: Option<&'a Reason>,
+    /// The payer (collections) or payee (transfers, deposits, refunds), when the body names
+    /// one: what a reused idempotency key is checked against.
+    pub(crate) party: Option<&'a Party>,
 }
 
 impl<'a> From<&'a RequestToPayResult> for StatusView<'a> {
@@ -144,6 +147,7 @@ impl<'a> From<&'a RequestToPayResult> for StatusView<'a> {
             external_id: r.external_id.as_deref(),
             status: &r.status,
             reason: r.reason.as_ref(),
+            party: r.payer.as_ref(),
         }
     }
 }
@@ -156,7 +160,40 @@ impl<'a> From<&'a TransferResult> for StatusView<'a> {
             external_id: r.external_id.as_deref(),
             status: &r.status,
             reason: r.reason.as_ref(),
+            party: r.payee.as_ref(),
         }
+    }
+}
+
+/// Whether two MoMo parties are the same: same id type and id (an MSISDN without its `+`
+/// and spaces, an e-mail address in any case).
+pub(crate) fn same_party(a: &Party, b: &Party) -> bool {
+    if a.party_id_type != b.party_id_type {
+        return false;
+    }
+    let normal = |party: &Party| -> String {
+        let id = party.party_id.trim();
+        match party.party_id_type {
+            PartyIdType::Msisdn => id
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '+')
+                .collect(),
+            PartyIdType::Email => id.to_lowercase(),
+            _ => id.to_owned(),
+        }
+    };
+    normal(a) == normal(b)
+}
+
+/// The kind of a party as MoMo writes it (`MSISDN`), for messages that must not repeat a
+/// phone number or address.
+pub(crate) fn party_kind(party: &Party) -> &str {
+    match &party.party_id_type {
+        PartyIdType::Msisdn => "MSISDN",
+        PartyIdType::Email => "EMAIL",
+        PartyIdType::PartyCode => "PARTY_CODE",
+        PartyIdType::Alias => "ALIAS",
+        PartyIdType::Other(other) => other,
     }
 }
 
@@ -302,6 +339,41 @@ mod tests {
     fn notes_are_cut_to_what_momo_accepts() {
         assert_eq!(note("Tom's & Co"), "Toms  Co");
         assert_eq!(note(&"x".repeat(200)).len(), MAX_NOTE);
+    }
+
+    #[test]
+    fn parties_compare_by_type_and_normalised_id() {
+        let a = Party::msisdn("46733123450");
+        assert!(same_party(&a, &Party::msisdn("+46733123450")));
+        assert!(same_party(&a, &Party::msisdn(" 46733123450 ")));
+        assert!(!same_party(&a, &Party::msisdn("46733123451")));
+        assert!(!same_party(
+            &a,
+            &Party::new(PartyIdType::PartyCode, "46733123450")
+        ));
+        assert!(same_party(
+            &Party::new(PartyIdType::Email, "A@B.example"),
+            &Party::new(PartyIdType::Email, "a@b.example")
+        ));
+        assert_eq!(party_kind(&a), "MSISDN");
+    }
+
+    #[test]
+    fn status_views_keep_the_payer_and_the_payee() {
+        let rtp: RequestToPayResult = serde_json::from_str(
+            r#"{"amount":"5","currency":"EUR","status":"PENDING","payer":{"partyIdType":"MSISDN","partyId":"46733123450"}}"#,
+        )
+        .unwrap();
+        let view = StatusView::from(&rtp);
+        assert_eq!(view.party, Some(&Party::msisdn("46733123450")));
+        let transfer: TransferResult = serde_json::from_str(
+            r#"{"amount":"5","currency":"EUR","status":"PENDING","payee":{"partyIdType":"MSISDN","partyId":"46733123456"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            StatusView::from(&transfer).party,
+            Some(&Party::msisdn("46733123456"))
+        );
     }
 
     #[test]

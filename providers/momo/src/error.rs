@@ -9,6 +9,7 @@
 //! | 400 (any code) | `InvalidRequest` |
 //! | 401 from APIM (subscription key) | `Unauthorized`, naming the product's subscription key |
 //! | 401 on a business call otherwise (bearer expired / invalid) | `TokenExpired` — the token manager re-mints once |
+//! | 401 on a call without a bearer token (Basic-auth `bc-authorize` and CIBA `oauth2/token/`, provisioning) | `Unauthorized` — there is no token to refresh |
 //! | 401 / 500 `login_failed` on `/token/` | `Unauthorized`, naming the API user and key as the cause |
 //! | 403 | `Forbidden` |
 //! | 404 (`RESOURCE_NOT_FOUND`) | `NotFound` |
@@ -93,6 +94,24 @@ pub(crate) fn map_token_error(response: &ApiResponse, product: &str, api_user: &
         };
     }
     map_error_for(response, product)
+}
+
+/// The core error for an answer to a call sent **without** a bearer token (`bc-authorize`
+/// and the CIBA `oauth2/token/` with Basic `api_user:api_key`, provisioning with the
+/// subscription key only): a 401 there is `Unauthorized` naming what was refused — not
+/// `TokenExpired`, as there is no token to refresh. `credentials` says what the call was
+/// sent with (`"the API user … and its API key"`).
+pub(crate) fn map_error_without_token(
+    response: &ApiResponse,
+    product: &str,
+    credentials: &str,
+) -> Error {
+    match map_error_for(response, product) {
+        Error::TokenExpired { message } => Error::Unauthorized {
+            message: format!("MoMo refused {credentials} ({message})"),
+        },
+        other => other,
+    }
 }
 
 /// The core error for an answer to a business call of `product`.
@@ -264,5 +283,29 @@ mod tests {
 
         let e = map_error_for(&answer(502, "<html>bad gateway</html>"), "collection");
         assert!(matches!(e, Error::Provider { status: 502, .. }));
+    }
+
+    #[test]
+    fn a_401_without_a_bearer_token_is_unauthorized_not_token_expired() {
+        let e = map_error_without_token(
+            &answer(401, r#"{"message":"Unauthorized"}"#),
+            "collection",
+            "the API user u and its API key",
+        );
+        assert!(
+            matches!(e, Error::Unauthorized { ref message } if message.contains("API user u")),
+            "{e:?}"
+        );
+        assert!(!e.is_retryable());
+        // Other answers map as on any call.
+        let e = map_error_without_token(&answer(404, "{}"), "collection", "x");
+        assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+        let apim =
+            r#"{"statusCode":401,"message":"Access denied due to invalid subscription key."}"#;
+        let e = map_error_without_token(&answer(401, apim), "collection", "x");
+        assert!(
+            matches!(e, Error::Unauthorized { ref message } if message.contains("collection_key")),
+            "{e:?}"
+        );
     }
 }

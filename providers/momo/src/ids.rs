@@ -12,8 +12,9 @@ bankkit_core::id_type! {
     ReferenceId
 }
 
-/// The namespace under which idempotency keys become reference ids (a fixed UUID v5 of
-/// `bankkit.momo.reference-id` in the URL namespace).
+/// The namespace under which idempotency keys become reference ids: a fixed UUID (a random
+/// v4, chosen once for bankkit). It must never change, or a retry across versions would get
+/// another reference id; a test pins the derivation.
 const BANKKIT_NAMESPACE: Uuid = Uuid::from_u128(0x6f1b_3c0e_9a54_4d3e_8b1f_2c7a_5e90_d4a1);
 
 impl ReferenceId {

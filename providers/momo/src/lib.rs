@@ -74,9 +74,11 @@
 //!   `500 {"error":"login_failed"}` is `Unauthorized` naming the API user.
 //! - **Idempotency**: the `X-Reference-Id` of every create made through the traits is
 //!   [`ReferenceId::from_idempotency_key`]; creates are retried with the same id, and MoMo's
-//!   409 for a repeat means "already accepted": the existing payment is returned.
+//!   409 for a repeat means "already accepted": the existing payment is returned (as
+//!   `Pending` when its status cannot be read yet; a `Conflict` for another amount or party).
 //! - [`MomoProvider`]: accounts are the configured products; collect = request-to-pay, pay
-//!   out = transfer, refund = disbursement refund; no cancel, no statements. Callbacks go to
+//!   out = transfer, refund = disbursement refund (needs the collection and disbursement
+//!   products); no cancel, no statements. Callbacks go to
 //!   the registered callback URL with the payment id in the query; MoMo does not sign them,
 //!   so `verify_and_parse` re-reads the payment's status before believing one.
 //! - [`MomoConfig`]: the plugin config (`provider = "momo"`). Link the crate

@@ -17,7 +17,7 @@ use crate::client::{MomoClient, Product, PROVIDER};
 use crate::convert::{self, note};
 use crate::ids::{PaymentRef, PaymentResource, ReferenceId};
 use crate::webhook;
-use crate::wire::{Refund, RequestToPay, Transfer};
+use crate::wire::{Party as WireParty, Refund, RequestToPay, Transfer};
 
 /// Why statements are unsupported.
 pub const NO_STATEMENTS: &str = "MoMo has no statement or transaction-list endpoint: read each \
@@ -28,6 +28,10 @@ pub const CALLBACK_REGISTRATION: &str = "callback";
 
 /// What a provider with every product can do: balances, collect, pay out, refund (no
 /// cancel: a request-to-pay cannot be cancelled), callbacks; no statements.
+///
+/// With fewer products: collect needs `collection_key`, pay out `disbursement_key`, and
+/// refund **both** — the refund is a disbursement, but the request-to-pay it refunds is read
+/// (is it successful, for how much) through the collection product.
 pub fn capabilities() -> Capabilities {
     capabilities_for(&Product::ALL)
 }
@@ -38,7 +42,7 @@ fn capabilities_for(products: &[Product]) -> Capabilities {
     let mut operations = PaymentOperations::default();
     operations.collect = collect;
     operations.pay_out = disburse;
-    operations.refund = disburse;
+    operations.refund = collect && disburse;
     operations.cancel = false;
     let mut caps = Capabilities::none(NO_STATEMENTS)
         .with(Capability::Balance, Support::Supported)
@@ -66,8 +70,12 @@ fn capabilities_for(products: &[Product]) -> Capabilities {
 ///   `requesttopay:3f0c…`. The `X-Reference-Id` is derived from the
 ///   [`bankkit_core::IdempotencyKey`], so a repeat (a retry after a timeout, or a new call
 ///   with the same key) is deduped by MoMo; its 409 answer means "already accepted" and the
-///   existing payment is read and returned (a different amount under the same key is a
-///   `Conflict`). `cancel` is `Unsupported`: MoMo cannot cancel a request-to-pay.
+///   existing payment is read and returned (a different amount, or another payer/payee,
+///   under the same key is a `Conflict`). When that read fails (MoMo has not caught up yet
+///   and answers 404, or a 5xx), the create is still reported as accepted: `Pending` with the
+///   requested amount — never `NotFound`, which would invite a retry under a new key and a
+///   second payment. `refund` needs both the collection and the disbursement product.
+///   `cancel` is `Unsupported`: MoMo cannot cancel a request-to-pay.
 /// - **Callbacks**: MoMo has no webhook registration; callbacks go to the `X-Callback-Url`
 ///   of each create. [`Webhook::register`] sets the provider's callback URL, used for every
 ///   later create whose request has no `callback_url` of its own; [`Webhook::list`] returns
@@ -163,9 +171,35 @@ impl MomoProvider {
         base.map(|url| webhook::callback_url(&url, id)).transpose()
     }
 
-    /// After a 409 (already accepted): the existing payment, if it is the same one.
-    async fn existing(&self, id: &PaymentRef, amount: &Money) -> Result<PaymentDetails> {
-        let existing = self.status(&id.payment_id()).await?;
+    /// After a 409 (already accepted): the existing payment, if it is the same one (same
+    /// amount and, when both are known, same payer/payee `party`).
+    ///
+    /// MoMo has accepted the create under this reference id whatever happens next, so when
+    /// its status cannot be read (404 while MoMo catches up, 5xx, a lost answer) the payment
+    /// is returned as accepted and pending — never as an error such as `NotFound`, which
+    /// would invite a retry under a new key and a second payment.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when the key was used for another amount or party.
+    async fn existing(
+        &self,
+        id: &PaymentRef,
+        amount: &Money,
+        party: Option<&WireParty>,
+        reference: &str,
+    ) -> Result<PaymentDetails> {
+        let (existing, existing_party) = match self.read(id).await {
+            Ok(read) => read,
+            Err(error) => {
+                tracing::warn!(
+                    payment = %id,
+                    error = %error,
+                    "create already accepted by MoMo but its status is unreadable; \
+                     returning it as pending"
+                );
+                return Ok(convert::accepted(id, *amount, reference));
+            }
+        };
         if existing.amount != *amount {
             return Err(Error::Conflict {
                 message: format!(
@@ -174,8 +208,75 @@ impl MomoProvider {
                 ),
             });
         }
+        if let (Some(asked), Some(found)) = (party, existing_party.as_ref()) {
+            if !convert::same_party(asked, found) {
+                return Err(Error::Conflict {
+                    message: format!(
+                        "the idempotency key was already used for {id} with another {} \
+                         (a {} party, not the {} party of this request)",
+                        match id.resource {
+                            PaymentResource::RequestToPay | PaymentResource::RequestToWithdraw =>
+                                "payer",
+                            _ => "payee",
+                        },
+                        convert::party_kind(found),
+                        convert::party_kind(asked),
+                    ),
+                });
+            }
+        }
         tracing::debug!(payment = %id, "create already accepted by MoMo; returning it");
         Ok(existing)
+    }
+
+    /// The status of `payment` and the payer/payee its status body names, if any.
+    async fn read(&self, payment: &PaymentRef) -> Result<(PaymentDetails, Option<WireParty>)> {
+        fn split(
+            payment: &PaymentRef,
+            view: convert::StatusView<'_>,
+        ) -> Result<(PaymentDetails, Option<WireParty>)> {
+            let party = view.party.cloned();
+            Ok((convert::details(payment, view)?, party))
+        }
+        let reference = &payment.reference_id;
+        match payment.resource {
+            PaymentResource::RequestToPay => {
+                let r = self
+                    .client
+                    .collection()
+                    .request_to_pay_status(reference)
+                    .await?;
+                split(payment, (&r).into())
+            }
+            PaymentResource::RequestToWithdraw => {
+                let r = self
+                    .client
+                    .collection()
+                    .request_to_withdraw_status(reference)
+                    .await?;
+                split(payment, (&r).into())
+            }
+            PaymentResource::Transfer => {
+                let r = self
+                    .client
+                    .disbursement()
+                    .transfer_status(reference)
+                    .await?;
+                split(payment, (&r).into())
+            }
+            PaymentResource::Deposit => {
+                let r = self.client.disbursement().deposit_status(reference).await?;
+                split(payment, (&r).into())
+            }
+            PaymentResource::Refund => {
+                let r = self.client.disbursement().refund_status(reference).await?;
+                split(payment, (&r).into())
+            }
+            PaymentResource::RemittanceTransfer => {
+                let r = self.client.remittance().transfer_status(reference).await?;
+                split(payment, (&r).into())
+            }
+        }
     }
 }
 
@@ -272,11 +373,12 @@ impl Payment for MomoProvider {
             .clone()
             .unwrap_or_else(|| request.idempotency_key.to_string());
         let message = note(request.description.as_deref().unwrap_or(&external_id));
+        let payer = convert::party(payer)?;
         let body = RequestToPay {
             amount: request.amount.amount(),
             currency: request.amount.currency().code().to_owned(),
             external_id: external_id.clone(),
-            payer: convert::party(payer)?,
+            payer: payer.clone(),
             payer_message: message.clone(),
             payee_note: message,
         };
@@ -288,7 +390,10 @@ impl Payment for MomoProvider {
             .await
         {
             Ok(()) => Ok(convert::accepted(&id, request.amount, &external_id)),
-            Err(Error::Conflict { .. }) => self.existing(&id, &request.amount).await,
+            Err(Error::Conflict { .. }) => {
+                self.existing(&id, &request.amount, Some(&payer), &external_id)
+                    .await
+            }
             Err(e) => Err(e),
         }
     }
@@ -303,11 +408,12 @@ impl Payment for MomoProvider {
             .clone()
             .unwrap_or_else(|| request.idempotency_key.to_string());
         let message = note(request.description.as_deref().unwrap_or(&external_id));
+        let payee = convert::party(&request.payee)?;
         let body = Transfer {
             amount: request.amount.amount(),
             currency: request.amount.currency().code().to_owned(),
             external_id: external_id.clone(),
-            payee: convert::party(&request.payee)?,
+            payee: payee.clone(),
             payer_message: message.clone(),
             payee_note: message,
         };
@@ -319,52 +425,17 @@ impl Payment for MomoProvider {
             .await
         {
             Ok(()) => Ok(convert::accepted(&id, request.amount, &external_id)),
-            Err(Error::Conflict { .. }) => self.existing(&id, &request.amount).await,
+            Err(Error::Conflict { .. }) => {
+                self.existing(&id, &request.amount, Some(&payee), &external_id)
+                    .await
+            }
             Err(e) => Err(e),
         }
     }
 
     async fn status(&self, id: &PaymentId) -> Result<PaymentDetails> {
         let payment = PaymentRef::from_payment_id(id)?;
-        let reference = &payment.reference_id;
-        match payment.resource {
-            PaymentResource::RequestToPay => {
-                let r = self
-                    .client
-                    .collection()
-                    .request_to_pay_status(reference)
-                    .await?;
-                convert::details(&payment, (&r).into())
-            }
-            PaymentResource::RequestToWithdraw => {
-                let r = self
-                    .client
-                    .collection()
-                    .request_to_withdraw_status(reference)
-                    .await?;
-                convert::details(&payment, (&r).into())
-            }
-            PaymentResource::Transfer => {
-                let r = self
-                    .client
-                    .disbursement()
-                    .transfer_status(reference)
-                    .await?;
-                convert::details(&payment, (&r).into())
-            }
-            PaymentResource::Deposit => {
-                let r = self.client.disbursement().deposit_status(reference).await?;
-                convert::details(&payment, (&r).into())
-            }
-            PaymentResource::Refund => {
-                let r = self.client.disbursement().refund_status(reference).await?;
-                convert::details(&payment, (&r).into())
-            }
-            PaymentResource::RemittanceTransfer => {
-                let r = self.client.remittance().transfer_status(reference).await?;
-                convert::details(&payment, (&r).into())
-            }
-        }
+        Ok(self.read(&payment).await?.0)
     }
 
     async fn cancel(&self, _id: &PaymentId) -> Result<PaymentDetails> {
@@ -375,6 +446,9 @@ impl Payment for MomoProvider {
     }
 
     async fn refund(&self, request: RefundRequest) -> Result<PaymentDetails> {
+        // The refund is a disbursement, but the payment it refunds is read through the
+        // collection product: both are needed (as `capabilities_for` declares).
+        self.require(Product::Collection, "refund")?;
         self.require(Product::Disbursement, "refund")?;
         let original = PaymentRef::from_payment_id(&request.payment_id)?;
         if original.resource != PaymentResource::RequestToPay {
@@ -418,7 +492,7 @@ impl Payment for MomoProvider {
             .await
         {
             Ok(()) => Ok(convert::accepted(&id, amount, &external_id)),
-            Err(Error::Conflict { .. }) => self.existing(&id, &amount).await,
+            Err(Error::Conflict { .. }) => self.existing(&id, &amount, None, &external_id).await,
             Err(e) => Err(e),
         }
     }

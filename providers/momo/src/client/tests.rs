@@ -497,3 +497,69 @@ async fn provisioning_creates_a_user_and_a_key() {
     );
     assert!(!format!("{key:?}").contains("0123456789abcdef"));
 }
+
+#[tokio::test]
+async fn a_delivery_notification_is_sent_once_even_when_its_answer_is_a_5xx() {
+    let server = MockServer::start().await;
+    tokens(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!(
+            "/collection/v1_0/requesttopay/{}/deliverynotification",
+            reference()
+        )))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    // The default policy retries reads and deduped writes three times.
+    let client = client(&server);
+
+    let err = client
+        .collection()
+        .delivery_notification(&reference(), &DeliveryNotification::new("Paid"), None)
+        .await
+        .unwrap_err();
+
+    assert!(err.is_retryable(), "{err:?}");
+    let sent = requests_to(&server, "/deliverynotification").await;
+    assert_eq!(
+        sent.len(),
+        1,
+        "MoMo does not dedupe notifications: send once"
+    );
+}
+
+#[tokio::test]
+async fn a_401_on_the_basic_auth_calls_is_unauthorized_not_token_expired() {
+    let server = MockServer::start().await;
+    for suffix in ["/collection/v1_0/bc-authorize", "/collection/oauth2/token/"] {
+        Mock::given(method("POST"))
+            .and(path(suffix))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(serde_json::json!({"message": "Unauthorized"})),
+            )
+            .mount(&server)
+            .await;
+    }
+    let collection = client(&server);
+    let collection = collection.collection();
+
+    let bc = collection
+        .bc_authorize(
+            &BcAuthorize::msisdn("46733123456", "all_info", "offline"),
+            None,
+        )
+        .await
+        .unwrap_err();
+    let token = collection.oauth2_token("a-1").await.unwrap_err();
+
+    for err in [bc, token] {
+        assert!(
+            matches!(&err, Error::Unauthorized { message } if message.contains(USER)),
+            "{err:?}"
+        );
+        assert!(!err.to_string().contains(API_KEY));
+    }
+    // Basic calls never touch the bearer token.
+    assert!(requests_to(&server, "/collection/token/").await.is_empty());
+}

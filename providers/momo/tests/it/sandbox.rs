@@ -460,3 +460,141 @@ async fn the_registry_builds_momo_for_the_sandbox() {
     let accounts = provider.balance().unwrap().accounts().await.unwrap();
     assert_eq!(accounts.len(), 3);
 }
+
+#[tokio::test]
+async fn an_accepted_create_whose_status_is_unreadable_is_pending_never_not_found() {
+    let s = sandbox().await;
+    let momo = s.provider();
+    let payer = s.party(TestOutcome::Success);
+    let first = momo
+        .collect(collect("order-unread", "3.00", payer.clone()))
+        .await
+        .unwrap();
+    let paid = momo
+        .pay_out(payout("payout-unread", "4.00", payer.clone()))
+        .await
+        .unwrap();
+
+    // The repeat is answered 409; MoMo has not caught up and its status GET answers 404.
+    s.momo
+        .inject(Fault::status(404).on("GET", "/collection/v1_0/requesttopay/"));
+    let again = momo
+        .collect(collect("order-unread", "3.00", payer.clone()))
+        .await
+        .unwrap();
+    assert!(
+        s.momo.faults().is_empty(),
+        "the status read was not faulted"
+    );
+    // The same with a 5xx on every attempt of the status read.
+    s.momo.inject(
+        Fault::status(500)
+            .on("GET", "/disbursement/v1_0/transfer/")
+            .times(3),
+    );
+    let paid_again = momo
+        .pay_out(payout("payout-unread", "4.00", payer))
+        .await
+        .unwrap();
+    assert!(
+        s.momo.faults().is_empty(),
+        "the status read was not faulted"
+    );
+    s.advance(6);
+
+    assert_eq!(again.id, first.id);
+    assert_eq!(again.status, PaymentStatus::Pending);
+    assert_eq!(again.amount, eur("3.00"));
+    assert_eq!(again.kind, PaymentKind::Collection);
+    assert_eq!(paid_again.id, paid.id);
+    assert_eq!(paid_again.status, PaymentStatus::Pending);
+    assert_eq!(paid_again.amount, eur("4.00"));
+    // One payment each, both successful.
+    assert_eq!(
+        momo.status(&first.id).await.unwrap().status,
+        PaymentStatus::Succeeded
+    );
+    let ledger = s.momo.ledger();
+    let moved = |account: &str, minor: i64| {
+        ledger
+            .account(account)
+            .unwrap()
+            .transactions
+            .iter()
+            .filter(|t| t.amount_minor == minor)
+            .count()
+    };
+    assert_eq!(moved("collection", 300), 1);
+    assert_eq!(moved("disbursement", -400), 1);
+}
+
+#[tokio::test]
+async fn a_reused_key_with_another_party_is_a_conflict() {
+    let s = sandbox().await;
+    let momo = s.provider();
+    let payer = "46733123466";
+    let other = "46733123467";
+    let first = momo
+        .collect(collect("order-party", "5.00", Party::Msisdn(payer.into())))
+        .await
+        .unwrap();
+    momo.pay_out(payout("payout-party", "5.00", Party::Msisdn(payer.into())))
+        .await
+        .unwrap();
+
+    let same = momo
+        .collect(collect(
+            "order-party",
+            "5.00",
+            Party::Msisdn(format!("+{payer}")),
+        ))
+        .await
+        .unwrap();
+    let collect_err = momo
+        .collect(collect("order-party", "5.00", Party::Msisdn(other.into())))
+        .await
+        .unwrap_err();
+    let payout_err = momo
+        .pay_out(payout("payout-party", "5.00", Party::Msisdn(other.into())))
+        .await
+        .unwrap_err();
+
+    assert_eq!(same.id, first.id);
+    for (err, role) in [(collect_err, "payer"), (payout_err, "payee")] {
+        match &err {
+            Error::Conflict { message } => {
+                assert!(message.contains(role), "{message}");
+                assert!(!message.contains(other), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn refunds_need_the_collection_product_too() {
+    let s = sandbox().await;
+    let mut config = s.config();
+    config.collection_key = None;
+    let momo = config.provider(&s.context()).unwrap();
+    let paid = s
+        .provider()
+        .collect(collect(
+            "order-refund-caps",
+            "2.00",
+            s.party(TestOutcome::Success),
+        ))
+        .await
+        .unwrap();
+    s.advance(6);
+
+    let err = momo
+        .refund(RefundRequest::new(key("refund-caps"), paid.id.clone()))
+        .await
+        .unwrap_err();
+
+    assert!(!momo.operations().refund);
+    assert!(!momo.capabilities().payment_operations.refund);
+    assert!(momo.operations().pay_out);
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+}
