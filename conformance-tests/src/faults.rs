@@ -1,5 +1,9 @@
 //! Faults on reads: every kind the sandbox can inject becomes the right core error, or is
 //! absorbed by the retry policy, and never a panic.
+//!
+//! Every fault here is limited to `GET` requests ([`on_reads`]): a provider that mints or
+//! refreshes a token with a `POST` before its first read (MoMo, Monzo) would otherwise meet
+//! the fault on that `POST`, and the check would test the token call instead of the read.
 
 use std::time::Duration;
 
@@ -46,6 +50,11 @@ pub(crate) fn checks() -> Vec<Check> {
     ]
 }
 
+/// `fault`, limited to reads (`GET`).
+pub(crate) fn on_reads(fault: Fault) -> Fault {
+    fault.method("GET")
+}
+
 fn never() -> bankkit_core::http::HttpOptions {
     Target::default_options().retry(RetryPolicy::Never)
 }
@@ -63,7 +72,7 @@ async fn read_accounts(
 async fn rate_limited_with_retry_after(target: &Target) -> CheckResult {
     target
         .sandbox()
-        .inject(Fault::status(429).retry_after(30).times(1));
+        .inject(on_reads(Fault::status(429).retry_after(30).times(1)));
     let before = target.clock().now();
     read_accounts(target, Target::default_options())
         .await?
@@ -75,7 +84,7 @@ async fn rate_limited_with_retry_after(target: &Target) -> CheckResult {
     let provider = target.provider_with(never())?;
     target
         .sandbox()
-        .inject(Fault::status(429).retry_after(30).times(1));
+        .inject(on_reads(Fault::status(429).retry_after(30).times(1)));
     let balance = provider.balance().ok_or("no balance accessor")?;
     match balance.accounts().await {
         Err(Error::RateLimited {
@@ -87,7 +96,9 @@ async fn rate_limited_with_retry_after(target: &Target) -> CheckResult {
 
 /// Two 503 answers on a read are retried and the third attempt succeeds.
 async fn server_error_on_read_retried(target: &Target) -> CheckResult {
-    target.sandbox().inject(Fault::status(503).times(2));
+    target
+        .sandbox()
+        .inject(on_reads(Fault::status(503).times(2)));
     read_accounts(target, Target::default_options())
         .await?
         .map_err(|e| format!("expected success after retries, got {e}"))?;
@@ -98,7 +109,9 @@ async fn server_error_on_read_retried(target: &Target) -> CheckResult {
 
 /// With retries off, a 500 is a retryable provider error.
 async fn server_error_without_retries(target: &Target) -> CheckResult {
-    target.sandbox().inject(Fault::status(500).times(1));
+    target
+        .sandbox()
+        .inject(on_reads(Fault::status(500).times(1)));
     match read_accounts(target, never()).await? {
         Err(e @ Error::Provider { status: 500, .. }) if e.is_retryable() => Ok(()),
         other => Err(format!("expected Provider(500), got {other:?}").into()),
@@ -110,7 +123,7 @@ async fn timeout(target: &Target) -> CheckResult {
     let options = never().timeout(Duration::from_millis(300));
     target
         .sandbox()
-        .inject(Fault::delay(Duration::from_millis(1500)).times(1));
+        .inject(on_reads(Fault::delay(Duration::from_millis(1500)).times(1)));
     match read_accounts(target, options).await? {
         Err(Error::Timeout(_)) => Ok(()),
         other => Err(format!("expected Timeout, got {other:?}").into()),
@@ -119,7 +132,9 @@ async fn timeout(target: &Target) -> CheckResult {
 
 /// A 200 with a body that is not valid JSON is `Decode`.
 async fn malformed_body(target: &Target) -> CheckResult {
-    target.sandbox().inject(Fault::malformed_body().times(1));
+    target
+        .sandbox()
+        .inject(on_reads(Fault::malformed_body().times(1)));
     match read_accounts(target, never()).await? {
         Err(Error::Decode { .. }) => Ok(()),
         other => Err(format!("expected Decode, got {other:?}").into()),
@@ -128,12 +143,16 @@ async fn malformed_body(target: &Target) -> CheckResult {
 
 /// A connection closed without an answer is `Transport`; with retries the read succeeds.
 async fn dropped_connection(target: &Target) -> CheckResult {
-    target.sandbox().inject(Fault::drop_connection().times(1));
+    target
+        .sandbox()
+        .inject(on_reads(Fault::drop_connection().times(1)));
     match read_accounts(target, never()).await? {
         Err(Error::Transport { .. }) => {}
         other => return Err(format!("expected Transport, got {other:?}").into()),
     }
-    target.sandbox().inject(Fault::drop_connection().times(1));
+    target
+        .sandbox()
+        .inject(on_reads(Fault::drop_connection().times(1)));
     read_accounts(target, Target::default_options())
         .await?
         .map_err(|e| format!("expected success after a retry, got {e}"))?;

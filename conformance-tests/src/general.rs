@@ -1,8 +1,12 @@
 //! Checks every provider must pass, whatever it declares.
 
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use bankkit_core::registry::{BuildContext, SandboxTarget};
 use bankkit_core::{Capability, Provider};
 use futures::FutureExt;
+use tracing::instrument::WithSubscriber;
 
 use crate::{ensure, Check, CheckResult, Target};
 
@@ -75,13 +79,15 @@ fn secrets(credentials: &serde_json::Value) -> Vec<String> {
     }
 }
 
-/// Neither the config, nor the provider, nor an error from a call with wrong credentials
-/// shows a credential in `Debug` or `Display`.
-async fn secrets_never_shown(target: &Target) -> CheckResult {
-    let real = target.sandbox().credentials();
-    let mut wrong = real.clone();
+/// `credentials` with the secrets named by `which` replaced by wrong ones (the same wrong
+/// value for a name whichever variant it is in).
+fn with_wrong(credentials: &serde_json::Value, which: impl Fn(&str) -> bool) -> serde_json::Value {
+    let mut wrong = credentials.clone();
     if let serde_json::Value::Object(map) = &mut wrong {
-        for (_, value) in map.iter_mut().filter(|(name, _)| is_secret(name)) {
+        for (_, value) in map
+            .iter_mut()
+            .filter(|(name, _)| is_secret(name) && which(name))
+        {
             if let Some(text) = value.as_str() {
                 *value = serde_json::Value::String(format!(
                     "wrong{}",
@@ -90,23 +96,121 @@ async fn secrets_never_shown(target: &Target) -> CheckResult {
             }
         }
     }
+    wrong
+}
+
+/// A `MakeWriter` for the capturing subscriber: every writer appends to one buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(PoisonError::into_inner)).into_owned()
+    }
+}
+
+impl io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Neither the config (`Debug`, and serialised through typetag), nor the provider, nor an
+/// error from a call with wrong credentials shows a credential in `Debug` or `Display`, and
+/// nothing logged at `TRACE` while doing all that shows one either.
+///
+/// The calls run with the real credentials, with every secret wrong at once, and with each
+/// secret wrong alone (so that every credential's own error path is rendered).
+async fn secrets_never_shown(target: &Target) -> CheckResult {
+    let real = target.sandbox().credentials();
+    let all_wrong = with_wrong(&real, |_| true);
     let mut needles = secrets(&real);
-    needles.extend(secrets(&wrong));
+    needles.extend(secrets(&all_wrong));
     ensure(!needles.is_empty(), || {
         "the sandbox seeded no credentials".into()
     })?;
+    let mut variants = vec![real.clone(), all_wrong];
+    if let serde_json::Value::Object(map) = &real {
+        for name in map.keys().filter(|name| is_secret(name)) {
+            variants.push(with_wrong(&real, |n| n == name));
+        }
+    }
 
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::NEW)
+        .with_writer(move || writer.clone())
+        .finish();
+    let mut printed = render(target, &variants, &needles)
+        .with_subscriber(subscriber)
+        .await?;
+    let logs = captured.text();
+    ensure(!logs.trim().is_empty(), || {
+        "nothing was logged at TRACE while calling the provider: the capture is broken".into()
+    })?;
+    printed.push(logs);
+
+    for text in &printed {
+        ensure(!needles.iter().any(|s| text.contains(s.as_str())), || {
+            format!("a credential appears in: {}", redact(text, &needles))
+        })?;
+    }
+    Ok(())
+}
+
+/// `text` with every secret replaced by `<SECRET>` (a failure message must not show the
+/// secrets it is about).
+fn redact(text: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(text.to_owned(), |text, secret| {
+        text.replace(secret.as_str(), "<SECRET>")
+    })
+}
+
+/// What the config, the provider and the errors of a call show, for each set of
+/// credentials.
+async fn render(
+    target: &Target,
+    variants: &[serde_json::Value],
+    needles: &[String],
+) -> Result<Vec<String>, crate::CheckError> {
+    let registration = target.registration();
     let mut printed = Vec::new();
-    for credentials in [&real, &wrong] {
+    for (i, credentials) in variants.iter().enumerate() {
         let sandbox = SandboxTarget::new(target.sandbox().base_url(), credentials.clone());
-        let registration = bankkit_core::registry::find(target.name()).ok_or("not registered")?;
         let config = (registration.sandbox_config)(&sandbox).map_err(|e| e.to_string())?;
         printed.push(format!("{config:?}"));
+        printed.push(
+            serde_json::to_string(&config).map_err(|e| format!("serialising the config: {e}"))?,
+        );
         let context = BuildContext::default()
             .with_clock(target.clock().shared())
             .with_http(Target::default_options());
-        let provider = config.build(&context).map_err(|e| e.to_string())?;
+        let provider = match config.build(&context) {
+            Ok(provider) => provider,
+            // With the real credentials (the first variant) the provider must build.
+            Err(error) if i == 0 => {
+                let reason = format!("build with the sandbox's credentials: {error}");
+                return Err(redact(&reason, needles).into());
+            }
+            Err(error) => {
+                printed.push(format!("{error:?}"));
+                printed.push(error.to_string());
+                continue;
+            }
+        };
         printed.push(format!("{provider:?}"));
+        tracing::trace!(provider = ?provider, "built for the secrets check");
         if let Some(balance) = provider.balance() {
             if let Err(error) = balance.accounts().await {
                 printed.push(format!("{error:?}"));
@@ -114,15 +218,5 @@ async fn secrets_never_shown(target: &Target) -> CheckResult {
             }
         }
     }
-    for text in &printed {
-        for secret in &needles {
-            ensure(!text.contains(secret.as_str()), || {
-                format!(
-                    "a credential appears in: {}",
-                    text.replace(secret.as_str(), "<SECRET>")
-                )
-            })?;
-        }
-    }
-    Ok(())
+    Ok(printed)
 }

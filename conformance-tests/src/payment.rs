@@ -7,11 +7,13 @@
 
 use std::time::Duration;
 
+use bankkit_core::http::RetryPolicy;
 use bankkit_core::money::{currency_from_code, Decimal, Money};
 use bankkit_core::payment::{FailureReason, Party};
 use bankkit_core::{
     Capability, CollectRequest, Error, IdempotencyKey, Payment, PaymentDetails, PaymentId,
-    PaymentKind, PaymentStatus, PayoutRequest, RefundRequest, WebhookEvent, WebhookRequest,
+    PaymentKind, PaymentStatus, PayoutRequest, Provider, RefundRequest, WebhookEvent,
+    WebhookRequest,
 };
 use bankkit_sandbox::{Fault, TestOutcome};
 use futures::FutureExt;
@@ -278,9 +280,38 @@ async fn refund_of_a_collection(target: &Target) -> CheckResult {
     })
 }
 
+/// Makes the provider mint or refresh the credentials it needs (a read), so that the next
+/// `POST` it sends is the create a check aims a fault at, not a token call.
+async fn warm_up(provider: &dyn Provider) -> CheckResult {
+    if let Some(balance) = provider.balance() {
+        balance
+            .accounts()
+            .await
+            .map_err(|e| format!("warm-up read: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Moves the clock on (as [`settle`] does) until the sandbox holds a movement of exactly
+/// `minor`; how many it holds then.
+fn wait_for_ledger(target: &Target, minor: i64) -> usize {
+    for _ in 0..30 {
+        let count = ledger_count(target, minor);
+        if count > 0 {
+            return count;
+        }
+        target.clock().advance(Duration::from_secs(10));
+    }
+    ledger_count(target, minor)
+}
+
 /// The sandbox commits a collection and drops the answer: the client retries with the same
 /// key, the call succeeds, a second call with the key returns the same payment, and the
 /// sandbox holds exactly one payment.
+///
+/// Then the same with retries off, to make sure the request whose answer was lost is the
+/// create itself (not a token call before it): the caller gets a retryable error, the
+/// sandbox holds the payment already, and a retry with the key returns it — still one.
 async fn retry_after_lost_answer_pays_once(target: &Target) -> CheckResult {
     let provider = target.provider()?;
     let payment = provider.payment().ok_or("no payment accessor")?;
@@ -290,15 +321,10 @@ async fn retry_after_lost_answer_pays_once(target: &Target) -> CheckResult {
     let key = key();
     let amount = money(target, 1337)?;
     let payer = party(target, TestOutcome::Success)?;
-    let request = CollectRequest::new(key.clone(), amount).payer(payer);
-    // Warm up first (credentials minted, caches filled), so that the next POST the
-    // provider sends is the create itself.
-    if let Some(balance) = provider.balance() {
-        balance
-            .accounts()
-            .await
-            .map_err(|e| format!("warm-up read: {e}"))?;
-    }
+    let request = CollectRequest::new(key.clone(), amount).payer(payer.clone());
+    // Warm up right before injecting (credentials minted, caches filled), so that the next
+    // POST the provider sends is the create itself.
+    warm_up(provider.as_ref()).await?;
     target
         .sandbox()
         .inject(Fault::drop_after_commit().method("POST").times(1));
@@ -326,6 +352,49 @@ async fn retry_after_lost_answer_pays_once(target: &Target) -> CheckResult {
     let count = ledger_count(target, 1337);
     ensure(count == 1, || {
         format!("the sandbox holds {count} payments, not 1")
+    })?;
+
+    // Retries off: the lost answer reaches the caller, and the sandbox shows it was the
+    // create's.
+    let once = target.provider_with(Target::default_options().retry(RetryPolicy::Never))?;
+    let once_payment = once.payment().ok_or("no payment accessor")?;
+    let request =
+        CollectRequest::new(IdempotencyKey::generate(), money(target, 1338)?).payer(payer);
+    warm_up(once.as_ref()).await?;
+    target
+        .sandbox()
+        .inject(Fault::drop_after_commit().method("POST").times(1));
+    match once_payment.collect(request.clone()).await {
+        Err(e) if e.is_retryable() => {}
+        other => {
+            return Err(format!(
+                "with retries off, a create whose answer was lost must fail with a retryable \
+                 error, got {other:?}"
+            )
+            .into())
+        }
+    }
+    ensure(target.sandbox().faults().is_empty(), || {
+        "the fault was not consumed: the create made no POST".into()
+    })?;
+    let committed = wait_for_ledger(target, 1338);
+    ensure(committed == 1, || {
+        format!(
+            "after the lost answer the sandbox holds {committed} payments of it, not 1: the \
+             POST that was dropped was not the create"
+        )
+    })?;
+    let retried = once_payment
+        .collect(request)
+        .await
+        .map_err(|e| format!("the caller's retry with the same key: {e}"))?;
+    let done = settle(target, once_payment, &retried.id).await?;
+    ensure(done.status == PaymentStatus::Succeeded, || {
+        format!("the retried create ended {:?}", done.status)
+    })?;
+    let count = ledger_count(target, 1338);
+    ensure(count == 1, || {
+        format!("after the caller's retry the sandbox holds {count} payments, not 1")
     })
 }
 
@@ -430,8 +499,151 @@ async fn callback_verifies_and_parses(target: &Target) -> CheckResult {
             })?;
             ensure(payment.status == PaymentStatus::Succeeded, || {
                 format!("the callback says {:?}", payment.status)
-            })
+            })?;
         }
-        other => Err(format!("expected a payment status event, got {other:?}").into()),
+        other => return Err(format!("expected a payment status event, got {other:?}").into()),
+    }
+    // The genuine request replayed with its status or amount changed is a forgery: refused
+    // as such (a signature that no longer matches, or a status re-read that disagrees).
+    let forged = forgeries(&callback.body);
+    ensure(!forged.is_empty(), || {
+        format!(
+            "cannot forge the callback (no status, amount or digit in {:?})",
+            String::from_utf8_lossy(&callback.body)
+        )
+    })?;
+    for (what, body) in forged {
+        match webhook
+            .verify_and_parse(WebhookRequest::new(&callback.headers, &body).with_uri(&uri))
+            .await
+        {
+            Err(Error::Signature { .. }) => {}
+            other => {
+                return Err(format!(
+                    "the real callback replayed with {what} was not refused as a forgery \
+                     (expected a Signature error): {other:?}"
+                )
+                .into())
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Forged copies of a callback body: its `status` changed, its `amount` changed (any depth
+/// of a JSON body); for a body with neither, one digit changed.
+fn forgeries(body: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    if let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) {
+        for field in ["status", "amount"] {
+            let mut forged = json.clone();
+            if let Some(change) = forge_field(&mut forged, field) {
+                if let Ok(bytes) = serde_json::to_vec(&forged) {
+                    out.push((format!("its {field} changed ({change})"), bytes));
+                }
+            }
+        }
+    }
+    if out.is_empty() {
+        if let Some(i) = body.iter().position(u8::is_ascii_digit) {
+            let mut forged = body.to_vec();
+            forged[i] = if body[i] == b'9' { b'1' } else { body[i] + 1 };
+            out.push(("one digit changed".to_owned(), forged));
+        }
+    }
+    out
+}
+
+/// Changes the first field called `name` (any case, any depth) to another plausible value;
+/// what it did.
+fn forge_field(value: &mut serde_json::Value, name: &str) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            for (key, field) in map.iter_mut() {
+                if key.eq_ignore_ascii_case(name) {
+                    if let Some(change) = forge_value(field, name) {
+                        return Some(change);
+                    }
+                }
+            }
+            map.values_mut().find_map(|v| forge_field(v, name))
+        }
+        Value::Array(items) => items.iter_mut().find_map(|v| forge_field(v, name)),
+        _ => None,
+    }
+}
+
+fn forge_value(field: &mut serde_json::Value, name: &str) -> Option<String> {
+    use serde_json::Value;
+    let old = field.clone();
+    let new = match (&old, name) {
+        (Value::String(s), "status") => {
+            let failed = if s.chars().any(|c| c.is_ascii_lowercase()) {
+                "failed"
+            } else {
+                "FAILED"
+            };
+            if s.eq_ignore_ascii_case(failed) {
+                Value::String(
+                    if failed == "failed" {
+                        "success"
+                    } else {
+                        "SUCCESSFUL"
+                    }
+                    .into(),
+                )
+            } else {
+                Value::String(failed.into())
+            }
+        }
+        (Value::String(s), "amount") => {
+            let changed = s
+                .trim()
+                .parse::<Decimal>()
+                .map(|d| (d + Decimal::ONE).to_string())
+                .unwrap_or_else(|_| "999999".to_owned());
+            Value::String(changed)
+        }
+        (Value::Number(n), "amount") => {
+            let changed = n
+                .to_string()
+                .parse::<Decimal>()
+                .map(|d| (d + Decimal::ONE).to_string())
+                .unwrap_or_else(|_| "999999".to_owned());
+            serde_json::from_str(&changed).ok()?
+        }
+        _ => return None,
+    };
+    *field = new;
+    Some(format!("{old} -> {field}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callbacks_are_forged_by_status_and_by_amount() {
+        let body = br#"{"externalId":"x","amount":"42.42","currency":"EUR","status":"SUCCESSFUL"}"#;
+        let forged = forgeries(body);
+        assert_eq!(forged.len(), 2, "{forged:?}");
+        let status: serde_json::Value = serde_json::from_slice(&forged[0].1).unwrap();
+        assert_eq!(status["status"], "FAILED");
+        assert_eq!(status["amount"], "42.42");
+        let amount: serde_json::Value = serde_json::from_slice(&forged[1].1).unwrap();
+        assert_eq!(amount["amount"], "43.42");
+        assert_eq!(amount["status"], "SUCCESSFUL");
+
+        let nested = br#"{"data":{"status":"success","amount":100}}"#;
+        let forged = forgeries(nested);
+        let status: serde_json::Value = serde_json::from_slice(&forged[0].1).unwrap();
+        assert_eq!(status["data"]["status"], "failed");
+        let amount: serde_json::Value = serde_json::from_slice(&forged[1].1).unwrap();
+        assert_eq!(amount["data"]["amount"], 101);
+
+        let forged = forgeries(b"id=7&ok=1");
+        assert_eq!(forged[0].1, b"id=8&ok=1");
+        assert!(forgeries(b"no digits").is_empty());
     }
 }

@@ -81,14 +81,21 @@ async fn collect(
 /// The start of the history the provider serves without re-authentication, with a margin
 /// of two days so that a check moving the clock stays inside it.
 fn served_from(target: &Target, statement: &dyn Statement, first: DateTime<Utc>) -> DateTime<Utc> {
-    match statement
-        .limits()
-        .history
+    history_start(target.clock().now(), statement.limits().history, first)
+}
+
+/// `first`, or `now - history + 2 days` when that is later; `first` when the history is so
+/// long that the subtraction would leave the calendar (no panic on overflow).
+fn history_start(
+    now: DateTime<Utc>,
+    history: Option<std::time::Duration>,
+    first: DateTime<Utc>,
+) -> DateTime<Utc> {
+    history
         .and_then(|h| TimeDelta::from_std(h).ok())
-    {
-        Some(history) => first.max(target.clock().now() - history + TimeDelta::days(2)),
-        None => first,
-    }
+        .and_then(|history| now.checked_sub_signed(history))
+        .and_then(|start| start.checked_add_signed(TimeDelta::days(2)))
+        .map_or(first, |start| first.max(start))
 }
 
 /// Compares streamed transactions with the sandbox's for `[from, to)`.
@@ -247,4 +254,23 @@ async fn consecutive_reads_respect_limits(target: &Target) -> CheckResult {
             .map_err(|e| format!("read {n} of 3 failed: {e}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_history_longer_than_the_calendar_does_not_overflow() {
+        let now: DateTime<Utc> = "2026-11-01T12:00:00Z".parse().unwrap_or_default();
+        let first = now - TimeDelta::days(400);
+        let aeons = std::time::Duration::from_secs(1_000_000 * 365 * 86_400);
+        assert_eq!(history_start(now, Some(aeons), first), first);
+        assert_eq!(history_start(now, None, first), first);
+        let month = std::time::Duration::from_secs(31 * 86_400);
+        assert_eq!(
+            history_start(now, Some(month), first),
+            now - TimeDelta::days(29)
+        );
+    }
 }

@@ -62,6 +62,11 @@ impl Target {
         self.registration.name
     }
 
+    /// The registration the provider is built from.
+    pub fn registration(&self) -> &'static ProviderRegistration {
+        self.registration
+    }
+
     /// What the provider declares.
     pub fn capabilities(&self) -> &Capabilities {
         &self.capabilities

@@ -5,12 +5,17 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bankkit_conformance::{checks, run, run_check, Target, Verdict};
+use bankkit_conformance::{checks, run, run_check, Outcome, Report, Target, Verdict};
+use bankkit_core::money::Money;
 use bankkit_core::registry::{BuildContext, ProviderConfig, ProviderRegistration, SandboxTarget};
+use bankkit_core::secret::secret;
 use bankkit_core::{
-    Balance, Capabilities, Provider, Result, Statement, StatementLimits, StatementPage,
-    StatementRequest, Webhook,
+    Account, AccountBalance, AccountId, AccountKind, Balance, Capabilities, Capability, Error,
+    Payment, PaymentId, Provider, Result, Statement, StatementLimits, StatementPage,
+    StatementRequest, Support, Webhook, WebhookEvent, WebhookId, WebhookRegistration,
+    WebhookRequest,
 };
+use bankkit_momo::{MomoClient, Product};
 use bankkit_sandbox::Sandbox;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -20,6 +25,134 @@ async fn every_registered_provider_passes_every_check_it_declares() {
     println!("{}", report.matrix());
     assert!(report.providers.iter().any(|p| p == "monobank"));
     assert!(report.all_passed(), "{}", report.matrix());
+    let unexpected = unexpected_verdicts(&report);
+    assert!(
+        unexpected.is_empty(),
+        "{}\n{}",
+        unexpected.join("\n"),
+        report.matrix()
+    );
+    // MoMo is the provider with payments: every payment check really ran.
+    for check in checks().iter().filter(|c| c.name.starts_with("payment.")) {
+        assert_eq!(
+            report.verdict("momo", check.name),
+            Some(&Verdict::Pass),
+            "{}",
+            check.name
+        );
+    }
+}
+
+/// Whether `check` may be not applicable to a provider declaring `capabilities` (found out
+/// while running): only where the operation it exercises is not offered, or the event it
+/// needs does not exist for the provider. Every other check of a declared capability must
+/// pass — an `n/a` found while running (a sandbox that stopped offering test parties, say)
+/// is not a pass.
+fn may_be_not_applicable(check: &str, capabilities: &Capabilities) -> bool {
+    let ops = capabilities.payment_operations;
+    match check {
+        "payment.collect_reaches_success"
+        | "payment.failure_has_a_clear_reason"
+        | "payment.pending_is_not_final"
+        | "payment.retry_after_lost_answer_pays_once" => !ops.collect,
+        "payment.callback_verifies_and_parses" => {
+            !ops.collect || !capabilities.get(Capability::Webhook).is_supported()
+        }
+        "payment.pay_out_reaches_success" => !ops.pay_out,
+        "payment.refund_of_a_collection" => !(ops.collect && ops.refund),
+        "payment.unsupported_operations_say_so" => {
+            ops.collect && ops.pay_out && ops.cancel && ops.refund
+        }
+        // A provider without card transactions, or whose registration sends no request.
+        "webhook.delivery_verifies_and_parses" | "faults.lost_response_after_commit" => true,
+        _ => false,
+    }
+}
+
+/// Verdicts that are not what each provider's declared capabilities pin: checks every
+/// provider must pass that did not, checks of declared capabilities that turned `n/a`
+/// where [`may_be_not_applicable`] does not allow it, checks of undeclared capabilities
+/// that ran, and declared capabilities without a single passing check.
+fn unexpected_verdicts(report: &Report) -> Vec<String> {
+    let all = checks();
+    let mut unexpected = Vec::new();
+    for provider in &report.providers {
+        let Some(registration) = bankkit_core::registry::find(provider) else {
+            unexpected.push(format!("{provider}: not registered"));
+            continue;
+        };
+        let capabilities = (registration.capabilities)();
+        let declared = |c: Capability| capabilities.get(c).is_supported();
+        for Outcome { check, verdict, .. } in
+            report.outcomes.iter().filter(|o| &o.provider == provider)
+        {
+            let Some(capability) = all.iter().find(|c| c.name == check).map(|c| c.capability)
+            else {
+                continue;
+            };
+            let ok = match (capability, verdict) {
+                (_, Verdict::Pass) => capability.is_none_or(declared),
+                (Some(c), Verdict::NotApplicable(_)) if !declared(c) => true,
+                (Some(_), Verdict::NotApplicable(_)) => may_be_not_applicable(check, &capabilities),
+                _ => false,
+            };
+            if !ok {
+                unexpected.push(format!("{provider} / {check}: {verdict:?}"));
+            }
+        }
+        for capability in Capability::ALL.into_iter().filter(|c| declared(*c)) {
+            let passed = all
+                .iter()
+                .filter(|c| c.capability == Some(capability))
+                .any(|c| report.verdict(provider, c.name) == Some(&Verdict::Pass));
+            if !passed {
+                unexpected.push(format!(
+                    "{provider}: declares {capability} but no check of it passed"
+                ));
+            }
+        }
+    }
+    unexpected
+}
+
+#[test]
+fn pinned_verdicts_refuse_payment_checks_that_turned_not_applicable() {
+    let mut report = Report {
+        providers: vec!["momo".into()],
+        ..Report::default()
+    };
+    for check in checks() {
+        let verdict = if check.name.starts_with("payment.") {
+            Verdict::NotApplicable("the sandbox offers no test party for this outcome".into())
+        } else if check.capability == Some(Capability::Statement) {
+            Verdict::NotApplicable("statement not supported".into())
+        } else {
+            Verdict::Pass
+        };
+        report.push(Outcome::new("momo", check.name, verdict));
+    }
+    assert!(report.all_passed(), "n/a alone does not fail a report");
+
+    let unexpected = unexpected_verdicts(&report);
+
+    for check in [
+        "payment.collect_reaches_success",
+        "payment.pay_out_reaches_success",
+        "payment.refund_of_a_collection",
+        "payment.unsupported_operations_say_so",
+    ] {
+        assert!(
+            unexpected.iter().any(|u| u.contains(check)),
+            "{check} not flagged: {unexpected:?}"
+        );
+    }
+    assert!(
+        unexpected
+            .iter()
+            .any(|u| u.contains("declares payment but no check of it passed")),
+        "{unexpected:?}"
+    );
+    assert!(!unexpected.iter().any(|u| u.contains("statement.")));
 }
 
 /// A provider that hides every tenth transaction of its statements.
@@ -139,4 +272,418 @@ async fn the_binary_prints_the_matrix_for_every_provider_and_exits_zero() {
         .unwrap();
     assert!(summary.contains(" 0 failed"), "{summary}");
     assert!(!summary.starts_with("conformance: 0 passed"), "{summary}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Providers that break one rule each, to show the checks notice.
+
+fn momo_inner(target: &SandboxTarget, context: &BuildContext) -> Result<Arc<dyn Provider>> {
+    let momo = bankkit_core::registry::find("momo").unwrap();
+    (momo.sandbox_config)(target)?.build(context)
+}
+
+fn monobank_inner(target: &SandboxTarget, context: &BuildContext) -> Result<Arc<dyn Provider>> {
+    let monobank = bankkit_core::registry::find("monobank").unwrap();
+    (monobank.sandbox_config)(target)?.build(context)
+}
+
+fn momo_capabilities() -> Capabilities {
+    (bankkit_core::registry::find("momo").unwrap().capabilities)()
+}
+
+/// MoMo with a `verify_and_parse` that believes any body naming a known payment.
+#[derive(Debug)]
+struct Credulous(Arc<dyn Provider>);
+
+impl Provider for Credulous {
+    fn id(&self) -> &str {
+        "credulous"
+    }
+    fn name(&self) -> &str {
+        "MoMo accepting forged callbacks"
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+    fn balance(&self) -> Option<&dyn Balance> {
+        self.0.balance()
+    }
+    fn payment(&self) -> Option<&dyn Payment> {
+        self.0.payment()
+    }
+    fn webhook(&self) -> Option<&dyn Webhook> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl Webhook for Credulous {
+    async fn register(
+        &self,
+        url: &str,
+        account: Option<&AccountId>,
+    ) -> Result<WebhookRegistration> {
+        self.0.webhook().unwrap().register(url, account).await
+    }
+    async fn list(&self) -> Result<Vec<WebhookRegistration>> {
+        self.0.webhook().unwrap().list().await
+    }
+    async fn remove(&self, id: &WebhookId) -> Result<()> {
+        self.0.webhook().unwrap().remove(id).await
+    }
+    async fn verify_and_parse(&self, request: WebhookRequest<'_>) -> Result<WebhookEvent> {
+        let id = request
+            .query_param("bankkit_payment")
+            .ok_or_else(|| Error::Signature {
+                message: "no payment named".into(),
+            })?;
+        let payment = self
+            .0
+            .payment()
+            .unwrap()
+            .status(&PaymentId::new(id))
+            .await?;
+        Ok(WebhookEvent::PaymentStatus { payment })
+    }
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct CredulousConfig {
+    inner: SandboxTarget,
+}
+
+#[typetag::serde(name = "credulous")]
+impl ProviderConfig for CredulousConfig {
+    fn build(&self, context: &BuildContext) -> Result<Arc<dyn Provider>> {
+        Ok(Arc::new(Credulous(momo_inner(&self.inner, context)?)))
+    }
+}
+
+static CREDULOUS: ProviderRegistration = ProviderRegistration {
+    name: "credulous",
+    description: "momo accepting forged callbacks",
+    capabilities: momo_capabilities,
+    sample_config: "",
+    sandbox_config: |target| {
+        Ok(Box::new(CredulousConfig {
+            inner: target.clone(),
+        }))
+    },
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_callback_check_fails_a_provider_that_accepts_a_forged_callback() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let target = Target::with_registration(&sandbox, &CREDULOUS, "momo").unwrap();
+    let check = checks()
+        .into_iter()
+        .find(|c| c.name == "payment.callback_verifies_and_parses")
+        .unwrap();
+    match run_check(&target, &check).await {
+        Verdict::Fail(reason) => assert!(reason.contains("forgery"), "{reason}"),
+        other => panic!("a provider accepting forged callbacks passed: {other:?}"),
+    }
+}
+
+/// A provider whose reads send only a `POST` (a token mint) and no `GET`: a read fault
+/// aimed at the token call instead of a read would let it pass the fault checks.
+#[derive(Debug)]
+struct PostOnly(MomoClient);
+
+impl Provider for PostOnly {
+    fn id(&self) -> &str {
+        "post_only"
+    }
+    fn name(&self) -> &str {
+        "reads answered from memory after a token mint"
+    }
+    fn capabilities(&self) -> Capabilities {
+        post_only_capabilities()
+    }
+    fn balance(&self) -> Option<&dyn Balance> {
+        Some(self)
+    }
+}
+
+#[async_trait]
+impl Balance for PostOnly {
+    async fn accounts(&self) -> Result<Vec<Account>> {
+        self.0.collection().create_access_token().await?;
+        let eur = bankkit_core::money::currency_from_code("EUR")?;
+        Ok(vec![Account::new(
+            AccountId::new("collection"),
+            AccountKind::Merchant,
+            "collection",
+            eur,
+        )])
+    }
+    async fn balance(&self, account: &AccountId) -> Result<AccountBalance> {
+        self.0.collection().create_access_token().await?;
+        let eur = bankkit_core::money::currency_from_code("EUR")?;
+        Ok(AccountBalance::new(
+            account.clone(),
+            Money::from_minor(0, eur)?,
+            self.0.clock().now(),
+        ))
+    }
+}
+
+fn post_only_capabilities() -> Capabilities {
+    Capabilities::none("reads only").with(Capability::Balance, Support::Supported)
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct PostOnlyConfig {
+    inner: SandboxTarget,
+}
+
+#[typetag::serde(name = "post_only")]
+impl ProviderConfig for PostOnlyConfig {
+    fn build(&self, context: &BuildContext) -> Result<Arc<dyn Provider>> {
+        let t = &self.inner;
+        let client = MomoClient::builder()
+            .base_url(t.base_url.clone())
+            .credentials(t.credential("api_user")?, secret(t.credential("api_key")?))
+            .subscription_key(Product::Collection, secret(t.credential("collection_key")?))
+            .target_environment(t.credential("target_environment")?)
+            .clock(context.clock.clone())
+            .http_options(context.http.clone())
+            .build()?;
+        Ok(Arc::new(PostOnly(client)))
+    }
+}
+
+static POST_ONLY: ProviderRegistration = ProviderRegistration {
+    name: "post_only",
+    description: "reads that send only a POST",
+    capabilities: post_only_capabilities,
+    sample_config: "",
+    sandbox_config: |target| {
+        Ok(Box::new(PostOnlyConfig {
+            inner: target.clone(),
+        }))
+    },
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_faults_land_on_reads_not_on_token_calls() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let target = Target::with_registration(&sandbox, &POST_ONLY, "momo").unwrap();
+    let read_faults: Vec<_> = checks()
+        .into_iter()
+        .filter(|c| c.name.starts_with("faults.") && c.capability == Some(Capability::Balance))
+        .collect();
+    assert_eq!(read_faults.len(), 6);
+    for check in read_faults {
+        // No read ever reaches the sandbox, so no read fault can be met.
+        match run_check(&target, &check).await {
+            Verdict::Fail(_) => {}
+            other => panic!(
+                "{}: a fault met by a token POST counted: {other:?}",
+                check.name
+            ),
+        }
+    }
+}
+
+/// Monobank with a config whose `Debug` hides the credentials but whose serialisation shows
+/// them.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SerialisesSecrets {
+    inner: SandboxTarget,
+}
+
+impl std::fmt::Debug for SerialisesSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SerialisesSecrets { .. }")
+    }
+}
+
+#[typetag::serde(name = "serialises_secrets")]
+impl ProviderConfig for SerialisesSecrets {
+    fn build(&self, context: &BuildContext) -> Result<Arc<dyn Provider>> {
+        monobank_inner(&self.inner, context)
+    }
+}
+
+/// Monobank with a config that shows nothing but logs the credentials at `TRACE`.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct LogsSecrets {
+    #[serde(skip_serializing)]
+    inner: Option<SandboxTarget>,
+}
+
+impl std::fmt::Debug for LogsSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LogsSecrets { .. }")
+    }
+}
+
+#[typetag::serde(name = "logs_secrets")]
+impl ProviderConfig for LogsSecrets {
+    fn build(&self, context: &BuildContext) -> Result<Arc<dyn Provider>> {
+        let inner = self.inner.as_ref().unwrap();
+        tracing::trace!(credentials = %inner.credentials, "building");
+        monobank_inner(inner, context)
+    }
+}
+
+static SERIALISES_SECRETS: ProviderRegistration = ProviderRegistration {
+    name: "serialises_secrets",
+    description: "monobank whose config serialises its token",
+    capabilities: lossy_capabilities,
+    sample_config: "",
+    sandbox_config: |target| {
+        Ok(Box::new(SerialisesSecrets {
+            inner: target.clone(),
+        }))
+    },
+};
+
+static LOGS_SECRETS: ProviderRegistration = ProviderRegistration {
+    name: "logs_secrets",
+    description: "monobank that logs its token",
+    capabilities: lossy_capabilities,
+    sample_config: "",
+    sandbox_config: |target| {
+        Ok(Box::new(LogsSecrets {
+            inner: Some(target.clone()),
+        }))
+    },
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secrets_check_fails_a_config_that_serialises_or_logs_a_secret() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let check = checks()
+        .into_iter()
+        .find(|c| c.name == "secrets.never_in_debug_display_or_errors")
+        .unwrap();
+    for registration in [&SERIALISES_SECRETS, &LOGS_SECRETS] {
+        let target = Target::with_registration(&sandbox, registration, "monobank").unwrap();
+        match run_check(&target, &check).await {
+            Verdict::Fail(reason) => {
+                assert!(
+                    reason.contains("<SECRET>"),
+                    "{}: {reason}",
+                    registration.name
+                );
+                let credentials = sandbox.provider("monobank").unwrap().credentials();
+                let token = credentials["token"].as_str().unwrap();
+                assert!(!reason.contains(token), "the failure shows the secret");
+            }
+            other => panic!("{} passed: {other:?}", registration.name),
+        }
+    }
+}
+
+/// MoMo that mints a fresh token (a `POST`) right before every collection: a lost answer
+/// aimed at "the next POST" lands on the token call, not on the create.
+#[derive(Debug)]
+struct MintsFirst {
+    inner: Arc<dyn Provider>,
+    client: MomoClient,
+}
+
+impl Provider for MintsFirst {
+    fn id(&self) -> &str {
+        "mints_first"
+    }
+    fn name(&self) -> &str {
+        "MoMo minting a token before each create"
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    fn balance(&self) -> Option<&dyn Balance> {
+        self.inner.balance()
+    }
+    fn payment(&self) -> Option<&dyn Payment> {
+        Some(self)
+    }
+    fn webhook(&self) -> Option<&dyn Webhook> {
+        self.inner.webhook()
+    }
+}
+
+#[async_trait]
+impl Payment for MintsFirst {
+    fn operations(&self) -> bankkit_core::payment::PaymentOperations {
+        self.inner.payment().unwrap().operations()
+    }
+    async fn collect(
+        &self,
+        request: bankkit_core::CollectRequest,
+    ) -> Result<bankkit_core::PaymentDetails> {
+        self.client.collection().create_access_token().await?;
+        self.inner.payment().unwrap().collect(request).await
+    }
+    async fn pay_out(
+        &self,
+        request: bankkit_core::PayoutRequest,
+    ) -> Result<bankkit_core::PaymentDetails> {
+        self.inner.payment().unwrap().pay_out(request).await
+    }
+    async fn status(&self, id: &PaymentId) -> Result<bankkit_core::PaymentDetails> {
+        self.inner.payment().unwrap().status(id).await
+    }
+    async fn cancel(&self, id: &PaymentId) -> Result<bankkit_core::PaymentDetails> {
+        self.inner.payment().unwrap().cancel(id).await
+    }
+    async fn refund(
+        &self,
+        request: bankkit_core::RefundRequest,
+    ) -> Result<bankkit_core::PaymentDetails> {
+        self.inner.payment().unwrap().refund(request).await
+    }
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct MintsFirstConfig {
+    inner: SandboxTarget,
+}
+
+#[typetag::serde(name = "mints_first")]
+impl ProviderConfig for MintsFirstConfig {
+    fn build(&self, context: &BuildContext) -> Result<Arc<dyn Provider>> {
+        let t = &self.inner;
+        let client = MomoClient::builder()
+            .base_url(t.base_url.clone())
+            .credentials(t.credential("api_user")?, secret(t.credential("api_key")?))
+            .subscription_key(Product::Collection, secret(t.credential("collection_key")?))
+            .target_environment(t.credential("target_environment")?)
+            .clock(context.clock.clone())
+            .http_options(context.http.clone())
+            .build()?;
+        Ok(Arc::new(MintsFirst {
+            inner: momo_inner(t, context)?,
+            client,
+        }))
+    }
+}
+
+static MINTS_FIRST: ProviderRegistration = ProviderRegistration {
+    name: "mints_first",
+    description: "momo minting a token before each create",
+    capabilities: momo_capabilities,
+    sample_config: "",
+    sandbox_config: |target| {
+        Ok(Box::new(MintsFirstConfig {
+            inner: target.clone(),
+        }))
+    },
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lost_answer_check_makes_sure_the_create_was_the_request_dropped() {
+    let sandbox = Sandbox::start().await.unwrap();
+    let target = Target::with_registration(&sandbox, &MINTS_FIRST, "momo").unwrap();
+    let check = checks()
+        .into_iter()
+        .find(|c| c.name == "payment.retry_after_lost_answer_pays_once")
+        .unwrap();
+    match run_check(&target, &check).await {
+        Verdict::Fail(reason) => assert!(reason.contains("was not the create"), "{reason}"),
+        other => panic!("a lost token answer passed for a lost create answer: {other:?}"),
+    }
 }

@@ -3,13 +3,13 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bankkit_core::http::{ApiRequest, ApiResponse, HttpClient};
+use bankkit_core::http::{path_segment, ApiRequest, ApiResponse, HttpClient};
 use bankkit_core::money::{currency_from_code, Money};
 use bankkit_core::registry::{BuildContext, ProviderConfig, SandboxTarget};
 use bankkit_core::secret::{secret, sensitive_header, ExposeSecret, SecretString};
 use bankkit_core::{
     Account, AccountBalance, AccountId, AccountKind, Balance, Capabilities, Capability, Error,
-    Provider, Result, Support,
+    ForbiddenReason, Provider, Result, Support,
 };
 use serde::{Deserialize, Serialize};
 
@@ -84,13 +84,36 @@ struct WireErrorBody {
     message: String,
 }
 
+/// How much of a body that is not an Acme error an error message quotes.
+const QUOTED_BODY: usize = 200;
+
+/// At most `max` characters of `text` (cut on a character boundary), `…` marking a cut.
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// Acme's error answers as core errors, by status: 400 `InvalidRequest`, 401
+/// `Unauthorized`, 403 `Forbidden`, 404 `NotFound`, 429 `RateLimited`, anything else
+/// (5xx included) `Provider`. A body that is not Acme's error shape is quoted, shortened.
 fn map_error(response: &ApiResponse) -> Error {
     let (code, message) = match response.json::<WireError>("error body") {
         Ok(body) => (body.error.code, body.error.message),
-        Err(_) => (String::new(), response.text()),
+        Err(_) => (String::new(), truncate(&response.text(), QUOTED_BODY)),
     };
     match response.status.as_u16() {
+        400 => Error::InvalidRequest { message },
         401 => Error::Unauthorized { message },
+        403 => Error::Forbidden {
+            reason: ForbiddenReason::Other(if code.is_empty() {
+                "forbidden".to_owned()
+            } else {
+                code
+            }),
+            message,
+        },
         404 => Error::NotFound { message },
         429 => Error::RateLimited { retry_after: None },
         status => Error::Provider {
@@ -99,6 +122,11 @@ fn map_error(response: &ApiResponse) -> Error {
             message,
         },
     }
+}
+
+/// The path of one account; the id is escaped, so it cannot reach another path.
+fn account_path(account: &AccountId) -> String {
+    format!("/v1/accounts/{}", path_segment(account.as_str()))
 }
 
 /// Acme Bank behind the core traits.
@@ -154,9 +182,7 @@ impl Balance for AcmeProvider {
     }
 
     async fn balance(&self, account: &AccountId) -> Result<AccountBalance> {
-        let request = self
-            .get(format!("/v1/accounts/{}", account.as_str()))?
-            .operation("account");
+        let request = self.get(account_path(account))?.operation("account");
         let response = self.http.send(request, &map_error).await?;
         let wire: WireAccount = response.json("account")?;
         let money = Money::parse(&wire.balance, currency_from_code(&wire.currency)?)?;
@@ -165,5 +191,62 @@ impl Balance for AcmeProvider {
             money,
             self.http.clock().now(),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use http::{HeaderMap, StatusCode};
+
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> ApiResponse {
+        ApiResponse::new(
+            StatusCode::from_u16(status).unwrap(),
+            HeaderMap::new(),
+            body.as_bytes().to_vec(),
+        )
+    }
+
+    #[test]
+    fn account_ids_are_escaped_in_the_path() {
+        assert_eq!(
+            account_path(&AccountId::new("acc_main")),
+            "/v1/accounts/acc_main"
+        );
+        assert_eq!(
+            account_path(&AccountId::new("../admin?x=1")),
+            "/v1/accounts/..%2Fadmin%3Fx%3D1"
+        );
+    }
+
+    #[test]
+    fn each_status_maps_to_its_core_error() {
+        let body = r#"{"error":{"code":"c","message":"m"}}"#;
+        let map = |status| map_error(&answer(status, body));
+        assert!(matches!(map(400), Error::InvalidRequest { .. }));
+        assert!(matches!(map(401), Error::Unauthorized { .. }));
+        assert!(matches!(
+            map(403),
+            Error::Forbidden { reason: ForbiddenReason::Other(ref c), .. } if c == "c"
+        ));
+        assert!(matches!(map(404), Error::NotFound { .. }));
+        assert!(matches!(map(429), Error::RateLimited { .. }));
+        let e = map(503);
+        assert!(matches!(e, Error::Provider { status: 503, .. }) && e.is_retryable());
+        assert!(matches!(map(500), Error::Provider { status: 500, .. }));
+    }
+
+    #[test]
+    fn a_foreign_body_is_quoted_shortened_on_a_character_boundary() {
+        let page = "é".repeat(1000);
+        match map_error(&answer(502, &page)) {
+            Error::Provider { message, .. } => {
+                assert_eq!(message.chars().count(), QUOTED_BODY + 1);
+                assert!(message.ends_with('…'));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(truncate("short", QUOTED_BODY), "short");
     }
 }
