@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use bankkit_core::http::{path_segment, ApiRequest, ApiResponse, HttpClient};
 use bankkit_core::money::{currency_from_code, Money};
 use bankkit_core::registry::{BuildContext, ProviderConfig, SandboxTarget};
-use bankkit_core::secret::{secret, sensitive_header, ExposeSecret, SecretString};
+use bankkit_core::secret::{bearer_header, secret, SecretString};
 use bankkit_core::{
     Account, AccountBalance, AccountId, AccountKind, Balance, Capabilities, Capability, Error,
     ForbiddenReason, Provider, Result, Support,
@@ -138,8 +138,7 @@ pub struct AcmeProvider {
 
 impl AcmeProvider {
     fn get(&self, path: String) -> Result<ApiRequest> {
-        let bearer = secret(format!("Bearer {}", self.api_key.expose_secret()));
-        let header = sensitive_header(&bearer, "api_key")?;
+        let header = bearer_header(&self.api_key)?;
         Ok(ApiRequest::get(path).header(http::header::AUTHORIZATION, header))
     }
 

@@ -13,7 +13,6 @@ use bankkit_core::secret::{ExposeSecret, SecretString};
 use bankkit_core::token::{TokenRefresher, TokenSet};
 use bankkit_core::{Error, Result};
 use base64::Engine as _;
-use chrono::TimeDelta;
 use http::header::AUTHORIZATION;
 use http::{HeaderName, HeaderValue};
 
@@ -51,14 +50,6 @@ impl ApiCredentials {
         value.set_sensitive(true);
         Ok(value)
     }
-}
-
-/// `Bearer <token>`, marked sensitive.
-pub(crate) fn bearer(token: &SecretString) -> Result<HeaderValue> {
-    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose_secret()))
-        .map_err(|_| Error::decode("access token", "not valid in a header"))?;
-    value.set_sensitive(true);
-    Ok(value)
 }
 
 /// A subscription key header value, marked sensitive.
@@ -108,12 +99,7 @@ impl TokenRefresher for MomoRefresher {
         .await?;
         let mut tokens = TokenSet::new(answer.access_token);
         if let Some(seconds) = answer.expires_in {
-            let seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
-            if let Some(at) = TimeDelta::try_seconds(seconds)
-                .and_then(|delta| self.clock.now().checked_add_signed(delta))
-            {
-                tokens = tokens.with_expires_at(at);
-            }
+            tokens = tokens.with_expires_in(seconds, self.clock.now());
         }
         tracing::debug!(product = self.product.as_str(), "MoMo token minted");
         Ok(tokens

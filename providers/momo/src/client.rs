@@ -14,7 +14,7 @@ use bankkit_core::clock::{system_clock, Clock};
 use bankkit_core::http::{
     path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, RequestSafety,
 };
-use bankkit_core::secret::SecretString;
+use bankkit_core::secret::{bearer_header, SecretString};
 use bankkit_core::token::{ManagedToken, MemoryTokenStore, TokenStore};
 use bankkit_core::{validate, Error, Result};
 use http::header::AUTHORIZATION;
@@ -22,9 +22,7 @@ use http::{HeaderName, HeaderValue, Method};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::auth::{
-    bearer, mint_token, subscription_key, ApiCredentials, MomoRefresher, SUBSCRIPTION_KEY,
-};
+use crate::auth::{mint_token, subscription_key, ApiCredentials, MomoRefresher, SUBSCRIPTION_KEY};
 use crate::error::{map_error_for, map_error_without_token};
 use crate::ids::ReferenceId;
 use crate::wire::{
@@ -426,7 +424,7 @@ impl MomoClient {
                 let request = request.clone();
                 let mapper = &mapper;
                 async move {
-                    let request = request.header(AUTHORIZATION, bearer(&access)?);
+                    let request = request.header(AUTHORIZATION, bearer_header(&access)?);
                     http.send(request, mapper).await
                 }
             })
@@ -753,7 +751,7 @@ impl ProductApi<'_> {
             .client
             .business(self.product, Method::GET, self.path("oauth2/v1_0/userinfo"))?
             .operation("user_info")
-            .header(AUTHORIZATION, bearer(consent_token)?);
+            .header(AUTHORIZATION, bearer_header(consent_token)?);
         let product = self.product;
         let mapper = move |r: &ApiResponse| map_error_for(r, product.as_str());
         self.client

@@ -1,11 +1,10 @@
 //! [`MomoConfig`]: the provider's configuration, loadable as a plugin config.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use bankkit_core::registry::{BuildContext, ProviderConfig};
 use bankkit_core::secret::SecretString;
-use bankkit_core::{Error, Provider, Result};
+use bankkit_core::{validate, Error, Provider, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{MomoClient, Product, DEFAULT_BASE_URL, DEFAULT_TARGET_ENVIRONMENT};
@@ -155,13 +154,7 @@ impl MomoConfig {
     /// # Errors
     /// [`Error::Config`] naming the field at fault.
     pub fn client(&self, context: &BuildContext) -> Result<MomoClient> {
-        let mut http = context.http.clone();
-        if let Some(seconds) = self.timeout_secs {
-            if seconds == 0 {
-                return Err(Error::config("timeout_secs", "must be at least 1"));
-            }
-            http = http.timeout(Duration::from_secs(seconds));
-        }
+        let http = validate::timeout_secs(context.http.clone(), self.timeout_secs, "timeout_secs")?;
         let mut builder = MomoClient::builder()
             .credentials(self.api_user.clone(), self.api_key.clone())
             .base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))

@@ -20,7 +20,7 @@
 //! | 500 `NOT_ENOUGH_FUNDS`, `PAYER_LIMIT_REACHED`, `PAYEE_LIMIT_REACHED` | `InvalidRequest` (the payment was refused, not the server) |
 //! | other 5xx (`INTERNAL_PROCESSING_ERROR`, 503 `SERVICE_UNAVAILABLE`) | `Provider` (retryable) |
 
-use bankkit_core::http::ApiResponse;
+use bankkit_core::http::{error_text, ApiResponse};
 use bankkit_core::{Error, ForbiddenReason};
 use serde::Deserialize;
 
@@ -50,18 +50,7 @@ impl ErrorBody {
     }
 
     fn said(&self, response: &ApiResponse) -> String {
-        [&self.message, &self.error]
-            .into_iter()
-            .flatten()
-            .find(|m| !m.is_empty())
-            .cloned()
-            .unwrap_or_else(|| {
-                response
-                    .status
-                    .canonical_reason()
-                    .unwrap_or("error")
-                    .to_owned()
-            })
+        error_text(response, &[self.message.as_deref(), self.error.as_deref()])
     }
 }
 

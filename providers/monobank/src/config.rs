@@ -64,7 +64,7 @@ impl MonobankConfig {
     /// Builds the client this config describes, on the context's clock and HTTP options.
     ///
     /// # Errors
-    /// [`Error::Config`] naming `token`, `base_url` or `timeout_secs`.
+    /// [`Error::Config`](bankkit_core::Error::Config) naming `token`, `base_url` or `timeout_secs`.
     pub fn client(&self, context: &BuildContext) -> Result<MonobankClient> {
         let http = validate::timeout_secs(context.http.clone(), self.timeout_secs, "timeout_secs")?;
         MonobankClient::builder()

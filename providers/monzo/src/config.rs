@@ -144,7 +144,7 @@ impl MonzoConfig {
     /// token store.
     ///
     /// # Errors
-    /// [`Error::Config`] naming the field at fault.
+    /// [`Error::Config`](bankkit_core::Error::Config) naming the field at fault.
     pub fn client(&self, context: &BuildContext) -> Result<MonzoClient> {
         let http = validate::timeout_secs(context.http.clone(), self.timeout_secs, "timeout_secs")?;
         let mut builder = MonzoClient::builder()
