@@ -86,13 +86,29 @@ pub trait ProviderConfig: Send + Sync + fmt::Debug {
 }
 
 /// Where a provider's sandbox imitation listens and the credentials it accepts.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+///
+/// `Debug` shows the credential names, never their values.
+#[derive(Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SandboxTarget {
     /// The base URL of the provider's sandbox server.
     pub base_url: String,
     /// The credentials the sandbox seeded, in the sandbox's JSON shape.
     pub credentials: serde_json::Value,
+}
+
+impl fmt::Debug for SandboxTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self
+            .credentials
+            .as_object()
+            .map(|map| map.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        f.debug_struct("SandboxTarget")
+            .field("base_url", &self.base_url)
+            .field("credentials", &names)
+            .finish()
+    }
 }
 
 impl SandboxTarget {
@@ -346,6 +362,23 @@ pub fn providers_from_json(text: &str, context: &BuildContext) -> Result<Vec<Arc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sandbox_target_debug_names_credentials_without_their_values() {
+        let target = SandboxTarget::new(
+            "http://127.0.0.1:1",
+            serde_json::json!({"token": "uZ3pQk7w1R5tY9aB", "client_id": "c"}),
+        );
+
+        let printed = format!("{target:?}");
+
+        assert!(
+            printed.contains("token") && printed.contains("client_id"),
+            "{printed}"
+        );
+        assert!(!printed.contains("uZ3pQk7w1R5tY9aB"), "{printed}");
+        assert_eq!(target.credential("token").unwrap(), "uZ3pQk7w1R5tY9aB");
+    }
 
     #[test]
     fn unknown_providers_are_config_errors_at_their_index() {
