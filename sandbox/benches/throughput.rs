@@ -44,11 +44,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2000);
-    let sandbox = Sandbox::builder()
-        .providers(["monobank"])
-        .record_requests(false)
-        .start()
-        .await?;
+    let sandbox = Sandbox::builder().providers(["monobank"]).start().await?;
     let monobank = sandbox.monobank().ok_or("no monobank")?;
     let sandbox_url = format!("{}/bank/currency", monobank.base_url());
 

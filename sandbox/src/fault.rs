@@ -1,23 +1,20 @@
 //! Fault injection: make the next N matching requests fail in a chosen way.
 //!
 //! Every provider route is mounted through [`ProviderContext::route`](crate::ProviderContext::route),
-//! which wraps its responder in [`Faulted`]. Before the real responder runs, `Faulted` takes the
+//! which gives the route this registry. Before the route's responder runs, the route takes the
 //! first active [`Fault`] whose method and path prefix match the request and acts on it. Faults
-//! that lose the connection only mark the response with an internal header; the front proxy in
-//! front of each provider server sees the mark and closes the connection without answering.
+//! that lose the connection mark the reply; the server then closes the connection without
+//! answering.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use wiremock::{Request, Respond, ResponseTemplate};
 
 use crate::sync::lock;
-
-/// Internal response header that tells the front proxy to drop the connection.
-pub(crate) const DROP_HEADER: &str = "x-bankkit-sandbox-drop";
+use crate::Reply;
 
 /// What an injected fault does to a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,84 +264,75 @@ impl FaultRegistry {
     }
 }
 
-/// A responder behind fault injection; made by
-/// [`ProviderContext::route`](crate::ProviderContext::route).
-pub struct Faulted<R> {
-    inner: R,
-    faults: Arc<FaultRegistry>,
+/// What the route does about a fault it took.
+pub(crate) enum FaultAction {
+    /// Answer this instead of running the route (state unchanged).
+    Answer(Reply),
+    /// Run the route (its change is committed), then change its answer.
+    RunThen(AfterRun),
 }
 
-impl<R> fmt::Debug for Faulted<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Faulted").finish_non_exhaustive()
-    }
+/// How a fault changes the answer of a route that ran.
+pub(crate) enum AfterRun {
+    Delay(Duration),
+    Drop,
 }
 
-impl<R: Respond> Faulted<R> {
-    /// Wraps `inner` so that faults in `faults` apply to it.
-    pub fn new(inner: R, faults: Arc<FaultRegistry>) -> Self {
-        Faulted { inner, faults }
-    }
-
-    fn json_body(&self, template: ResponseTemplate, value: &Value) -> ResponseTemplate {
-        template.set_body_raw(
-            value.to_string().into_bytes(),
-            self.faults.json_content_type(),
-        )
-    }
-
-    fn status_response(
-        &self,
-        status: u16,
-        body: Option<Value>,
-        retry_after: Option<u64>,
-    ) -> ResponseTemplate {
-        let status =
-            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-        let template = ResponseTemplate::new(status);
-        let template = match body {
-            Some(Value::String(text)) => {
-                template.set_body_raw(text.into_bytes(), "text/plain; charset=utf-8")
-            }
-            Some(value) => self.json_body(template, &value),
-            None => self.json_body(template, &self.faults.error_body(status)),
-        };
-        match retry_after {
-            Some(seconds) => template.insert_header("retry-after", seconds.to_string().as_str()),
-            None => template,
+impl AfterRun {
+    pub(crate) fn apply(self, reply: Reply) -> Reply {
+        match self {
+            AfterRun::Delay(delay) => reply.set_delay(delay),
+            AfterRun::Drop => reply.drop_connection(),
         }
     }
 }
 
-/// Marks a response so that the front proxy closes the connection instead of sending it.
-pub(crate) fn mark_dropped(template: ResponseTemplate) -> ResponseTemplate {
-    template.insert_header(DROP_HEADER, "1")
-}
-
-impl<R: Respond> Respond for Faulted<R> {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let Some(kind) = self
-            .faults
-            .take(request.method.as_str(), request.url.path())
-        else {
-            return self.inner.respond(request);
-        };
+impl FaultRegistry {
+    /// What to do about a fault of `kind`.
+    pub(crate) fn act_on(&self, kind: &FaultKind) -> FaultAction {
         match kind {
             FaultKind::Status {
                 status,
                 body,
                 retry_after,
-            } => self.status_response(status, body, retry_after),
-            FaultKind::Delay { ms } => self
-                .inner
-                .respond(request)
-                .set_delay(Duration::from_millis(ms)),
-            FaultKind::MalformedBody => ResponseTemplate::new(200).set_body_raw(
+            } => FaultAction::Answer(self.status_reply(*status, body.clone(), *retry_after)),
+            FaultKind::Delay { ms } => {
+                FaultAction::RunThen(AfterRun::Delay(Duration::from_millis(*ms)))
+            }
+            FaultKind::MalformedBody => FaultAction::Answer(Reply::new(200).set_body_raw(
                 b"{\"truncated\": [{\"id\": \"".to_vec(),
-                self.faults.json_content_type(),
+                self.json_content_type(),
+            )),
+            FaultKind::DropConnection => FaultAction::Answer(Reply::new(502).drop_connection()),
+            FaultKind::DropAfterCommit => FaultAction::RunThen(AfterRun::Drop),
+        }
+    }
+
+    /// The provider's error answer for `status` (its error shape and JSON content type): for
+    /// injected faults and for the server's own refusals (body too large, timeouts, …).
+    pub(crate) fn error_reply(&self, status: u16) -> Reply {
+        self.status_reply(status, None, None)
+    }
+
+    fn status_reply(&self, status: u16, body: Option<Value>, retry_after: Option<u64>) -> Reply {
+        let status =
+            http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let reply = Reply::new(status);
+        let reply = match body {
+            Some(Value::String(text)) => {
+                reply.set_body_raw(text.into_bytes(), "text/plain; charset=utf-8")
+            }
+            Some(value) => {
+                reply.set_body_raw(value.to_string().into_bytes(), self.json_content_type())
+            }
+            None => reply.set_body_raw(
+                self.error_body(status).to_string().into_bytes(),
+                self.json_content_type(),
             ),
-            FaultKind::DropConnection => mark_dropped(ResponseTemplate::new(502)),
-            FaultKind::DropAfterCommit => mark_dropped(self.inner.respond(request)),
+        };
+        match retry_after {
+            Some(seconds) => reply.insert_header("retry-after", seconds.to_string().as_str()),
+            None => reply,
         }
     }
 }

@@ -79,15 +79,19 @@ mod control;
 mod error;
 mod event;
 mod fault;
-mod front;
+mod journal;
 mod ledger;
 mod momo;
 mod monobank;
 mod monzo;
+mod outbound;
 mod provider;
+mod reply;
 mod request;
 mod rng;
+mod route;
 mod sandbox;
+mod server;
 mod sync;
 mod time;
 mod webhook;
@@ -99,15 +103,20 @@ pub use wiremock;
 
 pub use crate::error::SandboxError;
 pub use crate::event::SandboxEvent;
-pub use crate::fault::{ErrorBodyFn, Fault, FaultKind, FaultRegistry, Faulted};
+pub use crate::fault::{ErrorBodyFn, Fault, FaultKind, FaultRegistry};
+pub use crate::journal::{JournalEntry, DEFAULT_JOURNAL_CAPACITY};
 pub use crate::ledger::{Ledger, LedgerAccount, LedgerTransaction};
+pub use crate::outbound::{OutboundPolicy, DEFAULT_MAX_CONCURRENT_DELIVERIES};
 pub use crate::provider::{
     BuildProvider, ProviderContext, ProviderRegistration, SandboxProvider, TestOutcome, TestParty,
 };
+pub use crate::reply::Reply;
 pub use crate::rng::{base64, hash_name, mix64, SeededRng};
+pub use crate::route::{ReplyFuture, Respond, RespondAsync, Route, RouteBuilder, Routes};
 pub use crate::sandbox::{
     default_start_time, registered_providers, ProviderHandle, Sandbox, SandboxBuilder, DEFAULT_SEED,
 };
+pub use crate::server::ServerLimits;
 pub use crate::webhook::{
     AcceptedStatus, Delivery, DeliveryAttempt, DeliveryState, GiveUpHook, OutgoingWebhook,
     RetryPolicy, WebhookSender,

@@ -2,18 +2,26 @@
 //!
 //! ```text
 //! bankkit-sandbox [--provider NAME ...] [--port NAME=PORT ...] [--seed N] [--json]
+//!                 [--host ADDR] [--limits on|off|NAME=on|off ...] [--allow-host HOST ...]
+//!                 [--control-token TOKEN] [--control-host NAME ...] [--max-body-bytes N] ...
 //! ```
 //!
-//! Prints each provider's base URL, other hosts and credentials (a table, or with `--json`
-//! exactly one line `{"providers": {"<name>": {"base_url": "…", "hosts": {…}, "credentials":
-//! {…}}}}` once every server listens), logs one line per request to stderr, and stops on
-//! Ctrl-C or SIGTERM. A provider's other host takes a port as `--port NAME.HOST=PORT` (e.g.
-//! `monzo.auth=8081`).
+//! Prints each provider's base URL, other hosts, credentials and test parties (a table, or with
+//! `--json` exactly one line `{"providers": {"<name>": {"base_url": "…", "hosts": {…},
+//! "credentials": {…}, "test_parties": {…}}}}` once every server listens), logs one line per
+//! request to stderr, and stops on Ctrl-C or SIGTERM. A provider's other host takes a port as
+//! `--port NAME.HOST=PORT` (e.g. `monzo.auth=8081`). `--help` lists every option.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use bankkit_sandbox::{ManualClock, Sandbox, DEFAULT_SEED};
+use std::net::IpAddr;
+use std::time::Duration;
+
+use bankkit_sandbox::{
+    ManualClock, OutboundPolicy, ProviderHandle, Sandbox, SandboxBuilder, ServerLimits,
+    TestOutcome, DEFAULT_JOURNAL_CAPACITY, DEFAULT_MAX_CONCURRENT_DELIVERIES, DEFAULT_SEED,
+};
 use clap::Parser;
 use serde_json::{json, Map, Value};
 
@@ -24,8 +32,8 @@ struct Args {
     /// Start only this provider (repeatable; default: every registered provider).
     #[arg(long = "provider", value_name = "NAME")]
     providers: Vec<String>,
-    /// Serve a provider (or one of its other hosts, `NAME.HOST`) on a fixed port of 127.0.0.1
-    /// (repeatable; default: a free port).
+    /// Serve a provider (or one of its other hosts, `NAME.HOST`) on a fixed port (repeatable;
+    /// default: a free port).
     #[arg(long = "port", value_name = "NAME=PORT", value_parser = parse_port)]
     ports: Vec<(String, u16)>,
     /// Seed for the generated data.
@@ -34,6 +42,122 @@ struct Args {
     /// Print one line of JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Listen on this address instead of 127.0.0.1. Anything else exposes the sandbox, its
+    /// credentials and its control API to whoever can reach the address.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Rate windows: `on` (default, as the real APIs), `off` (fast mode for an app in another
+    /// process, which would otherwise wait them out in real time), or `NAME=on|off` for one
+    /// provider (repeatable).
+    #[arg(long = "limits", value_name = "on|off|NAME=on|off", value_parser = parse_limits)]
+    limits: Vec<(Option<String>, bool)>,
+    /// Let webhooks, callbacks and URL checks go to this host too (repeatable; default:
+    /// loopback addresses and `localhost` only).
+    #[arg(long = "allow-host", value_name = "HOST")]
+    allow_hosts: Vec<String>,
+    /// Webhook deliveries in flight at once, across providers.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONCURRENT_DELIVERIES)]
+    max_deliveries: usize,
+    /// Require `Authorization: Bearer TOKEN` on every control-API request (also read from
+    /// BANKKIT_SANDBOX_CONTROL_TOKEN).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "BANKKIT_SANDBOX_CONTROL_TOKEN",
+        hide_env_values = true
+    )]
+    control_token: Option<String>,
+    /// Also accept control-API requests addressed (`Host`) to this name (repeatable).
+    #[arg(long = "control-host", value_name = "NAME")]
+    control_hosts: Vec<String>,
+    /// Largest request body accepted; larger ones are answered 413.
+    #[arg(long, value_name = "BYTES")]
+    max_body_bytes: Option<usize>,
+    /// Open connections per provider host; more are answered 503.
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Seconds a connection may stay silent between requests.
+    #[arg(long, value_name = "SECONDS")]
+    idle_timeout: Option<u64>,
+    /// Seconds to send a whole request head once it started.
+    #[arg(long, value_name = "SECONDS")]
+    header_read_timeout: Option<u64>,
+    /// Seconds to send a whole request body once its head arrived; else 408.
+    #[arg(long, value_name = "SECONDS")]
+    body_read_timeout: Option<u64>,
+    /// Requests kept for `GET /__bankkit/requests`.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_JOURNAL_CAPACITY)]
+    journal: usize,
+}
+
+fn parse_switch(value: &str) -> Result<bool, String> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        other => Err(format!("expected on or off, got `{other}`")),
+    }
+}
+
+fn parse_limits(value: &str) -> Result<(Option<String>, bool), String> {
+    match value.split_once('=') {
+        None => Ok((None, parse_switch(value)?)),
+        Some((name, switch)) => Ok((Some(name.to_owned()), parse_switch(switch)?)),
+    }
+}
+
+impl Args {
+    fn limits(&self) -> ServerLimits {
+        let mut limits = ServerLimits::default();
+        if let Some(bytes) = self.max_body_bytes {
+            limits = limits.max_body_bytes(bytes);
+        }
+        if let Some(n) = self.max_connections {
+            limits = limits.max_connections(n);
+        }
+        if let Some(seconds) = self.idle_timeout {
+            limits = limits.idle_timeout(Duration::from_secs(seconds));
+        }
+        if let Some(seconds) = self.header_read_timeout {
+            limits = limits.header_read_timeout(Duration::from_secs(seconds));
+        }
+        if let Some(seconds) = self.body_read_timeout {
+            limits = limits.body_read_timeout(Duration::from_secs(seconds));
+        }
+        limits
+    }
+
+    fn builder(&self) -> SandboxBuilder {
+        let mut outbound = OutboundPolicy::default().max_concurrent(self.max_deliveries);
+        for host in &self.allow_hosts {
+            outbound = outbound.allow_host(host.clone());
+        }
+        let mut builder = Sandbox::builder()
+            .clock(ManualClock::following_wall_clock())
+            .seed(self.seed)
+            .address(self.host)
+            .limits(self.limits())
+            .outbound(outbound)
+            .journal_capacity(self.journal);
+        if !self.providers.is_empty() {
+            builder = builder.providers(self.providers.clone());
+        }
+        for (name, port) in &self.ports {
+            builder = builder.port(name.clone(), *port);
+        }
+        for (provider, on) in &self.limits {
+            builder = match provider {
+                None => builder.rate_limits(*on),
+                Some(name) => builder.provider_rate_limits(name.clone(), *on),
+            };
+        }
+        if let Some(token) = &self.control_token {
+            builder = builder.control_token(token.clone());
+        }
+        for host in &self.control_hosts {
+            builder = builder.control_host(host.clone());
+        }
+        builder
+    }
 }
 
 fn parse_port(value: &str) -> Result<(String, u16), String> {
@@ -58,17 +182,14 @@ async fn main() -> ExitCode {
         )
         .init();
 
-    let mut builder = Sandbox::builder()
-        .clock(ManualClock::following_wall_clock())
-        .seed(args.seed)
-        .record_requests(false);
-    if !args.providers.is_empty() {
-        builder = builder.providers(args.providers.clone());
+    if !args.host.is_loopback() {
+        tracing::warn!(
+            address = %args.host,
+            "listening beyond this machine: anyone who can reach this address can read the \
+             seeded credentials and drive the control API (consider --control-token)"
+        );
     }
-    for (name, port) in &args.ports {
-        builder = builder.port(name.clone(), *port);
-    }
-    let sandbox = match builder.start().await {
+    let sandbox = match args.builder().start().await {
         Ok(sandbox) => sandbox,
         Err(error) => {
             eprintln!("bankkit-sandbox: {error}");
@@ -107,6 +228,7 @@ fn print_summary(sandbox: &Sandbox, as_json: bool) -> std::io::Result<()> {
                     "base_url": handle.base_url(),
                     "hosts": handle.hosts(),
                     "credentials": handle.credentials(),
+                    "test_parties": test_parties(&handle),
                 }),
             );
         }
@@ -142,6 +264,25 @@ fn print_summary(sandbox: &Sandbox, as_json: bool) -> std::io::Result<()> {
         }
     }
     stdout.flush()
+}
+
+/// The provider's test parties by outcome (`success`, `failure`, `pending`), those it has.
+fn test_parties(handle: &ProviderHandle) -> Value {
+    let mut parties = Map::new();
+    for outcome in [
+        TestOutcome::Success,
+        TestOutcome::Failure,
+        TestOutcome::Pending,
+    ] {
+        if let Some(party) = handle.test_party(outcome) {
+            if let (Ok(Value::String(name)), Ok(party)) =
+                (serde_json::to_value(outcome), serde_json::to_value(party))
+            {
+                parties.insert(name, party);
+            }
+        }
+    }
+    Value::Object(parties)
 }
 
 /// Ctrl-C, and SIGTERM where there is one, registered as soon as this is made.

@@ -4,35 +4,33 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use async_trait::async_trait;
+use crate::fault::{ErrorBodyFn, FaultRegistry};
+use crate::outbound::OutboundPolicy;
+use crate::route::{RespondAsync, Route, RouteBuilder, Routes};
+use crate::webhook::WebhookSender;
+use crate::{Ledger, SandboxError, SandboxEvent};
 use bankkit_core::clock::{Clock, ManualClock};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use wiremock::{Mock, MockBuilder, MockServer, Respond};
 
-use crate::fault::{ErrorBodyFn, FaultRegistry, Faulted};
-use crate::webhook::WebhookSender;
-use crate::{Ledger, SandboxError, SandboxEvent};
-
-/// One imitated provider API, running on its own [`MockServer`].
+/// One imitated provider API, served on its own port.
 ///
 /// A module implements this over its own shared state, mounts its routes in
 /// [`mount`](Self::mount) (through [`ProviderContext::route`], so fault injection applies), and
 /// registers a factory with [`register_provider!`](crate::register_provider).
-#[async_trait]
 pub trait SandboxProvider: Send + Sync + fmt::Debug {
     /// The provider's name, the same as in the client registry (e.g. `"monobank"`).
     fn name(&self) -> &'static str;
 
-    /// Registers the provider's routes on `server`.
-    async fn mount(&self, server: &MockServer, ctx: &ProviderContext);
+    /// Adds the provider's routes to its API server's table.
+    fn mount(&self, routes: &mut Routes, ctx: &ProviderContext);
 
-    /// Registers the routes of one of the provider's other hosts (named in
-    /// [`ProviderRegistration::hosts`], e.g. an authorisation host) on its own `server`.
+    /// Adds the routes of one of the provider's other hosts (named in
+    /// [`ProviderRegistration::hosts`], e.g. an authorisation host) to that host's own table.
     /// Nothing by default.
-    async fn mount_host(&self, host: &str, server: &MockServer, ctx: &ProviderContext) {
-        let _ = (host, server, ctx);
+    fn mount_host(&self, host: &str, routes: &mut Routes, ctx: &ProviderContext) {
+        let _ = (host, routes, ctx);
     }
 
     /// The seeded credentials a client needs, as JSON (e.g. `{"token": "…"}`).
@@ -119,21 +117,18 @@ inventory::collect!(ProviderRegistration);
 /// ```
 /// use std::sync::Arc;
 /// use bankkit_sandbox::{
-///     async_trait, register_provider, wiremock, Ledger, ProviderContext, SandboxError,
-///     SandboxEvent, SandboxProvider,
+///     register_provider, wiremock, Ledger, ProviderContext, Reply, Route, Routes,
+///     SandboxError, SandboxEvent, SandboxProvider,
 /// };
 ///
 /// #[derive(Debug)]
 /// struct Acme;
 ///
-/// #[async_trait]
 /// impl SandboxProvider for Acme {
 ///     fn name(&self) -> &'static str { "acme" }
-///     async fn mount(&self, server: &wiremock::MockServer, ctx: &ProviderContext) {
-///         use wiremock::{matchers::path, Mock, ResponseTemplate};
-///         ctx.route(Mock::given(path("/ping")), ResponseTemplate::new(200))
-///             .mount(server)
-///             .await;
+///     fn mount(&self, routes: &mut Routes, ctx: &ProviderContext) {
+///         use wiremock::matchers::path;
+///         routes.mount(ctx.route(Route::given(path("/ping")), Reply::new(200)));
 ///     }
 ///     fn credentials(&self) -> serde_json::Value { serde_json::json!({"api_key": "k"}) }
 ///     fn ledger(&self) -> Ledger { Ledger::default() }
@@ -173,6 +168,8 @@ pub struct ProviderContext {
     webhooks: WebhookSender,
     base_url: String,
     hosts: BTreeMap<&'static str, String>,
+    rate_limits: bool,
+    outbound: Arc<OutboundPolicy>,
 }
 
 impl fmt::Debug for ProviderContext {
@@ -183,6 +180,7 @@ impl fmt::Debug for ProviderContext {
             .field("seed", &self.seed)
             .field("base_url", &self.base_url)
             .field("hosts", &self.hosts)
+            .field("rate_limits", &self.rate_limits)
             .finish_non_exhaustive()
     }
 }
@@ -204,7 +202,26 @@ impl ProviderContext {
             webhooks,
             base_url: String::new(),
             hosts: BTreeMap::new(),
+            rate_limits: true,
+            outbound: Arc::new(OutboundPolicy::default()),
         }
+    }
+
+    /// Sets where the provider may send requests of its own (before it is built).
+    pub(crate) fn with_outbound(mut self, outbound: Arc<OutboundPolicy>) -> Self {
+        self.outbound = outbound;
+        self
+    }
+
+    /// Where the provider may send requests of its own (webhooks, callbacks, URL checks).
+    pub fn outbound(&self) -> &OutboundPolicy {
+        &self.outbound
+    }
+
+    /// Turns the provider's rate windows on or off (before it is built).
+    pub(crate) fn with_rate_limits(mut self, on: bool) -> Self {
+        self.rate_limits = on;
+        self
     }
 
     /// Sets the provider's public base URL (known once its port is bound, before it is built).
@@ -284,9 +301,26 @@ impl ProviderContext {
         &self.webhooks
     }
 
-    /// A mock answering with `responder` behind fault injection: the standard way to mount a
+    /// A route answering with `responder` behind fault injection: the standard way to mount a
     /// provider route.
-    pub fn route<R: Respond + 'static>(&self, mock: MockBuilder, responder: R) -> Mock {
-        mock.respond_with(Faulted::new(responder, Arc::clone(&self.faults)))
+    pub fn route<R: crate::Respond + 'static>(&self, route: RouteBuilder, responder: R) -> Route {
+        route.finish_faulted(responder, Arc::clone(&self.faults))
+    }
+
+    /// A route answering with an asynchronous `responder` behind fault injection, for the rare
+    /// route that must wait on something outside the sandbox before it answers.
+    pub fn route_async<R: RespondAsync + 'static>(
+        &self,
+        route: RouteBuilder,
+        responder: R,
+    ) -> Route {
+        route.finish_faulted_async(responder, Arc::clone(&self.faults))
+    }
+
+    /// Whether the provider's rate windows apply (the default). Off in the fast mode for apps
+    /// in other processes (`bankkit-sandbox --limits off`), where a client would otherwise
+    /// wait out windows in real time.
+    pub fn rate_limits(&self) -> bool {
+        self.rate_limits
     }
 }

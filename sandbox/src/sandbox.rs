@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -10,12 +12,15 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio::task::JoinHandle;
 use wiremock::matchers::path_regex;
-use wiremock::{Mock, MockServer};
 
-use crate::control::{ControlApi, ProviderRuntime};
+use crate::control::{ControlAccess, ControlApi, ProviderRuntime};
+use crate::journal::{Journal, JournalEntry, DEFAULT_JOURNAL_CAPACITY};
+use crate::outbound::OutboundPolicy;
 use crate::provider::{ProviderContext, ProviderRegistration};
+use crate::server::{HostServer, ServerLimits, ServerStats};
 use crate::webhook::{WebhookOutbox, WebhookSender};
 use crate::{Delivery, Fault, Ledger, SandboxError, SandboxEvent, TestOutcome, TestParty};
+use crate::{Route, Routes};
 
 /// The seed used when none is given.
 pub const DEFAULT_SEED: u64 = 20_261_101;
@@ -45,14 +50,21 @@ pub fn registered_providers() -> Vec<&'static str> {
     registrations().into_keys().collect()
 }
 
-/// Chooses providers, clock, seed, ports and request recording, then starts a [`Sandbox`].
+/// Chooses providers, clock, seed, address, ports, limits and control-API protection, then
+/// starts a [`Sandbox`].
 #[derive(Debug, Clone)]
 pub struct SandboxBuilder {
     providers: Option<Vec<String>>,
     clock: Option<ManualClock>,
     seed: u64,
+    address: IpAddr,
     ports: BTreeMap<String, u16>,
-    record_requests: bool,
+    limits: ServerLimits,
+    rate_limits: bool,
+    rate_limits_by_provider: BTreeMap<String, bool>,
+    journal_capacity: usize,
+    control: ControlAccess,
+    outbound: OutboundPolicy,
 }
 
 impl Default for SandboxBuilder {
@@ -61,8 +73,14 @@ impl Default for SandboxBuilder {
             providers: None,
             clock: None,
             seed: DEFAULT_SEED,
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
             ports: BTreeMap::new(),
-            record_requests: true,
+            limits: ServerLimits::default(),
+            rate_limits: true,
+            rate_limits_by_provider: BTreeMap::new(),
+            journal_capacity: DEFAULT_JOURNAL_CAPACITY,
+            control: ControlAccess::default(),
+            outbound: OutboundPolicy::default(),
         }
     }
 }
@@ -91,17 +109,70 @@ impl SandboxBuilder {
         self
     }
 
-    /// Serves `provider` on this port of 127.0.0.1 (0 = any free port, the default). For one
-    /// of a provider's other hosts, name it `provider.host` (e.g. `monzo.auth`).
+    /// Listens on this address (default `127.0.0.1`). Anything but a loopback address makes
+    /// the sandbox, its seeded credentials and its control API reachable from elsewhere.
+    pub fn address(mut self, address: IpAddr) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// Serves `provider` on this port (0 = any free port, the default). For one of a
+    /// provider's other hosts, name it `provider.host` (e.g. `monzo.auth`).
     pub fn port(mut self, provider: impl Into<String>, port: u16) -> Self {
         self.ports.insert(provider.into(), port);
         self
     }
 
-    /// Whether the servers keep every request in memory (default: yes; turn it off for
-    /// long-running servers).
-    pub fn record_requests(mut self, record: bool) -> Self {
-        self.record_requests = record;
+    /// Sets the servers' limits and timeouts (default [`ServerLimits::default`]).
+    pub fn limits(mut self, limits: ServerLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Whether providers enforce their rate windows (default: yes, as the real APIs do). Off
+    /// is the fast mode for an app in another process, which would otherwise wait out the
+    /// windows in real time.
+    pub fn rate_limits(mut self, on: bool) -> Self {
+        self.rate_limits = on;
+        self
+    }
+
+    /// Whether one provider enforces its rate windows, whatever [`rate_limits`](Self::rate_limits) says.
+    pub fn provider_rate_limits(mut self, provider: impl Into<String>, on: bool) -> Self {
+        self.rate_limits_by_provider.insert(provider.into(), on);
+        self
+    }
+
+    /// How many requests `GET /__bankkit/requests` keeps (default
+    /// [`DEFAULT_JOURNAL_CAPACITY`]; 0 keeps none).
+    pub fn journal_capacity(mut self, capacity: usize) -> Self {
+        self.journal_capacity = capacity;
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on every control-API request.
+    pub fn control_token(mut self, token: impl Into<String>) -> Self {
+        self.control.token = Some(token.into());
+        self
+    }
+
+    /// Also accepts control-API requests whose `Host` names `host` (a name this machine is
+    /// reached by; loopback names and the listening address are always accepted).
+    pub fn control_host(mut self, host: impl Into<String>) -> Self {
+        self.control.hosts.push(host.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Lets webhooks, callbacks and URL checks go to `host` too (a name or an IP address);
+    /// by default they go only to loopback addresses and `localhost`.
+    pub fn allow_host(mut self, host: impl Into<String>) -> Self {
+        self.outbound = self.outbound.allow_host(host);
+        self
+    }
+
+    /// Sets where outbound requests may go and how many deliveries may run at once.
+    pub fn outbound(mut self, policy: OutboundPolicy) -> Self {
+        self.outbound = policy;
         self
     }
 
@@ -111,9 +182,9 @@ impl SandboxBuilder {
     ///
     /// # Errors
     ///
-    /// [`SandboxError::UnknownProvider`] for a name (in `providers` or `port`) no module
-    /// registered, or a `provider.host` port for a host that provider does not have;
-    /// [`SandboxError::Bind`] when a port cannot be listened on.
+    /// [`SandboxError::UnknownProvider`] for a name (in `providers`, `port` or
+    /// `provider_rate_limits`) no module registered, or a `provider.host` port for a host that
+    /// provider does not have; [`SandboxError::Bind`] when a port cannot be listened on.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         let available = registrations();
         let mut chosen: Vec<&'static ProviderRegistration> = match &self.providers {
@@ -144,123 +215,159 @@ impl SandboxBuilder {
         if let Some(name) = self.ports.keys().find(|name| !known_port_name(name)) {
             return Err(SandboxError::UnknownProvider(name.clone()));
         }
+        if let Some(name) = self
+            .rate_limits_by_provider
+            .keys()
+            .find(|name| !available.contains_key(name.as_str()))
+        {
+            return Err(SandboxError::UnknownProvider(name.clone()));
+        }
 
         let clock = self
             .clock
             .clone()
             .unwrap_or_else(|| ManualClock::frozen_at(default_start_time()));
         let started_at = Clock::now(&clock);
-        let outbox = WebhookOutbox::new(clock.clone());
+        let outbound = Arc::new(self.outbound.clone());
+        let outbox = WebhookOutbox::new(clock.clone(), Arc::clone(&outbound));
+        let shared = Shared {
+            journal: Arc::new(Journal::new(self.journal_capacity)),
+            stats: Arc::new(ServerStats::default()),
+            clock: clock.clone(),
+        };
         let mut sandbox = Sandbox {
             clock: clock.clone(),
             providers: Vec::new(),
             tasks: vec![outbox.spawn_worker()],
+            journal: Arc::clone(&shared.journal),
+            stats: Arc::clone(&shared.stats),
         };
         for registration in chosen {
+            let rate_limits = self
+                .rate_limits_by_provider
+                .get(registration.name)
+                .copied()
+                .unwrap_or(self.rate_limits);
             let ctx = ProviderContext::new(
                 registration.name,
                 clock.clone(),
                 started_at,
                 self.seed,
                 WebhookSender::new(registration.name, Arc::clone(&outbox)),
-            );
-            let running =
-                start_provider(registration, ctx, &self.ports, self.record_requests).await?;
-            sandbox.tasks.extend(running.fronts);
-            sandbox.providers.push((running.handle, running.servers));
+            )
+            .with_rate_limits(rate_limits)
+            .with_outbound(Arc::clone(&outbound));
+            let running = start_provider(registration, ctx, &self, &shared).await?;
+            sandbox.tasks.extend(running.servers);
+            sandbox.providers.push(running.handle);
         }
         Ok(sandbox)
     }
 }
 
+/// What every server of one sandbox shares.
+struct Shared {
+    journal: Arc<Journal>,
+    stats: Arc<ServerStats>,
+    clock: ManualClock,
+}
+
 struct RunningProvider {
     handle: ProviderHandle,
-    /// The API's server first, then one per other host.
-    servers: Vec<MockServer>,
-    fronts: Vec<JoinHandle<()>>,
+    servers: Vec<JoinHandle<()>>,
 }
 
-/// One host's public port, bound, and the `MockServer` behind it (not yet served).
-struct Host {
-    public: tokio::net::TcpListener,
+/// One host's public port, bound, with its URL.
+struct BoundHost {
+    listener: tokio::net::TcpListener,
     url: String,
-    server: MockServer,
 }
 
-impl Host {
-    async fn bind(name: &str, port: u16, record_requests: bool) -> Result<Host, SandboxError> {
+impl BoundHost {
+    async fn bind(name: &str, address: IpAddr, port: u16) -> Result<BoundHost, SandboxError> {
         let bind_error = |source| SandboxError::Bind {
             provider: name.to_owned(),
             port,
             source,
         };
-        let public = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        let listener = tokio::net::TcpListener::bind((address, port))
             .await
             .map_err(bind_error)?;
-        let public_addr = public.local_addr().map_err(bind_error)?;
-        let inner = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(bind_error)?;
-        let mut builder = MockServer::builder().listener(inner);
-        if !record_requests {
-            builder = builder.disable_request_recording();
-        }
-        Ok(Host {
-            public,
-            url: format!("http://{public_addr}"),
-            server: builder.start().await,
+        let local = listener.local_addr().map_err(bind_error)?;
+        // An unspecified address listens everywhere; loopback reaches it from here.
+        let shown = if local.ip().is_unspecified() {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), local.port())
+        } else {
+            local
+        };
+        Ok(BoundHost {
+            listener,
+            url: format!("http://{shown}"),
         })
     }
 
-    /// Serves the public port in front of the `MockServer`.
-    fn serve(self, provider: &'static str) -> (MockServer, JoinHandle<()>) {
-        let front = crate::front::spawn(self.public, *self.server.address(), provider);
-        (self.server, front)
+    fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map_or(0, |address| address.port())
     }
 }
 
 async fn start_provider(
     registration: &ProviderRegistration,
     ctx: ProviderContext,
-    ports: &BTreeMap<String, u16>,
-    record_requests: bool,
+    builder: &SandboxBuilder,
+    shared: &Shared,
 ) -> Result<RunningProvider, SandboxError> {
     let name = registration.name;
-    let port = |key: &str| ports.get(key).copied().unwrap_or(0);
-    let api = Host::bind(name, port(name), record_requests).await?;
+    let port = |key: &str| builder.ports.get(key).copied().unwrap_or(0);
+    let api = BoundHost::bind(name, builder.address, port(name)).await?;
     let mut ctx = ctx.with_base_url(api.url.clone());
     let mut others = Vec::new();
     for &host in registration.hosts {
         let key = format!("{name}.{host}");
-        let bound = Host::bind(&key, port(&key), record_requests).await?;
+        let bound = BoundHost::bind(&key, builder.address, port(&key)).await?;
         ctx = ctx.with_host_url(host, bound.url.clone());
         others.push((host, bound));
     }
 
     let provider = (registration.build)(&ctx);
     let runtime = Arc::new(ProviderRuntime { provider, ctx });
-    Mock::given(path_regex(r"^/__bankkit(/|$)"))
-        .respond_with(ControlApi::new(Arc::clone(&runtime)))
-        .with_priority(1)
-        .mount(&api.server)
-        .await;
-    runtime.provider.mount(&api.server, &runtime.ctx).await;
-    for (host, bound) in &others {
-        runtime
-            .provider
-            .mount_host(host, &bound.server, &runtime.ctx)
-            .await;
-    }
-
+    let mut api_routes = Routes::default();
+    api_routes.mount(
+        Route::given(path_regex(r"^/__bankkit(/|$)"))
+            .respond_with(ControlApi::new(
+                Arc::clone(&runtime),
+                Arc::clone(&shared.journal),
+                builder.control.for_server(builder.address, api.port()),
+            ))
+            .with_priority(1),
+    );
+    runtime.provider.mount(&mut api_routes, &runtime.ctx);
+    let serve = |host_name: String, routes: Routes, bound: BoundHost| {
+        crate::server::spawn(
+            bound.listener,
+            Arc::new(HostServer {
+                name: host_name,
+                routes,
+                faults: Arc::clone(runtime.ctx.faults()),
+                journal: Arc::clone(&shared.journal),
+                limits: builder.limits.clone(),
+                clock: shared.clock.clone(),
+                stats: Arc::clone(&shared.stats),
+            }),
+        )
+    };
     let base_url = api.url.clone();
-    let (mut servers, mut fronts) = (Vec::new(), Vec::new());
-    for bound in std::iter::once(api).chain(others.into_iter().map(|(_, bound)| bound)) {
-        let (server, front) = bound.serve(name);
-        servers.push(server);
-        fronts.push(front);
+    let mut servers = vec![serve(name.to_owned(), api_routes, api)];
+    for (host, bound) in others {
+        let mut routes = Routes::default();
+        runtime.provider.mount_host(host, &mut routes, &runtime.ctx);
+        servers.push(serve(format!("{name}.{host}"), routes, bound));
     }
     Ok(RunningProvider {
         handle: ProviderHandle { runtime, base_url },
         servers,
-        fronts,
     })
 }
 
@@ -283,18 +390,17 @@ async fn start_provider(
 /// ```
 pub struct Sandbox {
     clock: ManualClock,
-    providers: Vec<(ProviderHandle, Vec<MockServer>)>,
+    providers: Vec<ProviderHandle>,
     tasks: Vec<JoinHandle<()>>,
+    journal: Arc<Journal>,
+    stats: Arc<ServerStats>,
 }
 
 impl fmt::Debug for Sandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sandbox")
             .field("clock", &self.clock)
-            .field(
-                "providers",
-                &self.providers.iter().map(|(h, _)| h).collect::<Vec<_>>(),
-            )
+            .field("providers", &self.providers)
             .finish()
     }
 }
@@ -309,7 +415,7 @@ impl Drop for Sandbox {
 
 impl Sandbox {
     /// Starts every registered provider with the in-process defaults: clock frozen at
-    /// [`default_start_time`], [`DEFAULT_SEED`], free ports, requests recorded.
+    /// [`default_start_time`], [`DEFAULT_SEED`], free ports of 127.0.0.1.
     ///
     /// # Errors
     ///
@@ -341,22 +447,40 @@ impl Sandbox {
     /// Puts every provider back to its seed, clears faults and the delivery log. The clock
     /// keeps its time.
     pub fn reset(&self) {
-        for (handle, _) in &self.providers {
+        for handle in &self.providers {
             handle.reset();
         }
     }
 
     /// Every running provider, sorted by name.
     pub fn providers(&self) -> Vec<ProviderHandle> {
-        self.providers.iter().map(|(h, _)| h.clone()).collect()
+        self.providers.clone()
     }
 
     /// The running provider with this name.
     pub fn provider(&self, name: &str) -> Option<ProviderHandle> {
-        self.providers
-            .iter()
-            .find(|(h, _)| h.name() == name)
-            .map(|(h, _)| h.clone())
+        self.providers.iter().find(|h| h.name() == name).cloned()
+    }
+
+    /// The last requests every server answered (method, path, status, time, provider), oldest
+    /// first; at most the journal's capacity.
+    pub fn requests(&self) -> Vec<JournalEntry> {
+        self.journal.entries(None)
+    }
+
+    /// How many routes panicked since the sandbox started (each answered 500): zero unless
+    /// something is wrong in a provider module.
+    pub fn route_panics(&self) -> u64 {
+        self.stats.panics.load(Ordering::Relaxed)
+    }
+
+    /// How many connections were refused at the connection cap, and how many were closed by
+    /// the header-read or idle timeout, since the sandbox started.
+    pub fn connection_counts(&self) -> (u64, u64) {
+        (
+            self.stats.refused_connections.load(Ordering::Relaxed),
+            self.stats.timed_out_connections.load(Ordering::Relaxed),
+        )
     }
 
     /// The Monobank personal API, unless it was left out.

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::task::{JoinHandle, JoinSet};
 
+use crate::outbound::OutboundPolicy;
 use crate::sync::lock;
 
 /// How often the delivery task looks for due deliveries (real time).
@@ -255,7 +256,8 @@ struct Job {
 }
 
 impl WebhookOutbox {
-    pub(crate) fn new(clock: ManualClock) -> Arc<Self> {
+    pub(crate) fn new(clock: ManualClock, outbound: Arc<OutboundPolicy>) -> Arc<Self> {
+        let _ = outbound;
         let client = reqwest::Client::builder()
             .no_proxy()
             .build()

@@ -6,13 +6,13 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use bankkit_sandbox::{
-    Ledger, LedgerAccount, ProviderContext, SandboxError, SandboxEvent, SandboxProvider,
+    Ledger, LedgerAccount, ProviderContext, Reply, Respond, Route, Routes, SandboxError,
+    SandboxEvent, SandboxProvider,
 };
 use serde_json::{json, Value};
 use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::Request;
 
 const API_KEY: &str = "acme_test_key_0123456789";
 
@@ -38,9 +38,8 @@ fn wire_account(id: &str, name: &str, currency: &str, minor: i64) -> Value {
     })
 }
 
-fn error(status: u16, code: &str, message: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status)
-        .set_body_json(json!({"error": {"code": code, "message": message}}))
+fn error(status: u16, code: &str, message: &str) -> Reply {
+    Reply::new(status).set_body_json(json!({"error": {"code": code, "message": message}}))
 }
 
 fn authorised(request: &Request) -> bool {
@@ -54,7 +53,7 @@ fn authorised(request: &Request) -> bool {
 struct ListAccounts;
 
 impl Respond for ListAccounts {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         if !authorised(request) {
             return error(401, "unauthorized", "missing or unknown API key");
         }
@@ -62,49 +61,44 @@ impl Respond for ListAccounts {
             .iter()
             .map(|(id, name, ccy, minor)| wire_account(id, name, ccy, *minor))
             .collect();
-        ResponseTemplate::new(200).set_body_json(json!({ "accounts": accounts }))
+        Reply::new(200).set_body_json(json!({ "accounts": accounts }))
     }
 }
 
 struct GetAccount;
 
 impl Respond for GetAccount {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         if !authorised(request) {
             return error(401, "unauthorized", "missing or unknown API key");
         }
         let id = request.url.path().trim_start_matches("/v1/accounts/");
         match ACCOUNTS.iter().find(|(a, ..)| *a == id) {
             Some((id, name, ccy, minor)) => {
-                ResponseTemplate::new(200).set_body_json(wire_account(id, name, ccy, *minor))
+                Reply::new(200).set_body_json(wire_account(id, name, ccy, *minor))
             }
             None => error(404, "not_found", "no such account"),
         }
     }
 }
 
-#[async_trait]
 impl SandboxProvider for Acme {
     fn name(&self) -> &'static str {
         "acme"
     }
 
-    async fn mount(&self, server: &MockServer, ctx: &ProviderContext) {
+    fn mount(&self, routes: &mut Routes, ctx: &ProviderContext) {
         ctx.set_error_body(|status| {
             json!({"error": {"code": format!("http_{status}"), "message": "injected fault"}})
         });
-        ctx.route(
-            Mock::given(method("GET")).and(path("/v1/accounts")),
+        routes.mount(ctx.route(
+            Route::given(method("GET")).and(path("/v1/accounts")),
             ListAccounts,
-        )
-        .mount(server)
-        .await;
-        ctx.route(
-            Mock::given(method("GET")).and(path_regex(r"^/v1/accounts/[^/]+$")),
+        ));
+        routes.mount(ctx.route(
+            Route::given(method("GET")).and(path_regex(r"^/v1/accounts/[^/]+$")),
             GetAccount,
-        )
-        .mount(server)
-        .await;
+        ));
     }
 
     fn credentials(&self) -> Value {

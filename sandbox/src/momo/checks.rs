@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use wiremock::{Request, ResponseTemplate};
+use wiremock::Request;
+
+use crate::Reply;
 
 use super::seed;
 use super::state::{Momo, Product};
@@ -106,15 +108,15 @@ pub(crate) fn error_body_for(status: u16) -> Value {
     json!({ "code": code, "message": message })
 }
 
-pub(crate) fn json_response(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), JSON)
+pub(crate) fn json_response(status: u16, body: &Value) -> Reply {
+    Reply::new(status).set_body_raw(body.to_string().into_bytes(), JSON)
 }
 
-pub(crate) fn empty(status: u16) -> ResponseTemplate {
-    ResponseTemplate::new(status)
+pub(crate) fn empty(status: u16) -> Reply {
+    Reply::new(status)
 }
 
-pub(crate) fn respond_with(result: Result<ResponseTemplate, ApiError>) -> ResponseTemplate {
+pub(crate) fn respond_with(result: Result<Reply, ApiError>) -> Reply {
     result.unwrap_or_else(|error| json_response(error.status, &error.body))
 }
 

@@ -99,10 +99,8 @@ mod wire;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path_regex};
-use wiremock::{Mock, MockServer};
 
 use self::payments::{CancelInvoice, CancelPreapproval, Create, ListPreapprovals, Status};
 use self::routes::{
@@ -110,8 +108,8 @@ use self::routes::{
 };
 use self::state::{Kind, MagicTable, ReasonFormat, State};
 use crate::{
-    Ledger, ProviderContext, ProviderRegistration, SandboxError, SandboxEvent, SandboxProvider,
-    TestOutcome, TestParty,
+    Ledger, ProviderContext, ProviderRegistration, Route, Routes, SandboxError, SandboxEvent,
+    SandboxProvider, TestOutcome, TestParty,
 };
 
 /// The provider's name in the registry.
@@ -188,23 +186,22 @@ impl MomoSandbox {
     }
 }
 
-#[async_trait]
 impl SandboxProvider for MomoSandbox {
     fn name(&self) -> &'static str {
         NAME
     }
 
-    async fn mount(&self, server: &MockServer, ctx: &ProviderContext) {
+    fn mount(&self, routes: &mut Routes, ctx: &ProviderContext) {
         let state = || Arc::clone(&self.state);
         let common = |verb: &str, pattern: &str, op: Common| {
             ctx.route(
-                Mock::given(method(verb)).and(path_regex(format!("^/{PRODUCT}/{pattern}/?$"))),
+                Route::given(method(verb)).and(path_regex(format!("^/{PRODUCT}/{pattern}/?$"))),
                 CommonRoute { state: state(), op },
             )
         };
         let create = |pattern: &str, kind: Kind| {
             ctx.route(
-                Mock::given(method("POST")).and(path_regex(format!("^/{pattern}/?$"))),
+                Route::given(method("POST")).and(path_regex(format!("^/{pattern}/?$"))),
                 Create {
                     state: state(),
                     kind,
@@ -213,28 +210,28 @@ impl SandboxProvider for MomoSandbox {
         };
         let status = |pattern: &str, kind: Kind| {
             ctx.route(
-                Mock::given(method("GET")).and(path_regex(format!("^/{pattern}/[^/]+/?$"))),
+                Route::given(method("GET")).and(path_regex(format!("^/{pattern}/[^/]+/?$"))),
                 Status {
                     state: state(),
                     kind,
                 },
             )
         };
-        let routes = [
+        let table = [
             ctx.route(
-                Mock::given(method("POST")).and(path_regex(r"^/v1_0/apiuser/?$")),
+                Route::given(method("POST")).and(path_regex(r"^/v1_0/apiuser/?$")),
                 CreateApiUser { state: state() },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path_regex(r"^/v1_0/apiuser/[^/]+/?$")),
+                Route::given(method("GET")).and(path_regex(r"^/v1_0/apiuser/[^/]+/?$")),
                 GetApiUser { state: state() },
             ),
             ctx.route(
-                Mock::given(method("POST")).and(path_regex(r"^/v1_0/apiuser/[^/]+/apikey/?$")),
+                Route::given(method("POST")).and(path_regex(r"^/v1_0/apiuser/[^/]+/apikey/?$")),
                 CreateApiKey { state: state() },
             ),
             ctx.route(
-                Mock::given(method("POST")).and(path_regex(format!("^/{PRODUCT}/token/?$"))),
+                Route::given(method("POST")).and(path_regex(format!("^/{PRODUCT}/token/?$"))),
                 CreateToken { state: state() },
             ),
             common("GET", "v1_0/account/balance", Common::Balance),
@@ -264,19 +261,19 @@ impl SandboxProvider for MomoSandbox {
             create("collection/v2_0/invoice", Kind::Invoice),
             status("collection/v2_0/invoice", Kind::Invoice),
             ctx.route(
-                Mock::given(method("DELETE"))
+                Route::given(method("DELETE"))
                     .and(path_regex(r"^/collection/v2_0/invoice/[^/]+/?$")),
                 CancelInvoice { state: state() },
             ),
             create("collection/v(1|2)_0/preapproval", Kind::Preapproval),
             status("collection/v(1|2)_0/preapproval", Kind::Preapproval),
             ctx.route(
-                Mock::given(method("DELETE"))
+                Route::given(method("DELETE"))
                     .and(path_regex(r"^/collection/v(1|2)_0/preapproval/[^/]+/?$")),
                 CancelPreapproval { state: state() },
             ),
             ctx.route(
-                Mock::given(method("GET"))
+                Route::given(method("GET"))
                     .and(path_regex(r"^/collection/v1_0/preapprovals/[^/]+/[^/]+/?$")),
                 ListPreapprovals { state: state() },
             ),
@@ -290,10 +287,10 @@ impl SandboxProvider for MomoSandbox {
             status("disbursement/v1_0/refund", Kind::Refund),
             create("remittance/v1_0/transfer", Kind::RemittanceTransfer),
             status("remittance/v1_0/transfer", Kind::RemittanceTransfer),
-            ctx.route(Mock::given(any()), NotFound).with_priority(10),
+            ctx.route(Route::given(any()), NotFound).with_priority(10),
         ];
-        for route in routes {
-            route.mount(server).await;
+        for route in table {
+            routes.mount(route);
         }
     }
 

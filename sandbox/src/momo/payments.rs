@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::{Reply, Respond};
 
 use super::checks::{
     self, business, callback_url, empty, json_body, json_response, path_segment, reference_id,
@@ -332,7 +334,7 @@ pub(crate) struct Create {
 }
 
 impl Respond for Create {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let sender = self.state.ctx().webhooks().clone();
         let kind = self.kind;
         respond_with(self.state.with(|momo, now| {
@@ -370,7 +372,7 @@ pub(crate) struct Status {
 }
 
 impl Respond for Status {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let sender = self.state.ctx().webhooks().clone();
         let kind = self.kind;
         let id = path_segment(request, 3);
@@ -403,7 +405,7 @@ pub(crate) struct CancelInvoice {
 }
 
 impl Respond for CancelInvoice {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let sender = self.state.ctx().webhooks().clone();
         let id = path_segment(request, 3);
         respond_with(self.state.with(|momo, now| {
@@ -448,7 +450,7 @@ pub(crate) struct CancelPreapproval {
 }
 
 impl Respond for CancelPreapproval {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let sender = self.state.ctx().webhooks().clone();
         let id = path_segment(request, 3);
         respond_with(self.state.with(|momo, now| {
@@ -484,7 +486,7 @@ pub(crate) struct ListPreapprovals {
 }
 
 impl Respond for ListPreapprovals {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let id_type = path_segment(request, 3);
         let id = path_segment(request, 4);
         respond_with(self.state.with(|momo, now| {

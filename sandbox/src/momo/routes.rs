@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use serde_json::{json, Value};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::{Reply, Respond};
 
 use super::checks::{
     self, basic, business, empty, json_body, json_response, path_segment, product_of, reference_id,
@@ -42,7 +44,7 @@ pub(crate) struct CreateApiUser {
 }
 
 impl Respond for CreateApiUser {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.state.with(|momo, _| {
             subscription(momo, request, None)?;
             let id = reference_id(request)?;
@@ -74,7 +76,7 @@ pub(crate) struct GetApiUser {
 }
 
 impl Respond for GetApiUser {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let id = path_segment(request, 2);
         respond_with(self.state.with(|momo, _| {
             subscription(momo, request, None)?;
@@ -97,7 +99,7 @@ pub(crate) struct CreateApiKey {
 }
 
 impl Respond for CreateApiKey {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let id = path_segment(request, 2);
         respond_with(self.state.with(|momo, _| {
             subscription(momo, request, None)?;
@@ -120,7 +122,7 @@ pub(crate) struct CreateToken {
 }
 
 impl Respond for CreateToken {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.state.with(|momo, now| {
             let product = product(request)?;
             subscription(momo, request, Some(product))?;
@@ -169,13 +171,13 @@ pub(crate) struct CommonRoute {
 }
 
 impl Respond for CommonRoute {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }
 
 impl CommonRoute {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let product = product(request)?;
         match self.op {
             Common::Balance | Common::BalanceIn => self.balance(request, product),
@@ -188,7 +190,7 @@ impl CommonRoute {
     }
 
     /// `GET /{p}/v1_0/account/balance[/{currency}]`.
-    fn balance(&self, request: &Request, product: Product) -> Result<ResponseTemplate, ApiError> {
+    fn balance(&self, request: &Request, product: Product) -> Result<Reply, ApiError> {
         self.state.with(|momo, now| {
             business(momo, request, product, now)?;
             if self.op == Common::BalanceIn && path_segment(request, 4) != seed::CURRENCY {
@@ -205,11 +207,7 @@ impl CommonRoute {
     }
 
     /// `GET /{p}/v1_0/accountholder/{idType}/{id}/basicuserinfo` and `…/active`.
-    fn account_holder(
-        &self,
-        request: &Request,
-        product: Product,
-    ) -> Result<ResponseTemplate, ApiError> {
+    fn account_holder(&self, request: &Request, product: Product) -> Result<Reply, ApiError> {
         let id_type = path_segment(request, 3);
         let id = path_segment(request, 4);
         self.state.with(|momo, now| {
@@ -233,11 +231,7 @@ impl CommonRoute {
 
     /// `POST /{p}/v1_0/bc-authorize` (form `login_hint`, `scope`, `access_type`; Basic or
     /// Bearer).
-    fn bc_authorize(
-        &self,
-        request: &Request,
-        product: Product,
-    ) -> Result<ResponseTemplate, ApiError> {
+    fn bc_authorize(&self, request: &Request, product: Product) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         self.state.with(|momo, now| {
             subscription(momo, request, Some(product))?;
@@ -296,11 +290,7 @@ impl CommonRoute {
 
     /// `POST /{p}/oauth2/token/` (form `grant_type=urn:openid:params:grant-type:ciba`,
     /// `auth_req_id`; Basic).
-    fn consent_token(
-        &self,
-        request: &Request,
-        product: Product,
-    ) -> Result<ResponseTemplate, ApiError> {
+    fn consent_token(&self, request: &Request, product: Product) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         self.state.with(|momo, now| {
             subscription(momo, request, Some(product))?;
@@ -349,7 +339,7 @@ impl CommonRoute {
     }
 
     /// `GET /{p}/oauth2/v1_0/userinfo` with a consent token.
-    fn user_info(&self, request: &Request, product: Product) -> Result<ResponseTemplate, ApiError> {
+    fn user_info(&self, request: &Request, product: Product) -> Result<Reply, ApiError> {
         self.state.with(|momo, now| {
             subscription(momo, request, Some(product))?;
             let token = request::bearer(request).unwrap_or_default();
@@ -375,7 +365,7 @@ impl CommonRoute {
         &self,
         request: &Request,
         product: Product,
-    ) -> Result<ResponseTemplate, ApiError> {
+    ) -> Result<Reply, ApiError> {
         let reference = path_segment(request, 3);
         self.state.with(|momo, now| {
             business(momo, request, product, now)?;
@@ -413,7 +403,7 @@ fn momo_updated_at(now: i64) -> i64 {
 pub(crate) struct NotFound;
 
 impl Respond for NotFound {
-    fn respond(&self, _request: &Request) -> ResponseTemplate {
+    fn respond(&self, _request: &Request) -> Reply {
         json_response(
             404,
             &json!({ "statusCode": 404, "message": "Resource not found" }),

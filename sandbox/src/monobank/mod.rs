@@ -37,11 +37,9 @@ mod wire;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path, path_regex};
-use wiremock::{Mock, MockServer};
 
 use self::routes::{
     ClientInfoRoute, CurrencyRates, NotFound, ServerSync, SetWebhook, StatementRoute,
@@ -49,7 +47,8 @@ use self::routes::{
 };
 use self::state::{NewItem, State};
 use crate::{
-    Ledger, ProviderContext, ProviderRegistration, SandboxError, SandboxEvent, SandboxProvider,
+    Ledger, ProviderContext, ProviderRegistration, Route, Routes, SandboxError, SandboxEvent,
+    SandboxProvider,
 };
 
 /// The provider's name in the registry.
@@ -109,49 +108,48 @@ struct StatementItemEvent {
     counter_name: Option<String>,
 }
 
-#[async_trait]
 impl SandboxProvider for MonobankSandbox {
     fn name(&self) -> &'static str {
         NAME
     }
 
-    async fn mount(&self, server: &MockServer, ctx: &ProviderContext) {
+    fn mount(&self, routes: &mut Routes, ctx: &ProviderContext) {
         let state = &self.state;
-        let routes = [
+        let table = [
             ctx.route(
-                Mock::given(method("GET")).and(path("/bank/currency")),
+                Route::given(method("GET")).and(path("/bank/currency")),
                 CurrencyRates {
                     state: Arc::clone(state),
                 },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path("/bank/sync")),
+                Route::given(method("GET")).and(path("/bank/sync")),
                 ServerSync {
                     state: Arc::clone(state),
                 },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path("/personal/client-info")),
+                Route::given(method("GET")).and(path("/personal/client-info")),
                 ClientInfoRoute {
                     state: Arc::clone(state),
                 },
             ),
-            ctx.route(
-                Mock::given(method("POST")).and(path("/personal/webhook")),
+            ctx.route_async(
+                Route::given(method("POST")).and(path("/personal/webhook")),
                 SetWebhook {
                     state: Arc::clone(state),
                 },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path_regex(STATEMENT_PATH)),
+                Route::given(method("GET")).and(path_regex(STATEMENT_PATH)),
                 StatementRoute {
                     state: Arc::clone(state),
                 },
             ),
-            ctx.route(Mock::given(any()), NotFound).with_priority(10),
+            ctx.route(Route::given(any()), NotFound).with_priority(10),
         ];
-        for route in routes {
-            route.mount(server).await;
+        for route in table {
+            routes.mount(route);
         }
     }
 

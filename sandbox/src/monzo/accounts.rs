@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::{Reply, Respond};
 
 use super::routes::{
     account_param, authorize, json_response, path_segment, respond_with, MonzoParams,
@@ -19,7 +21,7 @@ pub(crate) struct ListAccounts {
 }
 
 impl Respond for ListAccounts {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let params = Params::query(request);
         let now = self.state.now();
         respond_with(self.state.with_bank(|bank| {
@@ -43,7 +45,7 @@ pub(crate) struct GetBalance {
 }
 
 impl Respond for GetBalance {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let params = Params::query(request);
         let now = self.state.now();
         respond_with(self.state.with_bank(|bank| {
@@ -64,7 +66,7 @@ pub(crate) struct ListPots {
 }
 
 impl Respond for ListPots {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let params = Params::query(request);
         let now = self.state.now();
         respond_with(self.state.with_bank(|bank| {
@@ -89,7 +91,7 @@ pub(crate) struct MovePot {
 }
 
 impl MovePot {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         let now = self.state.now();
         let pot_id = path_segment(request, 1);
@@ -112,7 +114,7 @@ impl MovePot {
 }
 
 impl Respond for MovePot {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }

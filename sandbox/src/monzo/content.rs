@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::{Reply, Respond};
 
 use super::routes::{account_param, authorize, empty, json_response, respond_with, MonzoParams};
 use super::state::{ApiError, State, Upload};
@@ -50,7 +52,7 @@ pub(crate) struct CreateFeedItem {
 }
 
 impl CreateFeedItem {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         let now = self.state.now();
         self.state.with_bank(|bank| {
@@ -85,7 +87,7 @@ impl CreateFeedItem {
 }
 
 impl Respond for CreateFeedItem {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }
@@ -98,7 +100,7 @@ pub(crate) struct UploadAttachment {
 }
 
 impl UploadAttachment {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         let now = self.state.now();
         let base = self.state.ctx().base_url().to_owned();
@@ -148,7 +150,7 @@ impl UploadAttachment {
 }
 
 impl Respond for UploadAttachment {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }
@@ -161,7 +163,7 @@ pub(crate) struct UploadStorage {
 }
 
 impl Respond for UploadStorage {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let key = request
             .url
             .path()
@@ -169,7 +171,7 @@ impl Respond for UploadStorage {
             .unwrap_or_default()
             .to_owned();
         let text = |status: u16, message: &str| {
-            ResponseTemplate::new(status)
+            Reply::new(status)
                 .set_body_raw(message.as_bytes().to_vec(), "text/plain; charset=utf-8")
         };
         let method = request.method.as_str().to_owned();
@@ -187,7 +189,7 @@ impl Respond for UploadStorage {
                         } else {
                             "application/octet-stream"
                         };
-                        ResponseTemplate::new(200).set_body_raw(bytes.clone(), content_type)
+                        Reply::new(200).set_body_raw(bytes.clone(), content_type)
                     }
                     None => text(404, "NoSuchKey"),
                 },
@@ -196,7 +198,7 @@ impl Respond for UploadStorage {
                         return text(400, "The body does not have the announced content_length");
                     }
                     upload.bytes = Some(request.body.clone());
-                    ResponseTemplate::new(200)
+                    Reply::new(200)
                 }
                 _ => text(405, "MethodNotAllowed"),
             }
@@ -211,7 +213,7 @@ pub(crate) struct RegisterAttachment {
 }
 
 impl RegisterAttachment {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         let now = self.state.now();
         self.state.with_bank(|bank| {
@@ -243,7 +245,7 @@ impl RegisterAttachment {
 }
 
 impl Respond for RegisterAttachment {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }
@@ -255,7 +257,7 @@ pub(crate) struct DeregisterAttachment {
 }
 
 impl DeregisterAttachment {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         let now = self.state.now();
         self.state.with_bank(|bank| {
@@ -279,7 +281,7 @@ impl DeregisterAttachment {
 }
 
 impl Respond for DeregisterAttachment {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }
@@ -292,7 +294,7 @@ pub(crate) struct PutReceipt {
 }
 
 impl PutReceipt {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let now = self.state.now();
         self.state.with_bank(|bank| {
             authorize(bank, request, now)?;
@@ -367,7 +369,7 @@ impl PutReceipt {
 }
 
 impl Respond for PutReceipt {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }
@@ -379,7 +381,7 @@ pub(crate) struct GetReceipt {
 }
 
 impl Respond for GetReceipt {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let params = Params::query(request);
         let now = self.state.now();
         respond_with(self.state.with_bank(|bank| {
@@ -402,7 +404,7 @@ pub(crate) struct DeleteReceipt {
 }
 
 impl Respond for DeleteReceipt {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let query = Params::query(request);
         let form = Params::form(request);
         let now = self.state.now();

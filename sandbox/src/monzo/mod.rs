@@ -79,10 +79,8 @@ mod wire;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path, path_regex};
-use wiremock::{Mock, MockServer};
 
 use self::accounts::{GetBalance, ListAccounts, ListPots, MovePot};
 use self::content::{
@@ -95,7 +93,8 @@ use self::state::{ApprovalMode, Consent, PotMove, State};
 use self::transactions::{AnnotateTransaction, GetTransaction, ListTransactions};
 use self::webhooks::{CreateWebhook, DeleteWebhook, ListWebhooks};
 use crate::{
-    Ledger, ProviderContext, ProviderRegistration, SandboxError, SandboxEvent, SandboxProvider,
+    Ledger, ProviderContext, ProviderRegistration, Route, Routes, SandboxError, SandboxEvent,
+    SandboxProvider,
 };
 
 /// The provider's name in the registry.
@@ -237,139 +236,133 @@ impl MonzoSandbox {
     }
 }
 
-#[async_trait]
 impl SandboxProvider for MonzoSandbox {
     fn name(&self) -> &'static str {
         NAME
     }
 
-    async fn mount(&self, server: &MockServer, ctx: &ProviderContext) {
+    fn mount(&self, routes: &mut Routes, ctx: &ProviderContext) {
         let state = || Arc::clone(&self.state);
-        let routes = [
+        let table = [
             ctx.route(
-                Mock::given(method("POST")).and(path("/oauth2/token")),
+                Route::given(method("POST")).and(path("/oauth2/token")),
                 Token { state: state() },
             ),
             ctx.route(
-                Mock::given(method("POST")).and(path("/oauth2/logout")),
+                Route::given(method("POST")).and(path("/oauth2/logout")),
                 Logout { state: state() },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path("/ping/whoami")),
+                Route::given(method("GET")).and(path("/ping/whoami")),
                 WhoAmI { state: state() },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path("/accounts")),
+                Route::given(method("GET")).and(path("/accounts")),
                 ListAccounts { state: state() },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path("/balance")),
+                Route::given(method("GET")).and(path("/balance")),
                 GetBalance { state: state() },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path("/pots")),
+                Route::given(method("GET")).and(path("/pots")),
                 ListPots { state: state() },
             ),
             ctx.route(
-                Mock::given(method("PUT")).and(path_regex(r"^/pots/[^/]+/deposit$")),
+                Route::given(method("PUT")).and(path_regex(r"^/pots/[^/]+/deposit$")),
                 MovePot {
                     state: state(),
                     direction: PotMove::Deposit,
                 },
             ),
             ctx.route(
-                Mock::given(method("PUT")).and(path_regex(r"^/pots/[^/]+/withdraw$")),
+                Route::given(method("PUT")).and(path_regex(r"^/pots/[^/]+/withdraw$")),
                 MovePot {
                     state: state(),
                     direction: PotMove::Withdraw,
                 },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path("/transactions")),
+                Route::given(method("GET")).and(path("/transactions")),
                 ListTransactions { state: state() },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path_regex(r"^/transactions/[^/]+$")),
+                Route::given(method("GET")).and(path_regex(r"^/transactions/[^/]+$")),
                 GetTransaction { state: state() },
             ),
             ctx.route(
-                Mock::given(method("PATCH")).and(path_regex(r"^/transactions/[^/]+$")),
+                Route::given(method("PATCH")).and(path_regex(r"^/transactions/[^/]+$")),
                 AnnotateTransaction { state: state() },
             ),
             ctx.route(
-                Mock::given(method("POST")).and(path("/feed")),
+                Route::given(method("POST")).and(path("/feed")),
                 CreateFeedItem { state: state() },
             ),
             ctx.route(
-                Mock::given(method("POST")).and(path("/attachment/upload")),
+                Route::given(method("POST")).and(path("/attachment/upload")),
                 UploadAttachment { state: state() },
             ),
             ctx.route(
-                Mock::given(method("POST")).and(path("/attachment/register")),
+                Route::given(method("POST")).and(path("/attachment/register")),
                 RegisterAttachment { state: state() },
             ),
             ctx.route(
-                Mock::given(method("POST")).and(path("/attachment/deregister")),
+                Route::given(method("POST")).and(path("/attachment/deregister")),
                 DeregisterAttachment { state: state() },
             ),
             ctx.route(
-                Mock::given(path_regex(r"^/__uploads/.+$")),
+                Route::given(path_regex(r"^/__uploads/.+$")),
                 UploadStorage { state: state() },
             ),
             ctx.route(
-                Mock::given(method("PUT")).and(path("/transaction-receipts")),
+                Route::given(method("PUT")).and(path("/transaction-receipts")),
                 PutReceipt { state: state() },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path("/transaction-receipts")),
+                Route::given(method("GET")).and(path("/transaction-receipts")),
                 GetReceipt { state: state() },
             ),
             ctx.route(
-                Mock::given(method("DELETE")).and(path("/transaction-receipts")),
+                Route::given(method("DELETE")).and(path("/transaction-receipts")),
                 DeleteReceipt { state: state() },
             ),
             ctx.route(
-                Mock::given(method("POST")).and(path("/webhooks")),
+                Route::given(method("POST")).and(path("/webhooks")),
                 CreateWebhook { state: state() },
             ),
             ctx.route(
-                Mock::given(method("GET")).and(path("/webhooks")),
+                Route::given(method("GET")).and(path("/webhooks")),
                 ListWebhooks { state: state() },
             ),
             ctx.route(
-                Mock::given(method("DELETE")).and(path_regex(r"^/webhooks/[^/]+$")),
+                Route::given(method("DELETE")).and(path_regex(r"^/webhooks/[^/]+$")),
                 DeleteWebhook { state: state() },
             ),
         ];
-        for route in routes {
-            route.mount(server).await;
+        for route in table {
+            routes.mount(route);
         }
         for known in KNOWN_PATHS {
-            ctx.route(Mock::given(path_regex(*known)), MethodNotAllowed)
-                .with_priority(8)
-                .mount(server)
-                .await;
+            routes.mount(
+                ctx.route(Route::given(path_regex(*known)), MethodNotAllowed)
+                    .with_priority(8),
+            );
         }
-        ctx.route(Mock::given(any()), NotFound)
-            .with_priority(10)
-            .mount(server)
-            .await;
+        routes.mount(ctx.route(Route::given(any()), NotFound).with_priority(10));
     }
 
-    async fn mount_host(&self, host: &str, server: &MockServer, ctx: &ProviderContext) {
+    fn mount_host(&self, host: &str, routes: &mut Routes, ctx: &ProviderContext) {
         if host != AUTH_HOST {
             return;
         }
         let consent = ConsentPage {
             state: Arc::clone(&self.state),
         };
-        ctx.route(Mock::given(method("GET")).and(path("/")), consent)
-            .mount(server)
-            .await;
-        ctx.route(Mock::given(any()), PageNotFound)
-            .with_priority(10)
-            .mount(server)
-            .await;
+        routes.mount(ctx.route(Route::given(method("GET")).and(path("/")), consent));
+        routes.mount(
+            ctx.route(Route::given(any()), PageNotFound)
+                .with_priority(10),
+        );
     }
 
     fn credentials(&self) -> Value {

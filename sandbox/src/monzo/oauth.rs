@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use serde_json::json;
 use url::Url;
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::{Reply, Respond};
 
 use super::routes::{authenticate, empty, json_response, respond_with, MonzoParams};
 use super::state::{ApiError, Bank, Consent, State};
@@ -21,12 +23,12 @@ fn redirect_allowed(bank: &Bank, uri: &str) -> bool {
         .is_some_and(|url| matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")))
 }
 
-fn page(status: u16, title: &str, text: &str) -> ResponseTemplate {
+fn page(status: u16, title: &str, text: &str) -> Reply {
     let html = format!(
         "<!doctype html><html><head><title>{title}</title></head>\
          <body><h1>{title}</h1><p>{text}</p></body></html>"
     );
-    ResponseTemplate::new(status).set_body_raw(html.into_bytes(), "text/html; charset=utf-8")
+    Reply::new(status).set_body_raw(html.into_bytes(), "text/html; charset=utf-8")
 }
 
 /// `GET /?client_id&redirect_uri&response_type=code&state` on the authorisation host: the
@@ -38,7 +40,7 @@ pub(crate) struct ConsentPage {
 }
 
 impl Respond for ConsentPage {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let params = Params::query(request);
         let now = self.state.now();
         self.state.with_bank(|bank| {
@@ -90,7 +92,7 @@ impl Respond for ConsentPage {
 pub(crate) struct PageNotFound;
 
 impl Respond for PageNotFound {
-    fn respond(&self, _request: &Request) -> ResponseTemplate {
+    fn respond(&self, _request: &Request) -> Reply {
         page(404, "Not found", "There is nothing here.")
     }
 }
@@ -102,7 +104,7 @@ pub(crate) struct Token {
 }
 
 impl Token {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         let now = self.state.now();
         let grant_type = form.required("grant_type")?;
@@ -139,7 +141,7 @@ impl Token {
 }
 
 impl Respond for Token {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }
@@ -151,7 +153,7 @@ pub(crate) struct Logout {
 }
 
 impl Respond for Logout {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let now = self.state.now();
         respond_with(self.state.with_bank(|bank| {
             authenticate(bank, request, now)?;
@@ -170,7 +172,7 @@ pub(crate) struct WhoAmI {
 }
 
 impl Respond for WhoAmI {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let now = self.state.now();
         respond_with(self.state.with_bank(|bank| {
             authenticate(bank, request, now)?;

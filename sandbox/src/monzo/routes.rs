@@ -4,15 +4,17 @@
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::{Reply, Respond};
 
 use super::state::{ApiError, Bank};
 use chrono::{DateTime, Utc};
 
 /// A JSON response with `Content-Type: application/json`.
-pub(crate) fn json_response<T: Serialize>(status: u16, body: &T) -> ResponseTemplate {
+pub(crate) fn json_response<T: Serialize>(status: u16, body: &T) -> Reply {
     match serde_json::to_vec(body) {
-        Ok(bytes) => ResponseTemplate::new(status).set_body_raw(bytes, "application/json"),
+        Ok(bytes) => Reply::new(status).set_body_raw(bytes, "application/json"),
         Err(_) => error_response(&ApiError::new(
             500,
             "internal_service",
@@ -35,19 +37,19 @@ pub(crate) fn error_json(error: &ApiError) -> Value {
     }
 }
 
-pub(crate) fn error_response(error: &ApiError) -> ResponseTemplate {
-    ResponseTemplate::new(error.status).set_body_raw(
+pub(crate) fn error_response(error: &ApiError) -> Reply {
+    Reply::new(error.status).set_body_raw(
         error_json(error).to_string().into_bytes(),
         "application/json",
     )
 }
 
-pub(crate) fn respond_with(result: Result<ResponseTemplate, ApiError>) -> ResponseTemplate {
+pub(crate) fn respond_with(result: Result<Reply, ApiError>) -> Reply {
     result.unwrap_or_else(|error| error_response(&error))
 }
 
 /// `{}`, the body of empty successes.
-pub(crate) fn empty() -> ResponseTemplate {
+pub(crate) fn empty() -> Reply {
     json_response(200, &json!({}))
 }
 
@@ -150,7 +152,7 @@ pub(crate) fn path_segment(request: &Request, index: usize) -> &str {
 pub(crate) struct NotFound;
 
 impl Respond for NotFound {
-    fn respond(&self, _request: &Request) -> ResponseTemplate {
+    fn respond(&self, _request: &Request) -> Reply {
         error_response(&ApiError::new(404, "not_found", "Not found"))
     }
 }
@@ -160,7 +162,7 @@ impl Respond for NotFound {
 pub(crate) struct MethodNotAllowed;
 
 impl Respond for MethodNotAllowed {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         error_response(&ApiError::new(
             405,
             "method_not_allowed",

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use serde_json::{json, Value};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::{Reply, Respond};
 
 use super::routes::{
     account_param, authorize, json_response, path_segment, respond_with, MonzoParams,
@@ -31,7 +33,7 @@ pub(crate) struct GetTransaction {
 }
 
 impl Respond for GetTransaction {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let params = Params::query(request);
         let now = self.state.now();
         let id = path_segment(request, 1);
@@ -54,7 +56,7 @@ pub(crate) struct ListTransactions {
 }
 
 impl ListTransactions {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let params = Params::query(request);
         let now = self.state.now();
         self.state.with_bank(|bank| {
@@ -143,7 +145,7 @@ impl ListTransactions {
 }
 
 impl Respond for ListTransactions {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }
@@ -156,7 +158,7 @@ pub(crate) struct AnnotateTransaction {
 }
 
 impl AnnotateTransaction {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         let now = self.state.now();
         let id = path_segment(request, 1);
@@ -187,7 +189,7 @@ impl AnnotateTransaction {
 }
 
 impl Respond for AnnotateTransaction {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }

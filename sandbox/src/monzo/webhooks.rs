@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::Request;
+
+use crate::{Reply, Respond};
 
 use super::routes::{
     account_param, authorize, empty, json_response, path_segment, respond_with, MonzoParams,
@@ -49,7 +51,7 @@ pub(crate) struct CreateWebhook {
 }
 
 impl CreateWebhook {
-    fn handle(&self, request: &Request) -> Result<ResponseTemplate, ApiError> {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
         let form = Params::form(request);
         let now = self.state.now();
         self.state.with_bank(|bank| {
@@ -71,7 +73,7 @@ impl CreateWebhook {
 }
 
 impl Respond for CreateWebhook {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         respond_with(self.handle(request))
     }
 }
@@ -83,7 +85,7 @@ pub(crate) struct ListWebhooks {
 }
 
 impl Respond for ListWebhooks {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let params = Params::query(request);
         let now = self.state.now();
         respond_with(self.state.with_bank(|bank| {
@@ -107,7 +109,7 @@ pub(crate) struct DeleteWebhook {
 }
 
 impl Respond for DeleteWebhook {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
+    fn respond(&self, request: &Request) -> Reply {
         let now = self.state.now();
         let id = path_segment(request, 1).to_owned();
         respond_with(self.state.with_bank(|bank| {

@@ -16,6 +16,8 @@ async fn control(mono: &Monobank, method: &str, path: &str, body: Option<Value>)
     let mut request = mono.http.request(method, mono.url(path));
     if let Some(body) = body {
         request = request.json(&body);
+    } else {
+        request = request.header("content-type", "application/json");
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bankkit_sandbox::{
-    async_trait, default_start_time, register_provider, registered_providers, wiremock, Clock,
-    Fault, Ledger, ManualClock, ProviderContext, Sandbox, SandboxError, SandboxEvent,
-    SandboxProvider,
+    default_start_time, register_provider, registered_providers, wiremock, Clock, Fault, Ledger,
+    ManualClock, ProviderContext, Reply, Respond, Route, Routes, Sandbox, SandboxError,
+    SandboxEvent, SandboxProvider,
 };
 use common::http_client;
 use serde_json::{json, Value};
@@ -22,36 +22,25 @@ struct Echo {
 
 struct Ping(Arc<AtomicUsize>);
 
-impl wiremock::Respond for Ping {
-    fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+impl Respond for Ping {
+    fn respond(&self, _: &wiremock::Request) -> Reply {
         let count = self.0.fetch_add(1, Ordering::SeqCst) + 1;
-        wiremock::ResponseTemplate::new(200).set_body_json(json!({ "pings": count }))
+        Reply::new(200).set_body_json(json!({ "pings": count }))
     }
 }
 
-#[async_trait]
 impl SandboxProvider for Echo {
     fn name(&self) -> &'static str {
         "echo-test"
     }
-    async fn mount(&self, server: &wiremock::MockServer, ctx: &ProviderContext) {
+    fn mount(&self, routes: &mut Routes, ctx: &ProviderContext) {
         use wiremock::matchers::path;
-        ctx.route(
-            wiremock::Mock::given(path("/ping")),
-            Ping(Arc::clone(&self.pings)),
-        )
-        .mount(server)
-        .await;
+        routes.mount(ctx.route(Route::given(path("/ping")), Ping(Arc::clone(&self.pings))));
     }
-    async fn mount_host(&self, host: &str, server: &wiremock::MockServer, ctx: &ProviderContext) {
+    fn mount_host(&self, host: &str, routes: &mut Routes, ctx: &ProviderContext) {
         use wiremock::matchers::path;
         assert_eq!(host, "status");
-        ctx.route(
-            wiremock::Mock::given(path("/health")),
-            wiremock::ResponseTemplate::new(204),
-        )
-        .mount(server)
-        .await;
+        routes.mount(ctx.route(Route::given(path("/health")), Reply::new(204)));
     }
     fn credentials(&self) -> Value {
         json!({ "api_key": "echo-key" })
