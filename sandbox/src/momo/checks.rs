@@ -91,9 +91,20 @@ pub(crate) fn error_body_for(status: u16) -> Value {
         ),
         401 => ("UNAUTHORIZED", INVALID_TOKEN),
         404 => ("RESOURCE_NOT_FOUND", "Requested resource was not found."),
+        405 => (
+            "METHOD_NOT_ALLOWED",
+            "The method is not allowed for this resource.",
+        ),
+        408 => ("REQUEST_TIMEOUT", "The request was not received in time."),
         409 => (
             "RESOURCE_ALREADY_EXIST",
             "Duplicated reference id. Creation of resource failed.",
+        ),
+        413 => ("PAYLOAD_TOO_LARGE", "The request body is too large."),
+        414 => ("URI_TOO_LONG", "The request URI is too long."),
+        431 => (
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
+            "The request headers are too large.",
         ),
         429 => (
             "TOO_MANY_REQUESTS",

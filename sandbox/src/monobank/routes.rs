@@ -49,6 +49,12 @@ pub(crate) fn error_body_for(status: u16) -> serde_json::Value {
         429 => TOO_MANY_REQUESTS,
         404 => "Not found",
         400 => "Bad request",
+        405 => "Method not allowed",
+        408 => "Request timeout",
+        413 => "Request body too large",
+        414 => "Request URI too long",
+        431 => "Request headers too large",
+        503 => "Service unavailable",
         _ => "Internal error",
     };
     serde_json::to_value(ErrorBody {

@@ -65,8 +65,16 @@ pub(crate) fn error_body_for(status: u16) -> Value {
         404 => ("not_found", "Not found"),
         405 => ("method_not_allowed", "Method not allowed"),
         406 => ("bad_response", "Not acceptable"),
+        408 => ("request_timeout", "The request was not received in time"),
         412 => ("precondition_failed", "Precondition failed"),
+        413 => ("request_entity_too_large", "The request body is too large"),
+        414 => ("request_uri_too_long", "The request URI is too long"),
         429 => ("rate_limited", "Too many requests"),
+        431 => (
+            "request_header_fields_too_large",
+            "The request headers are too large",
+        ),
+        503 => ("unavailable", "Service unavailable, try again later"),
         504 => ("timeout", "Gateway timeout"),
         _ => ("internal_service", "Internal server error"),
     };

@@ -233,3 +233,70 @@ async fn the_request_log_goes_to_stderr_one_line_per_request_without_the_token()
     );
     assert!(!log.contains(&token), "the token reached the log");
 }
+
+#[tokio::test]
+async fn json_mode_names_each_providers_test_parties() {
+    let (_child, line) = start(&["--provider", "momo", "--json"], Stdio::null()).await;
+    let summary: Value = serde_json::from_str(&line).unwrap();
+
+    let parties = &summary["providers"]["momo"]["test_parties"];
+
+    for outcome in ["success", "failure", "pending"] {
+        assert_eq!(parties[outcome]["kind"], "msisdn", "{outcome}: {line}");
+        assert!(parties[outcome]["value"].as_str().unwrap().len() >= 10);
+    }
+    assert_ne!(parties["success"]["value"], parties["failure"]["value"]);
+}
+
+#[tokio::test]
+async fn limits_off_lifts_the_rate_windows_of_the_binary() {
+    let (_child, line) = start(
+        &["--provider", "monobank", "--limits", "off", "--json"],
+        Stdio::null(),
+    )
+    .await;
+    let summary: Value = serde_json::from_str(&line).unwrap();
+    let monobank = &summary["providers"]["monobank"];
+    let base_url = monobank["base_url"].as_str().unwrap();
+    let token = monobank["credentials"]["token"].as_str().unwrap();
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = client
+            .get(format!("{base_url}/personal/client-info"))
+            .header("X-Token", token)
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 200, 200]);
+}
+
+#[tokio::test]
+async fn another_listening_address_is_warned_about() {
+    let (child, line) = start(
+        &["--provider", "monobank", "--host", "0.0.0.0", "--json"],
+        Stdio::piped(),
+    )
+    .await;
+    let summary: Value = serde_json::from_str(&line).unwrap();
+    assert!(summary["providers"]["monobank"]["base_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    let mut child = child;
+    Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    let stderr = child.0.stderr.take().unwrap();
+    let log = tokio::task::spawn_blocking(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text).unwrap();
+        text
+    })
+    .await
+    .unwrap();
+    assert!(log.contains("WARN") && log.contains("0.0.0.0"), "{log}");
+}

@@ -8,6 +8,7 @@ mod monzo_common;
 
 mod binary;
 mod control_api;
+mod exposure;
 mod faults;
 mod momo_access;
 mod momo_callbacks;
@@ -23,3 +24,4 @@ mod monzo_oauth;
 mod monzo_transactions;
 mod monzo_webhooks;
 mod sandbox_builder;
+mod server_limits;
