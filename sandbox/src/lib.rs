@@ -29,21 +29,28 @@
 //!
 //! - **Providers.** Each imitated API is a module implementing [`SandboxProvider`] over its own
 //!   shared state, registered by name ([`register_provider!`]; Monobank's personal API,
-//!   Monzo's developer API and MTN MoMo's Open API are built in). Each runs on its own wiremock [`MockServer`](wiremock::MockServer), as real
-//!   APIs live on separate hosts. Responders are synchronous and short: no I/O, no sleeping.
+//!   Monzo's developer API and MTN MoMo's Open API are built in). Each is served on a port of
+//!   its own, as real APIs live on separate hosts. Its [`Routes`] are wiremock matchers in
+//!   front of responders ([`Respond`]: synchronous and short, no I/O, no sleeping;
+//!   [`RespondAsync`] for the rare route that waits on the outside world) answering a
+//!   [`Reply`].
 //! - **State and seed.** A provider generates its data (clients, accounts, months of
 //!   transactions, credentials) from the sandbox seed, relative to the clock's time at start,
 //!   so the same seed gives the same data. [`Sandbox::reset`] returns to it.
 //! - **Clock.** One [`ManualClock`] is shared by every provider: rate-limit windows, "now" in
 //!   responses, new transactions and webhook retry times all read it. In-process it is frozen
 //!   at [`default_start_time`] until a test advances it; the binary follows the wall clock.
-//! - **Faults.** Provider routes are mounted through [`ProviderContext::route`], which puts
-//!   [`Faulted`] in front of the responder: the next N requests matching a [`Fault`] get a
-//!   status, a delay, a malformed body, or a lost connection (before or after the change is
-//!   committed).
-//! - **Front.** wiremock cannot reset a connection, so each provider's public port is a thin
-//!   HTTP/1.1 proxy that relays requests to its `MockServer` unchanged and closes the connection
-//!   when a fault marked the response to be dropped. It also logs one line per request.
+//! - **Faults.** Provider routes are mounted through [`ProviderContext::route`], which puts the
+//!   provider's [`FaultRegistry`] in front of the responder: the next N requests matching a
+//!   [`Fault`] get a status, a delay, a malformed body, or a lost connection (before or after
+//!   the change is committed).
+//! - **Server.** Each port is served by the sandbox's own HTTP/1.1 server, on the caller's
+//!   runtime: [`ServerLimits`] (body and head sizes, connection cap, header-read, body-read and
+//!   idle timeouts) are checked before any route runs and refusals come in the provider's
+//!   error shape; nothing of a request is kept once answered, except a line in the bounded
+//!   request journal ([`JournalEntry`]) and one log line. wiremock's `MockServer` is not used:
+//!   it keeps every matched request, answers on one thread under one lock and has no limits
+//!   (see docs/sandbox.md).
 //! - **Webhooks.** Providers hand [`OutgoingWebhook`]s to a shared outbox; a background task
 //!   delivers them over real HTTP when due on the sandbox clock, records every attempt
 //!   ([`Delivery`]) and retries per the provider's [`RetryPolicy`] in clock time.
@@ -66,8 +73,12 @@
 //! | `POST /__bankkit/events` | a [`SandboxEvent`] | what the event created |
 //! | `GET /__bankkit/webhooks` | | `[Delivery…]`, oldest first |
 //! | `GET /__bankkit/ledger` | | a [`Ledger`] |
+//! | `GET /__bankkit/requests[?provider=NAME]` | | `[JournalEntry…]`, oldest first |
 //!
 //! Errors are 400/404 with `{"error": "<message>"}`. Faults never apply to these routes.
+//! Control requests must name a known host in `Host` and `Origin` (403), a `POST` must say
+//! `Content-Type: application/json` (415), and with a control token every request carries
+//! `Authorization: Bearer <token>` (401).
 //!
 //! # Adding a provider
 //!
