@@ -294,6 +294,10 @@ impl SandboxProvider for MomoSandbox {
         }
     }
 
+    fn state_sizes(&self) -> Value {
+        self.state.with(|momo, _| momo.sizes())
+    }
+
     fn credentials(&self) -> Value {
         self.state.with(|momo, _| {
             let c = &momo.credentials;

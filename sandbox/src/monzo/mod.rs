@@ -69,6 +69,7 @@
 
 mod accounts;
 mod content;
+mod history;
 mod oauth;
 mod routes;
 mod seed;
@@ -363,6 +364,10 @@ impl SandboxProvider for MonzoSandbox {
             ctx.route(Route::given(any()), PageNotFound)
                 .with_priority(10),
         );
+    }
+
+    fn state_sizes(&self) -> Value {
+        self.state.with_bank(|bank| bank.sizes())
     }
 
     fn credentials(&self) -> Value {

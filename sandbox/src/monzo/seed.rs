@@ -13,9 +13,13 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use serde_json::json;
 
+use super::history::Transactions;
 use super::state::{
     AccountData, ApprovalMode, Bank, Consent, Grant, NewTransaction, OAuthClient, User,
+    SEEDED_GRANT,
 };
+use crate::bounded::BoundedMap;
+use crate::limits::StateLimits;
 use super::wire::{self, Address, LocaleUk, Merchant, Owner, PaymentDetails, Pot};
 use crate::rng::SeededRng;
 use crate::time::{after, rfc3339};
@@ -274,21 +278,28 @@ pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
         user,
         accounts: Vec::new(),
         pots: Vec::new(),
-        transactions: Vec::new(),
+        transactions: Transactions::default(),
         merchants: Vec::new(),
-        grants: Vec::new(),
-        access_tokens: HashMap::new(),
-        refresh_tokens: HashMap::new(),
-        codes: HashMap::new(),
+        grants: HashMap::new(),
+        next_grant: SEEDED_GRANT + 1,
+        access_tokens: BoundedMap::default(),
+        refresh_tokens: BoundedMap::default(),
+        live_access: None,
+        live_refresh: None,
+        codes: BoundedMap::default(),
         approval: ApprovalMode::Automatic,
         consent: Consent::Allow,
         seeded_access_token: String::new(),
         seeded_refresh_token: String::new(),
         webhooks: Vec::new(),
-        receipts: Vec::new(),
-        uploads: HashMap::new(),
-        pot_moves: HashMap::new(),
+        receipts: BoundedMap::default(),
+        uploads: BoundedMap::default(),
+        upload_bytes: 0,
+        attachments: BoundedMap::default(),
+        pot_moves: BoundedMap::default(),
         feed_items: 0,
+        // Seeding keeps everything; the sandbox's own limits are set once it is seeded.
+        limits: StateLimits::default().max_added_transactions(usize::MAX),
         id_key: rng.next_u64(),
         next_id: 0,
     };
@@ -412,12 +423,17 @@ pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
     history_of_joint_account(&mut bank, &mut rng, joint, start);
 
     // The seeded authorisation, approved; stamped again at the clock's now on start and reset.
-    bank.grants.push(Grant {
-        approved_at: Some(start),
-    });
-    let tokens = bank.issue_tokens(0, start);
+    bank.grants.insert(
+        SEEDED_GRANT,
+        Grant {
+            approved_at: Some(start),
+            tokens: 0,
+        },
+    );
+    let tokens = bank.issue_tokens(SEEDED_GRANT, start);
     bank.seeded_access_token = tokens.access_token;
     bank.seeded_refresh_token = tokens.refresh_token;
+    bank.pin_seeded();
     bank
 }
 
