@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 /// | [`max_attachments`](Self::max_attachments) | 10 000 | Monzo attachments registered on transactions, oldest first |
 /// | [`max_receipts`](Self::max_receipts) | 10 000 | Monzo receipts, oldest first |
 /// | [`max_webhooks_per_account`](Self::max_webhooks_per_account) | 100 | Monzo webhooks of one account, oldest first |
-/// | [`max_added_transactions`](Self::max_added_transactions) | 10 000 | transactions added to one account after seeding (Monzo pot moves and events, Monobank statement items from events), oldest first; balances are kept |
+/// | [`max_added_transactions`](Self::max_added_transactions) | 10 000 | transactions added to one account after seeding (Monzo pot moves and events, Monobank statement items from events), oldest first; balances are kept. Also the merchants Monzo events make up |
 /// | [`max_pot_moves`](Self::max_pot_moves) | 10 000 | Monzo pot moves remembered for their `dedupe_id` (an older `dedupe_id` moves money again) |
 ///
 /// Monzo feed items are not kept (only counted). Caps of counts are at least 1.
@@ -197,5 +197,6 @@ fn delta(duration: Duration) -> TimeDelta {
 
 /// `at + step`, saturating at the end of chrono's time (never panics, whatever the settings).
 pub(crate) fn later(at: DateTime<Utc>, step: TimeDelta) -> DateTime<Utc> {
-    at.checked_add_signed(step).unwrap_or(DateTime::<Utc>::MAX_UTC)
+    at.checked_add_signed(step)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

@@ -540,8 +540,7 @@ impl Momo {
 
     /// Adds a provisioned API user; the oldest provisioned ones go past the cap.
     pub(crate) fn add_user(&mut self, id: String, user: ApiUser) {
-        self.users
-            .insert(id, user, None, self.limits.max_api_users);
+        self.users.insert(id, user, None, self.limits.max_api_users);
     }
 
     /// Adds a token, kept until its expiry plus the grace; the first to expire go past the

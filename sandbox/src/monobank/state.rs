@@ -265,7 +265,14 @@ impl Bank {
             .added
             .range(added_start..added_end.max(added_start))
             .rev()
-            .chain(account.items.get(start..end).unwrap_or_default().iter().rev())
+            .chain(
+                account
+                    .items
+                    .get(start..end)
+                    .unwrap_or_default()
+                    .iter()
+                    .rev(),
+            )
             .take(STATEMENT_PAGE_SIZE)
             .cloned()
             .collect()

@@ -18,9 +18,9 @@ use super::state::{
     AccountData, ApprovalMode, Bank, Consent, Grant, NewTransaction, OAuthClient, User,
     SEEDED_GRANT,
 };
+use super::wire::{self, Address, LocaleUk, Merchant, Owner, PaymentDetails, Pot};
 use crate::bounded::BoundedMap;
 use crate::limits::StateLimits;
-use super::wire::{self, Address, LocaleUk, Merchant, Owner, PaymentDetails, Pot};
 use crate::rng::SeededRng;
 use crate::time::{after, rfc3339};
 
@@ -280,6 +280,8 @@ pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
         pots: Vec::new(),
         transactions: Transactions::default(),
         merchants: Vec::new(),
+        added_merchants: BoundedMap::default(),
+        added_merchant_names: HashMap::new(),
         grants: HashMap::new(),
         next_grant: SEEDED_GRANT + 1,
         access_tokens: BoundedMap::default(),
@@ -525,7 +527,24 @@ pub(crate) fn card_payment(
     merchant: usize,
     settled: Option<DateTime<Utc>>,
 ) -> NewTransaction {
-    let (name, category, id) = bank.merchants.get(merchant).map_or_else(
+    card_payment_at(
+        account,
+        created,
+        amount,
+        bank.merchants.get(merchant),
+        settled,
+    )
+}
+
+/// A card payment at `merchant` (none: a plain "Card payment").
+pub(crate) fn card_payment_at(
+    account: usize,
+    created: DateTime<Utc>,
+    amount: i64,
+    merchant: Option<&Merchant>,
+    settled: Option<DateTime<Utc>>,
+) -> NewTransaction {
+    let (name, category, id) = merchant.map_or_else(
         || ("Card payment".to_owned(), "general".to_owned(), None),
         |m| (m.name.clone(), m.category.clone(), Some(m.id.clone())),
     );
@@ -771,13 +790,21 @@ fn day_floor(time: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The merchant called `name` (case-insensitive), created on the spot if unknown; its index.
-pub(crate) fn merchant_named(bank: &mut Bank, name: &str, now: DateTime<Utc>) -> usize {
-    if let Some(index) = bank
+pub(crate) fn merchant_named(bank: &mut Bank, name: &str, now: DateTime<Utc>) -> Merchant {
+    if let Some(seeded) = bank
         .merchants
         .iter()
-        .position(|m| m.name.eq_ignore_ascii_case(name))
+        .find(|m| m.name.eq_ignore_ascii_case(name))
     {
-        return index;
+        return seeded.clone();
+    }
+    let key = name.to_ascii_lowercase();
+    if let Some(added) = bank
+        .added_merchant_names
+        .get(&key)
+        .and_then(|id| bank.added_merchants.get(id))
+    {
+        return added.clone();
     }
     let shop = Shop {
         name: "",
@@ -799,8 +826,8 @@ pub(crate) fn merchant_named(bank: &mut Bank, name: &str, now: DateTime<Utc>) ->
     created.name = name.to_owned();
     created.logo = String::new();
     created.metadata.clear();
-    bank.merchants.push(created);
-    bank.merchants.len() - 1
+    bank.add_merchant(key, created.clone());
+    created
 }
 
 #[cfg(test)]

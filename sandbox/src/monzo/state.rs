@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 
 use super::history::Transactions;
 use super::seed;
-use super::wire::{self, Attachment, Balance, LocalSpend, Pot, Receipt, TokenResponse, Transaction};
+use super::wire::{
+    self, Attachment, Balance, LocalSpend, Pot, Receipt, TokenResponse, Transaction,
+};
 use crate::bounded::BoundedMap;
 use crate::limits::{later, StateLimits};
 use crate::rng::{mix64, SeededRng};
@@ -233,7 +235,12 @@ pub(crate) struct Bank {
     pub(crate) pots: Vec<Pot>,
     /// Every account's transactions, oldest first per account.
     pub(crate) transactions: Transactions,
+    /// The seeded merchants.
     pub(crate) merchants: Vec<wire::Merchant>,
+    /// Merchants events made up (by id), at most the cap of added transactions.
+    pub(crate) added_merchants: BoundedMap<String, wire::Merchant>,
+    /// Their ids by name in lower case.
+    pub(crate) added_merchant_names: HashMap<String, String>,
     pub(crate) grants: HashMap<usize, Grant>,
     pub(crate) next_grant: usize,
     pub(crate) access_tokens: BoundedMap<String, AccessToken>,
@@ -629,7 +636,10 @@ impl Bank {
         };
         self.forget_upload(&upload);
         while self.upload_bytes.saturating_add(bytes.len()) > self.limits.max_upload_bytes {
-            match self.uploads.pop_first_where(|upload| upload.bytes.is_some()) {
+            match self
+                .uploads
+                .pop_first_where(|upload| upload.bytes.is_some())
+            {
                 Some((_, old)) => self.forget_upload(&old),
                 None => break,
             }
@@ -738,6 +748,7 @@ impl Bank {
             "receipts": self.receipts.len(),
             "webhooks": self.webhooks.len(),
             "added_transactions": self.transactions.added(),
+            "added_merchants": self.added_merchants.len(),
             "pot_moves": self.pot_moves.len(),
         })
     }
@@ -1002,6 +1013,30 @@ impl Bank {
         Some(transaction)
     }
 
+    /// The merchant with this id (seeded, or made up by an event and still kept).
+    pub(crate) fn merchant(&self, id: &str) -> Option<&wire::Merchant> {
+        self.merchants
+            .iter()
+            .find(|m| m.id == id)
+            .or_else(|| self.added_merchants.get(id))
+    }
+
+    /// Keeps a merchant an event made up under `name` (lower case); past the cap of added
+    /// transactions, the oldest such merchant is dropped.
+    pub(crate) fn add_merchant(&mut self, name: String, merchant: wire::Merchant) {
+        self.added_merchant_names.insert(name, merchant.id.clone());
+        let dropped = self.added_merchants.insert(
+            merchant.id.clone(),
+            merchant,
+            None,
+            self.limits.max_added_transactions,
+        );
+        for (_, old) in dropped {
+            self.added_merchant_names
+                .remove(&old.name.to_ascii_lowercase());
+        }
+    }
+
     /// A transaction as JSON, with the merchant object when `expand_merchant`.
     pub(crate) fn transaction_json(
         &self,
@@ -1013,7 +1048,7 @@ impl Bank {
             if let Some(merchant) = transaction
                 .merchant
                 .as_str()
-                .and_then(|id| self.merchants.iter().find(|m| m.id == id))
+                .and_then(|id| self.merchant(id))
             {
                 if let Some(object) = value.as_object_mut() {
                     object.insert(

@@ -23,3 +23,4 @@ mod monzo_oauth;
 mod monzo_transactions;
 mod monzo_webhooks;
 mod sandbox_builder;
+mod state_bounds;
