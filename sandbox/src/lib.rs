@@ -86,12 +86,14 @@
 //! `register_provider!("name", build)`. A crate outside this one must be linked into the final
 //! binary (e.g. `use acme_sandbox as _;`) for its registration to be seen.
 
+mod bounded;
 mod control;
 mod error;
 mod event;
 mod fault;
 mod journal;
 mod ledger;
+mod limits;
 mod momo;
 mod monobank;
 mod monzo;
@@ -117,6 +119,7 @@ pub use crate::event::SandboxEvent;
 pub use crate::fault::{ErrorBodyFn, Fault, FaultKind, FaultRegistry};
 pub use crate::journal::{JournalEntry, DEFAULT_JOURNAL_CAPACITY};
 pub use crate::ledger::{Ledger, LedgerAccount, LedgerTransaction};
+pub use crate::limits::StateLimits;
 pub use crate::outbound::{OutboundPolicy, DEFAULT_MAX_CONCURRENT_DELIVERIES};
 pub use crate::provider::{
     BuildProvider, ProviderContext, ProviderRegistration, SandboxProvider, TestOutcome, TestParty,

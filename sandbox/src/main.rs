@@ -4,6 +4,9 @@
 //! bankkit-sandbox [--provider NAME ...] [--port NAME=PORT ...] [--seed N] [--json]
 //!                 [--host ADDR] [--limits on|off|NAME=on|off ...] [--allow-host HOST ...]
 //!                 [--control-token TOKEN] [--control-host NAME ...] [--max-body-bytes N] ...
+//!                 [--max-payments N] [--max-tokens N] [--token-grace SECONDS]
+//!                 [--max-upload-bytes N] [--upload-lifetime SECONDS]
+//!                 [--max-added-transactions N]
 //! ```
 //!
 //! Prints each provider's base URL, other hosts, credentials and test parties (a table, or with
@@ -20,7 +23,8 @@ use std::time::Duration;
 
 use bankkit_sandbox::{
     ManualClock, OutboundPolicy, ProviderHandle, Sandbox, SandboxBuilder, ServerLimits,
-    TestOutcome, DEFAULT_JOURNAL_CAPACITY, DEFAULT_MAX_CONCURRENT_DELIVERIES, DEFAULT_SEED,
+    StateLimits, TestOutcome, DEFAULT_JOURNAL_CAPACITY, DEFAULT_MAX_CONCURRENT_DELIVERIES,
+    DEFAULT_SEED,
 };
 use clap::Parser;
 use serde_json::{json, Map, Value};
@@ -88,6 +92,27 @@ struct Args {
     /// Requests kept for `GET /__bankkit/requests`.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_JOURNAL_CAPACITY)]
     journal: usize,
+    /// MoMo payments kept, every kind together; past it the oldest finished go first
+    /// (default 100000).
+    #[arg(long, value_name = "N")]
+    max_payments: Option<usize>,
+    /// Tokens kept of each kind (MoMo tokens, Monzo access and refresh tokens; default 10000).
+    #[arg(long, value_name = "N")]
+    max_tokens: Option<usize>,
+    /// Seconds an expired or retired token (or an expired consent request) is kept before it
+    /// is dropped (default 86400).
+    #[arg(long, value_name = "SECONDS")]
+    token_grace: Option<u64>,
+    /// Bytes of all Monzo uploads together (default 67108864, 64 MiB).
+    #[arg(long, value_name = "BYTES")]
+    max_upload_bytes: Option<usize>,
+    /// Seconds a Monzo upload is kept after it was announced or last stored (default 3600).
+    #[arg(long, value_name = "SECONDS")]
+    upload_lifetime: Option<u64>,
+    /// Transactions added to one account after seeding that are kept (Monzo, Monobank;
+    /// default 10000).
+    #[arg(long, value_name = "N")]
+    max_added_transactions: Option<usize>,
 }
 
 fn parse_switch(value: &str) -> Result<bool, String> {
@@ -126,6 +151,29 @@ impl Args {
         limits
     }
 
+    fn state_limits(&self) -> StateLimits {
+        let mut limits = StateLimits::default();
+        if let Some(n) = self.max_payments {
+            limits = limits.max_payments(n);
+        }
+        if let Some(n) = self.max_tokens {
+            limits = limits.max_tokens(n);
+        }
+        if let Some(seconds) = self.token_grace {
+            limits = limits.token_grace(Duration::from_secs(seconds));
+        }
+        if let Some(bytes) = self.max_upload_bytes {
+            limits = limits.max_upload_bytes(bytes);
+        }
+        if let Some(seconds) = self.upload_lifetime {
+            limits = limits.upload_lifetime(Duration::from_secs(seconds));
+        }
+        if let Some(n) = self.max_added_transactions {
+            limits = limits.max_added_transactions(n);
+        }
+        limits
+    }
+
     fn builder(&self) -> SandboxBuilder {
         let mut outbound = OutboundPolicy::default().max_concurrent(self.max_deliveries);
         for host in &self.allow_hosts {
@@ -137,7 +185,8 @@ impl Args {
             .address(self.host)
             .limits(self.limits())
             .outbound(outbound)
-            .journal_capacity(self.journal);
+            .journal_capacity(self.journal)
+            .state_limits(self.state_limits());
         if !self.providers.is_empty() {
             builder = builder.providers(self.providers.clone());
         }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::fault::{ErrorBodyFn, FaultRegistry};
+use crate::limits::StateLimits;
 use crate::outbound::OutboundPolicy;
 use crate::route::{RespondAsync, Route, RouteBuilder, Routes};
 use crate::webhook::WebhookSender;
@@ -57,6 +58,14 @@ pub trait SandboxProvider: Send + Sync + fmt::Debug {
     fn test_party(&self, outcome: TestOutcome) -> Option<TestParty> {
         let _ = outcome;
         None
+    }
+
+    /// How many items of each kind of per-client state the provider holds now, as a JSON
+    /// object of counts (e.g. `{"payments": 12, "tokens": 3}`), after dropping what expired:
+    /// for watching a long-running server and for tests of the [`StateLimits`]. An empty
+    /// object (the default) when the provider keeps nothing that grows.
+    fn state_sizes(&self) -> Value {
+        Value::Object(serde_json::Map::new())
     }
 }
 
@@ -170,6 +179,7 @@ pub struct ProviderContext {
     hosts: BTreeMap<&'static str, String>,
     rate_limits: bool,
     outbound: Arc<OutboundPolicy>,
+    state_limits: Arc<StateLimits>,
 }
 
 impl fmt::Debug for ProviderContext {
@@ -204,7 +214,19 @@ impl ProviderContext {
             hosts: BTreeMap::new(),
             rate_limits: true,
             outbound: Arc::new(OutboundPolicy::default()),
+            state_limits: Arc::new(StateLimits::default()),
         }
+    }
+
+    /// Sets how much per-client state the provider may keep (before it is built).
+    pub(crate) fn with_state_limits(mut self, limits: Arc<StateLimits>) -> Self {
+        self.state_limits = limits;
+        self
+    }
+
+    /// How much per-client state the provider may keep, and for how long.
+    pub fn state_limits(&self) -> &StateLimits {
+        &self.state_limits
     }
 
     /// Sets where the provider may send requests of its own (before it is built).

@@ -15,6 +15,7 @@ use wiremock::matchers::path_regex;
 
 use crate::control::{ControlAccess, ControlApi, ProviderRuntime};
 use crate::journal::{Journal, JournalEntry, DEFAULT_JOURNAL_CAPACITY};
+use crate::limits::StateLimits;
 use crate::outbound::OutboundPolicy;
 use crate::provider::{ProviderContext, ProviderRegistration};
 use crate::server::{HostServer, ServerLimits, ServerStats};
@@ -65,6 +66,7 @@ pub struct SandboxBuilder {
     journal_capacity: usize,
     control: ControlAccess,
     outbound: OutboundPolicy,
+    state_limits: StateLimits,
 }
 
 impl Default for SandboxBuilder {
@@ -81,6 +83,7 @@ impl Default for SandboxBuilder {
             journal_capacity: DEFAULT_JOURNAL_CAPACITY,
             control: ControlAccess::default(),
             outbound: OutboundPolicy::default(),
+            state_limits: StateLimits::default(),
         }
     }
 }
@@ -176,6 +179,13 @@ impl SandboxBuilder {
         self
     }
 
+    /// Sets how much per-client state the providers keep and for how long (default
+    /// [`StateLimits::default`]).
+    pub fn state_limits(mut self, limits: StateLimits) -> Self {
+        self.state_limits = limits;
+        self
+    }
+
     /// Starts every chosen provider on its own server.
     ///
     /// Must run inside a tokio runtime; the servers stop when the [`Sandbox`] is dropped.
@@ -229,6 +239,7 @@ impl SandboxBuilder {
             .unwrap_or_else(|| ManualClock::frozen_at(default_start_time()));
         let started_at = Clock::now(&clock);
         let outbound = Arc::new(self.outbound.clone());
+        let state_limits = Arc::new(self.state_limits.clone());
         let outbox = WebhookOutbox::new(clock.clone(), Arc::clone(&outbound));
         let shared = Shared {
             journal: Arc::new(Journal::new(self.journal_capacity)),
@@ -256,7 +267,8 @@ impl SandboxBuilder {
                 WebhookSender::new(registration.name, Arc::clone(&outbox)),
             )
             .with_rate_limits(rate_limits)
-            .with_outbound(Arc::clone(&outbound));
+            .with_outbound(Arc::clone(&outbound))
+            .with_state_limits(Arc::clone(&state_limits));
             let running = start_provider(registration, ctx, &self, &shared).await?;
             sandbox.tasks.extend(running.servers);
             sandbox.providers.push(running.handle);
@@ -606,6 +618,12 @@ impl ProviderHandle {
     /// Accounts and transactions as they stand.
     pub fn ledger(&self) -> Ledger {
         self.runtime.ledger()
+    }
+
+    /// How many items of each kind of per-client state the provider holds now (see
+    /// [`SandboxProvider::state_sizes`](crate::SandboxProvider::state_sizes)).
+    pub fn state_sizes(&self) -> Value {
+        self.runtime.provider.state_sizes()
     }
 
     /// Puts this provider back to its seed, clears its faults and delivery log.

@@ -89,6 +89,14 @@
 //!   − debits, description = `externalId`, else `payerMessage`).
 //! - **Test parties.** MSISDNs: success `46733123456`, failure `46733123450`, pending
 //!   `46733123454` (`46733123453` under the measured table).
+//! - **Bounded state** ([`crate::StateLimits`]): payments of every kind together are capped
+//!   (finished ones dropped first, in the order they finished, then the oldest pending);
+//!   tokens and `bc-authorize` requests are dropped after their expiry plus the grace and
+//!   capped; provisioned API users are capped (the seeded one stays). A dropped payment or
+//!   user answers 404 `RESOURCE_NOT_FOUND`, a dropped token the unknown token's 401, a
+//!   dropped `auth_req_id` `invalid_grant`. Ends are applied from an index ordered by due
+//!   time, so a request settles only what is due (state sizes: `payments`, `settle_index`,
+//!   `settled`, `tokens`, `consents`, `api_users`).
 
 mod checks;
 mod payments;
@@ -292,6 +300,10 @@ impl SandboxProvider for MomoSandbox {
         for route in table {
             routes.mount(route);
         }
+    }
+
+    fn state_sizes(&self) -> Value {
+        self.state.with(|momo, _| momo.sizes())
     }
 
     fn credentials(&self) -> Value {

@@ -157,6 +157,8 @@ fn draft(
         callback_url: None,
         callback_delivery: None,
         settled: None,
+        seq: 0,
+        cancellation: None,
     };
     let raw_currency;
     match kind {
@@ -277,9 +279,7 @@ fn check_refund(momo: &Momo, payment: &mut Payment, now: DateTime<Utc>) -> Resul
         ));
     }
     let refunded: i64 = momo
-        .payments
-        .iter()
-        .filter(|p| p.kind == Kind::Refund && p.refund_of.as_deref() == Some(&original_id))
+        .refunds_of(&original_id)
         .filter(|p| !matches!(p.final_at(now), Some((_, Outcome::Failed(_)))))
         .filter(|p| !matches!(p.plan.end, End::At(_, Outcome::Failed(_))))
         .map(|p| p.amount_minor)
@@ -383,9 +383,9 @@ impl Respond for Status {
                 && payment.resolved.is_none()
                 && payment.cancelled_at.is_none();
             if ripe {
-                if let Some(payment) = momo.payment_mut(kind, &id) {
+                momo.modify(kind, &id, |payment| {
                     payment.resolved = Some((now, Outcome::Success));
-                }
+                });
                 momo.settle(now);
                 if let Some(payment) = momo.payment(kind, &id) {
                     schedule_callback(&sender, momo, payment, now, Outcome::Success);
@@ -428,11 +428,12 @@ impl Respond for CancelInvoice {
             if let Some(delivery) = scheduled {
                 sender.cancel(delivery);
             }
-            momo.invoice_cancellations.insert(cancellation);
+            momo.invoice_cancellations.insert(cancellation.clone());
             let format = momo.reason_format;
-            let body = momo.payment_mut(Kind::Invoice, &id).map(|invoice| {
+            let body = momo.modify(Kind::Invoice, &id, |invoice| {
                 invoice.cancelled_at = Some(now);
                 invoice.callback_delivery = None;
+                invoice.cancellation = Some(cancellation);
                 wire::status_body(invoice, Standing::Cancelled, format)
             });
             if let (Some(url), Some(body)) = (callback, body) {
@@ -468,11 +469,11 @@ impl Respond for CancelPreapproval {
             if let Some(delivery) = preapproval.callback_delivery {
                 sender.cancel(delivery);
             }
-            if let Some(preapproval) = momo.payment_mut(Kind::Preapproval, &id) {
+            momo.modify(Kind::Preapproval, &id, |preapproval| {
                 preapproval.cancelled_at = Some(now);
                 preapproval.resolved = None;
                 preapproval.callback_delivery = None;
-            }
+            });
             Ok(empty(200))
         }))
     }
@@ -492,14 +493,7 @@ impl Respond for ListPreapprovals {
         respond_with(self.state.with(|momo, now| {
             business(momo, request, Kind::Preapproval.product(), now)?;
             let list: Vec<Value> = momo
-                .payments
-                .iter()
-                .filter(|p| p.kind == Kind::Preapproval)
-                .filter(|p| {
-                    p.party.as_ref().is_some_and(|party| {
-                        party.id == id && party.id_type.eq_ignore_ascii_case(&id_type)
-                    })
-                })
+                .preapprovals_of(&id_type, &id)
                 .filter(|p| {
                     matches!(p.standing(now), Standing::Final(_, Outcome::Success))
                         && p.expires_at.is_some_and(|expiry| now < expiry)

@@ -57,7 +57,7 @@ impl Respond for CreateApiUser {
                 .and_then(Value::as_str)
                 .filter(|host| !host.trim().is_empty())
                 .ok_or_else(|| ApiError::bad_request("providerCallbackHost is required."))?;
-            momo.users.insert(
+            momo.add_user(
                 id,
                 ApiUser {
                     callback_host: host.trim().to_owned(),
@@ -129,7 +129,7 @@ impl Respond for CreateToken {
             let api_user = basic(momo, request)?;
             let expires_at = after(now, TOKEN_SECONDS);
             let token = jwt(momo, &api_user, &rfc3339(expires_at));
-            momo.tokens.insert(
+            momo.add_token(
                 token.clone(),
                 Token {
                     product,
@@ -266,7 +266,7 @@ impl CommonRoute {
                 return Err(ApiError::not_found());
             }
             let auth_req_id = momo.uuid();
-            momo.auth_requests.insert(
+            momo.add_auth_request(
                 auth_req_id.clone(),
                 AuthRequest {
                     product,
@@ -315,7 +315,7 @@ impl CommonRoute {
             let expires_at = after(now, TOKEN_SECONDS);
             let token = jwt(momo, &api_user, &rfc3339(expires_at));
             let refresh_token = momo.uuid();
-            momo.tokens.insert(
+            momo.add_token(
                 token.clone(),
                 Token {
                     product,

@@ -9,9 +9,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::seed::{self, Holder};
+use crate::bounded::BoundedMap;
+use crate::limits::{later, StateLimits};
 use crate::rng::SeededRng;
 use crate::sync::lock;
 use crate::time::after;
@@ -313,6 +315,10 @@ pub(crate) struct Payment {
     pub(crate) callback_delivery: Option<u64>,
     /// Ledger order once its end has been applied.
     pub(crate) settled: Option<u64>,
+    /// Creation order (set when it is kept).
+    pub(crate) seq: u64,
+    /// The `X-Reference-Id` of the call that cancelled it (invoices).
+    pub(crate) cancellation: Option<String>,
 }
 
 /// Where a payment stands at some time.
@@ -392,33 +398,93 @@ pub(crate) struct AuthRequest {
     pub(crate) used: bool,
 }
 
+/// A payment's key: its kind and `X-Reference-Id` (each kind is its own namespace).
+pub(crate) type PaymentKey = (Kind, String);
+
+/// What the indexes hold about one payment, derived from its fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Books {
+    /// What it holds back from its product's balance: a debit that may still succeed.
+    reserved: i64,
+    /// When its end is (or was) reached, while not applied yet.
+    due: Option<DateTime<Utc>>,
+    /// When it finished (its end applied, or cancelled).
+    finished: Option<DateTime<Utc>>,
+}
+
+impl Payment {
+    fn books(&self) -> Books {
+        let reserving = self.kind.sign() < 0
+            && self.settled.is_none()
+            && self.resolved.is_none()
+            && self.cancelled_at.is_none()
+            && self.plan.may_succeed();
+        let end = self.final_at(DateTime::<Utc>::MAX_UTC).map(|(at, _)| at);
+        let (due, finished) = match self.settled {
+            None => (end, self.cancelled_at),
+            Some(_) => (None, end.or(self.cancelled_at).or(Some(self.created_at))),
+        };
+        Books {
+            reserved: if reserving { self.amount_minor } else { 0 },
+            due,
+            finished,
+        }
+    }
+
+    fn key(&self) -> PaymentKey {
+        (self.kind, self.reference_id.clone())
+    }
+
+    /// The key of the preapproval list this payment is on (payer id type in upper case, id).
+    fn payer_key(&self) -> Option<(String, String)> {
+        let party = self.party.as_ref()?;
+        Some((party.id_type.to_ascii_uppercase(), party.id.clone()))
+    }
+}
+
 /// The whole MoMo world.
+///
+/// Payments are kept in a [`BoundedMap`] by kind and reference id (finished ones first in
+/// line to be dropped, in the order they finished, then the oldest pending), with indexes
+/// that keep every request's cost independent of how many there are: the settle index (the
+/// payments whose end is known but not applied yet, by its time), the amounts pending debits
+/// hold back, refunds by the payment they refund, and preapprovals by payer.
 #[derive(Debug)]
 pub(crate) struct Momo {
     pub(crate) credentials: seed::Credentials,
-    pub(crate) users: BTreeMap<String, ApiUser>,
-    pub(crate) tokens: HashMap<String, Token>,
-    pub(crate) auth_requests: HashMap<String, AuthRequest>,
+    pub(crate) users: BoundedMap<String, ApiUser>,
+    pub(crate) tokens: BoundedMap<String, Token>,
+    pub(crate) auth_requests: BoundedMap<String, AuthRequest>,
     /// Settled balance in cents, per product.
     pub(crate) balances: [i64; 3],
     pub(crate) holders: Vec<Holder>,
-    pub(crate) payments: Vec<Payment>,
-    pub(crate) index: HashMap<(Kind, String), usize>,
+    payments: BoundedMap<PaymentKey, Payment>,
+    /// Payments whose end is known and not applied yet, by (end time, creation order).
+    due: BTreeMap<(DateTime<Utc>, u64), PaymentKey>,
+    /// Per product, the debits that may still succeed.
+    reserved: [i64; 3],
+    /// Refund reference ids by the reference id they refund.
+    refunds: HashMap<String, Vec<String>>,
+    /// Preapproval reference ids by payer, in creation order.
+    preapprovals: HashMap<(String, String), BTreeMap<u64, String>>,
+    /// `X-Reference-Id`s of invoice cancellations (dropped with their invoice).
     pub(crate) invoice_cancellations: HashSet<String>,
     pub(crate) table: MagicTable,
     pub(crate) reason_format: ReasonFormat,
     pub(crate) callback_method: http::Method,
     pub(crate) rng: SeededRng,
+    limits: StateLimits,
     next_transaction_id: u64,
     next_settled: u64,
+    next_seq: u64,
 }
 
 impl Momo {
-    pub(crate) fn seeded(seed: u64) -> Momo {
+    pub(crate) fn seeded(seed: u64, limits: StateLimits) -> Momo {
         let mut rng = SeededRng::for_stream(seed, super::NAME);
         let credentials = seed::credentials(&mut rng);
-        let mut users = BTreeMap::new();
-        users.insert(
+        let mut users = BoundedMap::default();
+        users.pin(
             credentials.api_user.clone(),
             ApiUser {
                 callback_host: seed::CALLBACK_HOST.to_owned(),
@@ -429,19 +495,24 @@ impl Momo {
         Momo {
             credentials,
             users,
-            tokens: HashMap::new(),
-            auth_requests: HashMap::new(),
+            tokens: BoundedMap::default(),
+            auth_requests: BoundedMap::default(),
             balances: seed::BALANCES,
             holders: seed::holders(),
-            payments: Vec::new(),
-            index: HashMap::new(),
+            payments: BoundedMap::default(),
+            due: BTreeMap::new(),
+            reserved: [0; 3],
+            refunds: HashMap::new(),
+            preapprovals: HashMap::new(),
             invoice_cancellations: HashSet::new(),
             table: MagicTable::Documented,
             reason_format: ReasonFormat::Object,
             callback_method: http::Method::PUT,
             rng,
+            limits,
             next_transaction_id,
             next_settled: 0,
+            next_seq: 0,
         }
     }
 
@@ -465,70 +536,222 @@ impl Momo {
             .find(|h| h.id_type.eq_ignore_ascii_case(id_type) && h.id == id)
     }
 
-    pub(crate) fn payment(&self, kind: Kind, reference_id: &str) -> Option<&Payment> {
-        let index = *self.index.get(&(kind, reference_id.to_owned()))?;
-        self.payments.get(index)
+    // ---- API users, tokens, consent requests -------------------------------------------
+
+    /// Adds a provisioned API user; the oldest provisioned ones go past the cap.
+    pub(crate) fn add_user(&mut self, id: String, user: ApiUser) {
+        self.users.insert(id, user, None, self.limits.max_api_users);
     }
 
-    pub(crate) fn payment_mut(&mut self, kind: Kind, reference_id: &str) -> Option<&mut Payment> {
-        let index = *self.index.get(&(kind, reference_id.to_owned()))?;
-        self.payments.get_mut(index)
+    /// Adds a token, kept until its expiry plus the grace; the first to expire go past the
+    /// cap.
+    pub(crate) fn add_token(&mut self, token: String, data: Token) {
+        let drop_at = later(data.expires_at, self.limits.token_grace_delta());
+        self.tokens
+            .insert(token, data, Some(drop_at), self.limits.max_tokens);
+    }
+
+    /// Adds a `bc-authorize` request, kept until its expiry plus the grace.
+    pub(crate) fn add_auth_request(&mut self, id: String, request: AuthRequest) {
+        let drop_at = later(request.expires_at, self.limits.token_grace_delta());
+        self.auth_requests
+            .insert(id, request, Some(drop_at), self.limits.max_consents);
+    }
+
+    /// Drops tokens and consent requests whose expiry plus grace has passed.
+    pub(crate) fn expire(&mut self, now: DateTime<Utc>) {
+        self.tokens.expire(now);
+        self.auth_requests.expire(now);
+    }
+
+    // ---- payments ----------------------------------------------------------------------
+
+    pub(crate) fn payment(&self, kind: Kind, reference_id: &str) -> Option<&Payment> {
+        self.payments.get(&(kind, reference_id.to_owned()))
     }
 
     pub(crate) fn exists(&self, kind: Kind, reference_id: &str) -> bool {
-        self.index.contains_key(&(kind, reference_id.to_owned()))
+        self.payments.contains_key(&(kind, reference_id.to_owned()))
     }
 
-    pub(crate) fn insert(&mut self, payment: Payment) {
-        self.index.insert(
-            (payment.kind, payment.reference_id.clone()),
-            self.payments.len(),
+    /// Changes a payment and keeps every index in step; `None` for an unknown payment.
+    pub(crate) fn modify<R>(
+        &mut self,
+        kind: Kind,
+        reference_id: &str,
+        change: impl FnOnce(&mut Payment) -> R,
+    ) -> Option<R> {
+        let key = (kind, reference_id.to_owned());
+        let payment = self.payments.get_mut(&key)?;
+        let before = payment.books();
+        let result = change(payment);
+        let after = payment.books();
+        let seq = payment.seq;
+        self.rebook(&key, seq, product_of(kind), before, after);
+        Some(result)
+    }
+
+    /// Adds a new payment (its plan decided); past the cap, the first finished payment (else
+    /// the oldest) is dropped.
+    pub(crate) fn insert(&mut self, mut payment: Payment) {
+        self.next_seq += 1;
+        payment.seq = self.next_seq;
+        let key = payment.key();
+        let books = payment.books();
+        if let Some(original) = &payment.refund_of {
+            self.refunds
+                .entry(original.clone())
+                .or_default()
+                .push(payment.reference_id.clone());
+        }
+        if payment.kind == Kind::Preapproval {
+            if let Some(payer) = payment.payer_key() {
+                self.preapprovals
+                    .entry(payer)
+                    .or_default()
+                    .insert(payment.seq, payment.reference_id.clone());
+            }
+        }
+        let empty = Books {
+            reserved: 0,
+            due: None,
+            finished: None,
+        };
+        let (seq, product) = (payment.seq, product_of(payment.kind));
+        let dropped = self.payments.insert(
+            key.clone(),
+            payment,
+            books.finished,
+            self.limits.max_payments,
         );
-        self.payments.push(payment);
+        self.rebook(&key, seq, product, empty, books);
+        for (_, old) in dropped {
+            self.forget(&old);
+        }
+    }
+
+    /// Moves a payment's entries in the indexes from `before` to `after`.
+    fn rebook(&mut self, key: &PaymentKey, seq: u64, product: usize, before: Books, after: Books) {
+        if let Some(reserved) = self.reserved.get_mut(product) {
+            *reserved = reserved
+                .saturating_sub(before.reserved)
+                .saturating_add(after.reserved);
+        }
+        if before.due != after.due {
+            if let Some(at) = before.due {
+                self.due.remove(&(at, seq));
+            }
+            if let Some(at) = after.due {
+                self.due.insert((at, seq), key.clone());
+            }
+        }
+        if before.finished != after.finished {
+            self.payments.rerank(key, after.finished);
+        }
+    }
+
+    /// Removes a dropped payment from every index.
+    fn forget(&mut self, payment: &Payment) {
+        let books = payment.books();
+        if let Some(reserved) = self.reserved.get_mut(product_of(payment.kind)) {
+            *reserved = reserved.saturating_sub(books.reserved);
+        }
+        if let Some(at) = books.due {
+            self.due.remove(&(at, payment.seq));
+        }
+        if let Some(original) = &payment.refund_of {
+            if let Some(refunds) = self.refunds.get_mut(original) {
+                refunds.retain(|id| *id != payment.reference_id);
+                if refunds.is_empty() {
+                    self.refunds.remove(original);
+                }
+            }
+        }
+        if payment.kind == Kind::Preapproval {
+            if let Some(payer) = payment.payer_key() {
+                if let Some(list) = self.preapprovals.get_mut(&payer) {
+                    list.remove(&payment.seq);
+                    if list.is_empty() {
+                        self.preapprovals.remove(&payer);
+                    }
+                }
+            }
+        }
+        if let Some(cancellation) = &payment.cancellation {
+            self.invoice_cancellations.remove(cancellation);
+        }
+    }
+
+    /// The refunds (kept) of the payment with this reference id.
+    pub(crate) fn refunds_of<'a>(&'a self, original: &str) -> impl Iterator<Item = &'a Payment> {
+        self.refunds
+            .get(original)
+            .into_iter()
+            .flatten()
+            .filter_map(|id| self.payment(Kind::Refund, id))
+    }
+
+    /// The preapprovals (kept) whose payer is `id_type`/`id` (type in any case), oldest
+    /// first.
+    pub(crate) fn preapprovals_of<'a>(
+        &'a self,
+        id_type: &str,
+        id: &str,
+    ) -> impl Iterator<Item = &'a Payment> {
+        self.preapprovals
+            .get(&(id_type.to_ascii_uppercase(), id.to_owned()))
+            .into_iter()
+            .flat_map(BTreeMap::values)
+            .filter_map(|id| self.payment(Kind::Preapproval, id))
     }
 
     /// Balance of `product` minus debits that may still succeed (what a new debit can use).
     pub(crate) fn available_for_debit(&self, product: Product) -> i64 {
-        let reserved: i64 = self
-            .payments
-            .iter()
-            .filter(|p| {
-                p.kind.product() == product
-                    && p.kind.sign() < 0
-                    && p.settled.is_none()
-                    && p.resolved.is_none()
-                    && p.cancelled_at.is_none()
-                    && p.plan.may_succeed()
-            })
-            .map(|p| p.amount_minor)
-            .fold(0_i64, i64::saturating_add);
-        self.balances[product.index()].saturating_sub(reserved)
+        self.balances[product.index()].saturating_sub(self.reserved[product.index()])
     }
 
     /// Applies every end reached by `now` that has not been applied yet, in time order:
-    /// successes move the product's balance and enter the ledger.
+    /// successes move the product's balance and enter the ledger. Only the due entries of the
+    /// settle index are touched: O(due + log n).
     pub(crate) fn settle(&mut self, now: DateTime<Utc>) {
-        let mut due: Vec<(DateTime<Utc>, usize)> = self
-            .payments
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.settled.is_none())
-            .filter_map(|(i, p)| p.final_at(now).map(|(at, _)| (at, i)))
-            .collect();
-        due.sort();
-        for (_, i) in due {
+        loop {
+            let key = match self.due.first_key_value() {
+                Some(((at, _), key)) if *at <= now => key.clone(),
+                _ => break,
+            };
             self.next_settled += 1;
             let order = self.next_settled;
-            let Some(payment) = self.payments.get_mut(i) else {
-                continue;
-            };
-            payment.settled = Some(order);
-            if payment.succeeded(now) {
-                let product = payment.kind.product().index();
-                let delta = payment.amount_minor.saturating_mul(payment.kind.sign());
-                self.balances[product] = self.balances[product].saturating_add(delta);
+            let applied = self.modify(key.0, &key.1, |payment| {
+                payment.settled = Some(order);
+                payment
+                    .succeeded(now)
+                    .then(|| payment.amount_minor.saturating_mul(payment.kind.sign()))
+            });
+            match applied {
+                Some(Some(delta)) => {
+                    let product = key.0.product().index();
+                    self.balances[product] = self.balances[product].saturating_add(delta);
+                }
+                Some(None) => {}
+                // Not kept any more (never the case: dropping one leaves the index), but
+                // never loop on it either.
+                None => {
+                    self.due.pop_first();
+                }
             }
         }
+    }
+
+    /// How many of each kind of state are held (see [`crate::SandboxProvider::state_sizes`]).
+    pub(crate) fn sizes(&self) -> Value {
+        json!({
+            "payments": self.payments.len(),
+            "settle_index": self.due.len(),
+            "settled": self.next_settled,
+            "tokens": self.tokens.len(),
+            "consents": self.auth_requests.len(),
+            "api_users": self.users.droppable(),
+        })
     }
 
     pub(crate) fn ledger(&self, now: DateTime<Utc>) -> Ledger {
@@ -537,7 +760,7 @@ impl Momo {
             .map(|product| {
                 let mut settled: Vec<&Payment> = self
                     .payments
-                    .iter()
+                    .values()
                     .filter(|p| {
                         p.kind.product() == product
                             && p.kind.sign() != 0
@@ -571,6 +794,11 @@ impl Momo {
     }
 }
 
+/// The index of a kind's product in per-product arrays.
+fn product_of(kind: Kind) -> usize {
+    kind.product().index()
+}
+
 /// The shared state behind every route.
 #[derive(Debug)]
 pub(crate) struct State {
@@ -580,7 +808,7 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn new(ctx: ProviderContext) -> Arc<State> {
-        let momo = Momo::seeded(ctx.seed());
+        let momo = Momo::seeded(ctx.seed(), ctx.state_limits().clone());
         Arc::new(State {
             ctx,
             momo: Mutex::new(momo),
@@ -595,15 +823,17 @@ impl State {
         self.ctx.now()
     }
 
-    /// Runs `f` on the state after applying every end reached by now.
+    /// Runs `f` on the state after applying every end reached by now and dropping what
+    /// expired.
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Momo, DateTime<Utc>) -> R) -> R {
         let now = self.now();
         let mut momo = lock(&self.momo);
         momo.settle(now);
+        momo.expire(now);
         f(&mut momo, now)
     }
 
     pub(crate) fn reset(&self) {
-        *lock(&self.momo) = Momo::seeded(self.ctx.seed());
+        *lock(&self.momo) = Momo::seeded(self.ctx.seed(), self.ctx.state_limits().clone());
     }
 }

@@ -7,7 +7,7 @@
 //! times on one account are distinct and at least a minute apart, so paging by moving `to` to
 //! the oldest item's time is unambiguous.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
@@ -161,6 +161,8 @@ pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
         last_answered: HashMap::new(),
         id_key,
         next_item: 0,
+        // Seeding keeps everything; the sandbox's own limit is set once it is seeded.
+        max_added_items: usize::MAX,
     };
 
     let black_pan = format!("537541******{}", rng.digits(4));
@@ -205,6 +207,7 @@ pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
     for index in 3..bank.accounts.len() {
         jar_history(&mut bank, &mut rng, index, start);
     }
+    bank.seal();
     bank
 }
 
@@ -226,6 +229,7 @@ fn add_account(bank: &mut Bank, rng: &mut SeededRng, currency_code: u16, kind: A
         balance: 0,
         kind,
         items: Vec::new(),
+        added: VecDeque::new(),
     });
 }
 

@@ -1,6 +1,6 @@
 //! The bank behind the Monobank personal API: one client, its accounts, jars and statements.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -60,8 +60,18 @@ pub(crate) struct AccountData {
     pub(crate) currency_code: u16,
     pub(crate) balance: i64,
     pub(crate) kind: AccountKind,
-    /// Oldest first; times never decrease.
+    /// The seeded statement (never dropped), oldest first; times never decrease.
     pub(crate) items: Vec<StatementItem>,
+    /// Items added since seeding (by events), oldest first, after `items` in time; at most
+    /// the bank's `max_added_items`, the oldest dropped first.
+    pub(crate) added: VecDeque<StatementItem>,
+}
+
+impl AccountData {
+    /// The whole statement, oldest first.
+    pub(crate) fn all_items(&self) -> impl DoubleEndedIterator<Item = &StatementItem> {
+        self.items.iter().chain(self.added.iter())
+    }
 }
 
 /// The whole state of the imitated bank.
@@ -77,6 +87,8 @@ pub(crate) struct Bank {
     pub(crate) last_answered: HashMap<(String, Limited), i64>,
     pub(crate) id_key: u64,
     pub(crate) next_item: u64,
+    /// Items added to one account after seeding that are kept (the oldest go first).
+    pub(crate) max_added_items: usize,
 }
 
 /// An error the API answers with: status and `errorDescription`.
@@ -136,7 +148,8 @@ impl Bank {
 
     /// Appends an item at `time` to account `index`, moving its balance; `None` if there is no
     /// such account. The time is never earlier than the account's newest item, so statements
-    /// stay ordered even if the clock was set back.
+    /// stay ordered even if the clock was set back. Past the cap of added items, the
+    /// account's oldest added item is dropped (its balance stays).
     pub(crate) fn push_item(
         &mut self,
         index: usize,
@@ -149,8 +162,9 @@ impl Bank {
         let id = self.new_item_id();
         let account = self.accounts.get_mut(index)?;
         let time = account
-            .items
-            .last()
+            .added
+            .back()
+            .or(account.items.last())
             .map_or(time, |last| time.max(last.time));
         let balance = account.balance.saturating_add(new.amount);
         let mcc = new.mcc.unwrap_or(if new.amount < 0 { 5999 } else { 4829 });
@@ -175,8 +189,19 @@ impl Bank {
             counter_name: new.counter_name,
         };
         account.balance = balance;
-        account.items.push(item.clone());
+        account.added.push_back(item.clone());
+        while account.added.len() > self.max_added_items.max(1) {
+            account.added.pop_front();
+        }
         Some(item)
+    }
+
+    /// Makes every item added so far part of the seeded statement (end of seeding).
+    pub(crate) fn seal(&mut self) {
+        for account in &mut self.accounts {
+            let added = std::mem::take(&mut account.added);
+            account.items.extend(added);
+        }
     }
 
     pub(crate) fn client_info(&self) -> ClientInfo {
@@ -234,12 +259,20 @@ impl Bank {
         };
         let start = account.items.partition_point(|item| item.time < from);
         let end = account.items.partition_point(|item| item.time <= to);
+        let added_start = account.added.partition_point(|item| item.time < from);
+        let added_end = account.added.partition_point(|item| item.time <= to);
         account
-            .items
-            .get(start..end)
-            .unwrap_or_default()
-            .iter()
+            .added
+            .range(added_start..added_end.max(added_start))
             .rev()
+            .chain(
+                account
+                    .items
+                    .get(start..end)
+                    .unwrap_or_default()
+                    .iter()
+                    .rev(),
+            )
             .take(STATEMENT_PAGE_SIZE)
             .cloned()
             .collect()
@@ -273,8 +306,7 @@ impl Bank {
                     currency: currency_alpha(account.currency_code),
                     balance_minor: account.balance,
                     transactions: account
-                        .items
-                        .iter()
+                        .all_items()
                         .map(|item| LedgerTransaction {
                             id: item.id.clone(),
                             time: DateTime::from_timestamp(item.time, 0).unwrap_or_default(),
@@ -310,7 +342,8 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn new(ctx: ProviderContext) -> Arc<Self> {
-        let seeded = seed::generate(ctx.seed(), ctx.started_at());
+        let mut seeded = seed::generate(ctx.seed(), ctx.started_at());
+        seeded.max_added_items = ctx.state_limits().max_added_transactions;
         Arc::new(State {
             ctx,
             bank: Mutex::new(seeded.clone()),

@@ -9,7 +9,7 @@ use wiremock::Request;
 use crate::{Reply, Respond};
 
 use super::routes::{account_param, authorize, empty, json_response, respond_with, MonzoParams};
-use super::state::{ApiError, State, Upload};
+use super::state::{ApiError, State, Upload, UploadError};
 use super::wire::{Attachment, Receipt, ReceiptRequest};
 use crate::request::{web_url, Params};
 use crate::time::rfc3339;
@@ -80,7 +80,7 @@ impl CreateFeedItem {
                     return Err(ApiError::bad_param("url", "must be a URL"));
                 }
             }
-            bank.feed_items += 1;
+            bank.feed_items = bank.feed_items.saturating_add(1);
             Ok(empty())
         })
     }
@@ -131,13 +131,14 @@ impl UploadAttachment {
             let mut rng = bank.rng();
             let key = format!("{}/{}-{safe_name}", bank.user.id, rng.alnum(20));
             let signature = rng.hex(64);
-            bank.uploads.insert(
+            bank.announce_upload(
                 key.clone(),
                 Upload {
                     file_type,
                     content_length,
                     bytes: None,
                 },
+                now,
             );
             let file_url = format!("{base}{UPLOADS_PREFIX}{key}");
             let upload_url = format!("{file_url}?X-Amz-Expires=3600&X-Amz-Signature={signature}");
@@ -156,7 +157,9 @@ impl Respond for UploadAttachment {
 }
 
 /// `/__uploads/{key}`: the upload storage. `PUT` or `POST` stores the bytes of an announced
-/// upload (a `PUT` must send exactly `content_length` bytes), `GET` serves them back.
+/// upload (a `PUT` must send exactly `content_length` bytes; a file larger than all uploads
+/// may hold together is 400 `EntityTooLarge`), `GET` serves them back. Uploads expire and are
+/// capped (see [`crate::StateLimits`]); a dropped one is 404 `NoSuchKey`, as one never made.
 #[derive(Debug)]
 pub(crate) struct UploadStorage {
     pub(crate) state: Arc<State>,
@@ -175,33 +178,37 @@ impl Respond for UploadStorage {
                 .set_body_raw(message.as_bytes().to_vec(), "text/plain; charset=utf-8")
         };
         let method = request.method.as_str().to_owned();
-        self.state.with_bank(|bank| {
-            let Some(upload) = bank.uploads.get_mut(&key) else {
-                return text(404, "NoSuchKey");
-            };
-            match method.as_str() {
-                "GET" => match &upload.bytes {
-                    // `file_type` was checked at upload; the fallback keeps wiremock (which
-                    // unwraps the content type) from ever seeing a bad one.
-                    Some(bytes) => {
-                        let content_type = if is_media_type(&upload.file_type) {
-                            upload.file_type.as_str()
-                        } else {
-                            "application/octet-stream"
-                        };
-                        Reply::new(200).set_body_raw(bytes.clone(), content_type)
-                    }
-                    None => text(404, "NoSuchKey"),
-                },
-                "PUT" | "POST" => {
-                    if method == "PUT" && request.body.len() != upload.content_length {
-                        return text(400, "The body does not have the announced content_length");
-                    }
-                    upload.bytes = Some(request.body.clone());
-                    Reply::new(200)
+        let now = self.state.now();
+        self.state.with_bank(|bank| match method.as_str() {
+            "GET" => match bank.uploads.get(&key) {
+                // `file_type` was checked at upload; the fallback keeps wiremock (which
+                // unwraps the content type) from ever seeing a bad one.
+                Some(Upload {
+                    file_type,
+                    bytes: Some(bytes),
+                    ..
+                }) => {
+                    let content_type = if is_media_type(file_type) {
+                        file_type.as_str()
+                    } else {
+                        "application/octet-stream"
+                    };
+                    Reply::new(200).set_body_raw(bytes.clone(), content_type)
                 }
-                _ => text(405, "MethodNotAllowed"),
+                _ => text(404, "NoSuchKey"),
+            },
+            "PUT" | "POST" => {
+                match bank.store_upload(&key, request.body.clone(), method == "PUT", now) {
+                    Ok(()) => Reply::new(200),
+                    Err(UploadError::NoSuchKey) => text(404, "NoSuchKey"),
+                    Err(UploadError::WrongLength) => {
+                        text(400, "The body does not have the announced content_length")
+                    }
+                    Err(UploadError::TooLarge) => text(400, "EntityTooLarge"),
+                }
             }
+            _ if bank.uploads.contains_key(&key) => text(405, "MethodNotAllowed"),
+            _ => text(404, "NoSuchKey"),
         })
     }
 }
@@ -224,9 +231,9 @@ impl RegisterAttachment {
             if !is_web_url(&file_url) {
                 return Err(ApiError::bad_param("file_url", "must be a URL"));
             }
-            let index = bank
-                .transaction_index(&external_id)
-                .ok_or_else(|| ApiError::bad_param("external_id", "no such transaction"))?;
+            if !bank.transactions.contains(&external_id) {
+                return Err(ApiError::bad_param("external_id", "no such transaction"));
+            }
             let attachment = Attachment {
                 id: bank.new_id("attach"),
                 user_id: bank.user.id.clone(),
@@ -235,10 +242,9 @@ impl RegisterAttachment {
                 file_type,
                 created: rfc3339(now),
             };
-            bank.transactions[index]
-                .attachments
-                .get_or_insert_with(Vec::new)
-                .push(attachment.clone());
+            if !bank.register_attachment(attachment.clone()) {
+                return Err(ApiError::bad_param("external_id", "no such transaction"));
+            }
             Ok(json_response(200, &json!({ "attachment": attachment })))
         })
     }
@@ -263,19 +269,11 @@ impl DeregisterAttachment {
         self.state.with_bank(|bank| {
             authorize(bank, request, now)?;
             let id = form.required("id")?;
-            for transaction in &mut bank.transactions {
-                let Some(attachments) = &mut transaction.attachments else {
-                    continue;
-                };
-                if let Some(position) = attachments.iter().position(|a| a.id == id) {
-                    attachments.remove(position);
-                    if attachments.is_empty() {
-                        transaction.attachments = None;
-                    }
-                    return Ok(empty());
-                }
+            if bank.deregister_attachment(id) {
+                Ok(empty())
+            } else {
+                Err(ApiError::not_found("attachment"))
             }
-            Err(ApiError::not_found("attachment"))
         })
     }
 }
@@ -308,7 +306,7 @@ impl PutReceipt {
             if body.external_id.is_empty() {
                 return Err(ApiError::missing_param("external_id"));
             }
-            if bank.transaction_index(&body.transaction_id).is_none() {
+            if !bank.transactions.contains(&body.transaction_id) {
                 return Err(ApiError::bad_param("transaction_id", "no such transaction"));
             }
             if body.total <= 0 {
@@ -336,15 +334,11 @@ impl PutReceipt {
             }
             let existing = bank
                 .receipts
-                .iter()
-                .position(|r| r.external_id == body.external_id);
-            let id = match existing {
-                Some(index) => bank.receipts[index].id.clone(),
-                None => bank.new_id("receipt"),
-            };
-            let proof_of_purchase_id = match existing {
-                Some(index) => bank.receipts[index].proof_of_purchase_id.clone(),
-                None => bank.new_id("proofofpurchase"),
+                .get(&body.external_id)
+                .map(|r| (r.id.clone(), r.proof_of_purchase_id.clone()));
+            let (id, proof_of_purchase_id) = match existing {
+                Some(ids) => ids,
+                None => (bank.new_id("receipt"), bank.new_id("proofofpurchase")),
             };
             let receipt = Receipt {
                 id: id.clone(),
@@ -359,10 +353,7 @@ impl PutReceipt {
                 proof_of_purchase_id,
                 barcode: None,
             };
-            match existing {
-                Some(index) => bank.receipts[index] = receipt,
-                None => bank.receipts.push(receipt),
-            }
+            bank.put_receipt(receipt);
             Ok(json_response(200, &json!({ "receipt_id": id })))
         })
     }
@@ -389,8 +380,7 @@ impl Respond for GetReceipt {
             let external_id = params.required("external_id")?;
             let receipt = bank
                 .receipts
-                .iter()
-                .find(|r| r.external_id == external_id)
+                .get(external_id)
                 .ok_or_else(|| ApiError::not_found("receipt"))?;
             Ok(json_response(200, &json!({ "receipt": receipt })))
         }))
@@ -413,12 +403,9 @@ impl Respond for DeleteReceipt {
             let external_id = query
                 .required("external_id")
                 .or_else(|_| form.required("external_id"))?;
-            let index = bank
-                .receipts
-                .iter()
-                .position(|r| r.external_id == external_id)
+            bank.receipts
+                .remove(external_id)
                 .ok_or_else(|| ApiError::not_found("receipt"))?;
-            bank.receipts.remove(index);
             Ok(empty())
         }))
     }

@@ -66,9 +66,17 @@
 //!   `{"type":"consent","decision":"refuse"|"allow"}`. Reset restores the defaults.
 //! - **Ledger.** Every account `GET /accounts` lists (kind = its `type`, balance = `balance`
 //!   without pots, with its transactions) and every pot (kind `pot`, its balance).
+//! - **Bounded state** ([`crate::StateLimits`]): access tokens are dropped after expiry plus
+//!   the grace, refresh tokens that were used, evicted or logged out after the grace,
+//!   authorisation codes after their 10 minutes plus the grace, uploads an hour after they
+//!   were announced or stored; all are capped, and so are upload bytes, attachments,
+//!   receipts, webhooks per account, pot moves remembered for `dedupe_id` and transactions
+//!   added per account (the seeded user, tokens and history stay). Dropped things answer as
+//!   ids never issued.
 
 mod accounts;
 mod content;
+mod history;
 mod oauth;
 mod routes;
 mod seed;
@@ -170,7 +178,7 @@ impl MonzoSandbox {
             }
             let new = if amount < 0 {
                 let merchant = seed::merchant_named(bank, description, now);
-                let mut new = seed::card_payment(bank, account, now, amount, merchant, None);
+                let mut new = seed::card_payment_at(account, now, amount, Some(&merchant), None);
                 new.description = seed::description_for(description);
                 new
             } else {
@@ -363,6 +371,10 @@ impl SandboxProvider for MonzoSandbox {
             ctx.route(Route::given(any()), PageNotFound)
                 .with_priority(10),
         );
+    }
+
+    fn state_sizes(&self) -> Value {
+        self.state.with_bank(|bank| bank.sizes())
     }
 
     fn credentials(&self) -> Value {

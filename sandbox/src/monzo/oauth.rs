@@ -158,7 +158,7 @@ impl Respond for Logout {
         respond_with(self.state.with_bank(|bank| {
             authenticate(bank, request, now)?;
             if let Some(token) = bearer(request) {
-                bank.logout(token);
+                bank.logout(token, now);
             }
             Ok(empty())
         }))

@@ -13,10 +13,14 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use serde_json::json;
 
+use super::history::Transactions;
 use super::state::{
     AccountData, ApprovalMode, Bank, Consent, Grant, NewTransaction, OAuthClient, User,
+    SEEDED_GRANT,
 };
 use super::wire::{self, Address, LocaleUk, Merchant, Owner, PaymentDetails, Pot};
+use crate::bounded::BoundedMap;
+use crate::limits::StateLimits;
 use crate::rng::SeededRng;
 use crate::time::{after, rfc3339};
 
@@ -274,21 +278,30 @@ pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
         user,
         accounts: Vec::new(),
         pots: Vec::new(),
-        transactions: Vec::new(),
+        transactions: Transactions::default(),
         merchants: Vec::new(),
-        grants: Vec::new(),
-        access_tokens: HashMap::new(),
-        refresh_tokens: HashMap::new(),
-        codes: HashMap::new(),
+        added_merchants: BoundedMap::default(),
+        added_merchant_names: HashMap::new(),
+        grants: HashMap::new(),
+        next_grant: SEEDED_GRANT + 1,
+        access_tokens: BoundedMap::default(),
+        refresh_tokens: BoundedMap::default(),
+        live_access: None,
+        live_refresh: None,
+        codes: BoundedMap::default(),
         approval: ApprovalMode::Automatic,
         consent: Consent::Allow,
         seeded_access_token: String::new(),
         seeded_refresh_token: String::new(),
         webhooks: Vec::new(),
-        receipts: Vec::new(),
-        uploads: HashMap::new(),
-        pot_moves: HashMap::new(),
+        receipts: BoundedMap::default(),
+        uploads: BoundedMap::default(),
+        upload_bytes: 0,
+        attachments: BoundedMap::default(),
+        pot_moves: BoundedMap::default(),
         feed_items: 0,
+        // Seeding keeps everything; the sandbox's own limits are set once it is seeded.
+        limits: StateLimits::default().max_added_transactions(usize::MAX),
         id_key: rng.next_u64(),
         next_id: 0,
     };
@@ -412,12 +425,17 @@ pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
     history_of_joint_account(&mut bank, &mut rng, joint, start);
 
     // The seeded authorisation, approved; stamped again at the clock's now on start and reset.
-    bank.grants.push(Grant {
-        approved_at: Some(start),
-    });
-    let tokens = bank.issue_tokens(0, start);
+    bank.grants.insert(
+        SEEDED_GRANT,
+        Grant {
+            approved_at: Some(start),
+            tokens: 0,
+        },
+    );
+    let tokens = bank.issue_tokens(SEEDED_GRANT, start);
     bank.seeded_access_token = tokens.access_token;
     bank.seeded_refresh_token = tokens.refresh_token;
+    bank.pin_seeded();
     bank
 }
 
@@ -509,7 +527,24 @@ pub(crate) fn card_payment(
     merchant: usize,
     settled: Option<DateTime<Utc>>,
 ) -> NewTransaction {
-    let (name, category, id) = bank.merchants.get(merchant).map_or_else(
+    card_payment_at(
+        account,
+        created,
+        amount,
+        bank.merchants.get(merchant),
+        settled,
+    )
+}
+
+/// A card payment at `merchant` (none: a plain "Card payment").
+pub(crate) fn card_payment_at(
+    account: usize,
+    created: DateTime<Utc>,
+    amount: i64,
+    merchant: Option<&Merchant>,
+    settled: Option<DateTime<Utc>>,
+) -> NewTransaction {
+    let (name, category, id) = merchant.map_or_else(
         || ("Card payment".to_owned(), "general".to_owned(), None),
         |m| (m.name.clone(), m.category.clone(), Some(m.id.clone())),
     );
@@ -755,13 +790,21 @@ fn day_floor(time: DateTime<Utc>) -> DateTime<Utc> {
 }
 
 /// The merchant called `name` (case-insensitive), created on the spot if unknown; its index.
-pub(crate) fn merchant_named(bank: &mut Bank, name: &str, now: DateTime<Utc>) -> usize {
-    if let Some(index) = bank
+pub(crate) fn merchant_named(bank: &mut Bank, name: &str, now: DateTime<Utc>) -> Merchant {
+    if let Some(seeded) = bank
         .merchants
         .iter()
-        .position(|m| m.name.eq_ignore_ascii_case(name))
+        .find(|m| m.name.eq_ignore_ascii_case(name))
     {
-        return index;
+        return seeded.clone();
+    }
+    let key = name.to_ascii_lowercase();
+    if let Some(added) = bank
+        .added_merchant_names
+        .get(&key)
+        .and_then(|id| bank.added_merchants.get(id))
+    {
+        return added.clone();
     }
     let shop = Shop {
         name: "",
@@ -783,8 +826,8 @@ pub(crate) fn merchant_named(bank: &mut Bank, name: &str, now: DateTime<Utc>) ->
     created.name = name.to_owned();
     created.logo = String::new();
     created.metadata.clear();
-    bank.merchants.push(created);
-    bank.merchants.len() - 1
+    bank.add_merchant(key, created.clone());
+    created
 }
 
 #[cfg(test)]

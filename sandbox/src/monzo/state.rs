@@ -7,8 +7,13 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde_json::{json, Value};
 
+use super::history::Transactions;
 use super::seed;
-use super::wire::{self, Balance, LocalSpend, Pot, TokenResponse, Transaction};
+use super::wire::{
+    self, Attachment, Balance, LocalSpend, Pot, Receipt, TokenResponse, Transaction,
+};
+use crate::bounded::BoundedMap;
+use crate::limits::{later, StateLimits};
 use crate::rng::{mix64, SeededRng};
 use crate::sync::lock;
 use crate::time::{after, rfc3339};
@@ -22,6 +27,8 @@ pub(crate) const CODE_SECONDS: i64 = 600;
 pub(crate) const FULL_HISTORY_SECONDS: i64 = 300;
 /// After that, only this many days back.
 pub(crate) const HISTORY_DAYS: i64 = 90;
+/// The seeded authorisation's number.
+pub(crate) const SEEDED_GRANT: usize = 0;
 
 /// An error answer: status, dotted `code` and `message`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,6 +88,8 @@ pub(crate) enum TokenState {
 pub(crate) struct Grant {
     /// When the user approved it in the app; `None` while waiting.
     pub(crate) approved_at: Option<DateTime<Utc>>,
+    /// How many kept tokens belong to it (it is dropped with the last one).
+    pub(crate) tokens: usize,
 }
 
 #[derive(Debug, Clone)]
@@ -149,6 +158,17 @@ pub(crate) struct Upload {
     pub(crate) bytes: Option<Vec<u8>>,
 }
 
+/// Why storing an upload's bytes failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UploadError {
+    /// No such upload (never announced, expired or dropped).
+    NoSuchKey,
+    /// A `PUT` whose body is not the announced `content_length`.
+    WrongLength,
+    /// Larger than all uploads together may be.
+    TooLarge,
+}
+
 /// Which way money moves for a pot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum PotMove {
@@ -203,28 +223,48 @@ impl NewTransaction {
 }
 
 /// Everything the sandbox knows about its one Monzo user and OAuth client.
+///
+/// What grows with requests is bounded by [`StateLimits`]: tokens and codes expire (plus the
+/// grace) and are capped, uploads expire and are capped in count and bytes, attachments,
+/// receipts, pot moves, webhooks and added transactions are capped; seeded data is pinned.
 #[derive(Debug, Clone)]
 pub(crate) struct Bank {
     pub(crate) client: OAuthClient,
     pub(crate) user: User,
     pub(crate) accounts: Vec<AccountData>,
     pub(crate) pots: Vec<Pot>,
-    /// Every account's transactions, oldest first.
-    pub(crate) transactions: Vec<Transaction>,
+    /// Every account's transactions, oldest first per account.
+    pub(crate) transactions: Transactions,
+    /// The seeded merchants.
     pub(crate) merchants: Vec<wire::Merchant>,
-    pub(crate) grants: Vec<Grant>,
-    pub(crate) access_tokens: HashMap<String, AccessToken>,
-    pub(crate) refresh_tokens: HashMap<String, RefreshToken>,
-    pub(crate) codes: HashMap<String, AuthCode>,
+    /// Merchants events made up (by id), at most the cap of added transactions.
+    pub(crate) added_merchants: BoundedMap<String, wire::Merchant>,
+    /// Their ids by name in lower case.
+    pub(crate) added_merchant_names: HashMap<String, String>,
+    pub(crate) grants: HashMap<usize, Grant>,
+    pub(crate) next_grant: usize,
+    pub(crate) access_tokens: BoundedMap<String, AccessToken>,
+    pub(crate) refresh_tokens: BoundedMap<String, RefreshToken>,
+    /// The one active access token, if any (a new one evicts it).
+    pub(crate) live_access: Option<String>,
+    /// The one active refresh token, if any.
+    pub(crate) live_refresh: Option<String>,
+    pub(crate) codes: BoundedMap<String, AuthCode>,
     pub(crate) approval: ApprovalMode,
     pub(crate) consent: Consent,
     pub(crate) seeded_access_token: String,
     pub(crate) seeded_refresh_token: String,
     pub(crate) webhooks: Vec<wire::Webhook>,
-    pub(crate) receipts: Vec<wire::Receipt>,
-    pub(crate) uploads: HashMap<String, Upload>,
-    pub(crate) pot_moves: HashMap<(String, PotMove, String), Pot>,
+    /// Receipts by `external_id`.
+    pub(crate) receipts: BoundedMap<String, Receipt>,
+    pub(crate) uploads: BoundedMap<String, Upload>,
+    /// Bytes stored by every kept upload together.
+    pub(crate) upload_bytes: usize,
+    /// Attachment id → the id of the transaction it is registered on.
+    pub(crate) attachments: BoundedMap<String, String>,
+    pub(crate) pot_moves: BoundedMap<(String, PotMove, String), Pot>,
     pub(crate) feed_items: usize,
+    pub(crate) limits: StateLimits,
     pub(crate) id_key: u64,
     pub(crate) next_id: u64,
 }
@@ -252,39 +292,92 @@ impl Bank {
         )
     }
 
-    // ---- tokens -------------------------------------------------------------------------
+    // ---- tokens ------------------------------------------------------------------------
 
     /// Issues a new access and refresh token for `grant`: every other access token of the
     /// client and user is evicted, and so are refresh tokens of other grants.
     pub(crate) fn issue_tokens(&mut self, grant: usize, now: DateTime<Utc>) -> TokenResponse {
-        for token in self.access_tokens.values_mut() {
-            if token.state == TokenState::Active {
-                token.state = TokenState::Evicted;
+        if let Some(old) = self.live_access.take() {
+            if let Some(token) = self.access_tokens.get_mut(&old) {
+                if token.state == TokenState::Active {
+                    token.state = TokenState::Evicted;
+                }
             }
         }
-        for token in self.refresh_tokens.values_mut() {
-            if token.state == TokenState::Active && token.grant != grant {
-                token.state = TokenState::Evicted;
+        if let Some(old) = self.live_refresh.take() {
+            let other_grant = self
+                .refresh_tokens
+                .get(&old)
+                .is_some_and(|t| t.state == TokenState::Active && t.grant != grant);
+            if other_grant {
+                self.retire_refresh(&old, TokenState::Evicted, now);
             }
         }
         let access = self.new_token();
         let refresh = self.new_token();
-        self.access_tokens.insert(
+        let expires_at = after(now, ACCESS_TOKEN_SECONDS);
+        let drop_at = later(expires_at, self.limits.token_grace_delta());
+        self.take_token(grant);
+        let dropped = self.access_tokens.insert(
             access.clone(),
             AccessToken {
                 grant,
-                expires_at: after(now, ACCESS_TOKEN_SECONDS),
+                expires_at,
                 state: TokenState::Active,
             },
+            Some(drop_at),
+            self.limits.max_tokens,
         );
-        self.refresh_tokens.insert(
+        for (_, token) in dropped {
+            self.release_grant(token.grant);
+        }
+        self.take_token(grant);
+        let dropped = self.refresh_tokens.insert(
             refresh.clone(),
             RefreshToken {
                 grant,
                 state: TokenState::Active,
             },
+            None,
+            self.limits.max_tokens,
         );
+        for (_, token) in dropped {
+            self.release_grant(token.grant);
+        }
+        self.live_access = Some(access.clone());
+        self.live_refresh = Some(refresh.clone());
         self.token_response(access, refresh)
+    }
+
+    /// Puts a refresh token out of use: kept for the grace, then dropped.
+    fn retire_refresh(&mut self, token: &str, state: TokenState, now: DateTime<Utc>) {
+        if let Some(found) = self.refresh_tokens.get_mut(token) {
+            found.state = state;
+            let drop_at = later(now, self.limits.token_grace_delta());
+            self.refresh_tokens.rerank(token, Some(drop_at));
+        }
+        if self.live_refresh.as_deref() == Some(token) {
+            self.live_refresh = None;
+        }
+    }
+
+    /// Counts a new token of `grant`.
+    fn take_token(&mut self, grant: usize) {
+        if let Some(found) = self.grants.get_mut(&grant) {
+            found.tokens += 1;
+        }
+    }
+
+    /// Uncounts a dropped token of `grant`; drops the grant with its last token (never the
+    /// seeded one).
+    fn release_grant(&mut self, grant: usize) {
+        let Some(found) = self.grants.get_mut(&grant) else {
+            return;
+        };
+        found.tokens = found.tokens.saturating_sub(1);
+        if found.tokens == 0 && grant != SEEDED_GRANT {
+            self.grants.remove(&grant);
+        }
     }
 
     pub(crate) fn token_response(&self, access: String, refresh: String) -> TokenResponse {
@@ -333,7 +426,7 @@ impl Bank {
 
     /// Whether the user approved `grant` in the app.
     pub(crate) fn approved(&self, grant: usize) -> Option<DateTime<Utc>> {
-        self.grants.get(grant).and_then(|g| g.approved_at)
+        self.grants.get(&grant).and_then(|g| g.approved_at)
     }
 
     /// Exchanges a single-use refresh token for a new pair.
@@ -342,7 +435,7 @@ impl Bank {
         refresh_token: &str,
         now: DateTime<Utc>,
     ) -> Result<TokenResponse, ApiError> {
-        let Some(found) = self.refresh_tokens.get_mut(refresh_token) else {
+        let Some(found) = self.refresh_tokens.get(refresh_token) else {
             return Err(ApiError::new(
                 401,
                 "unauthorized.bad_refresh_token",
@@ -366,8 +459,8 @@ impl Bank {
                 ))
             }
         }
-        found.state = TokenState::Used;
         let grant = found.grant;
+        self.retire_refresh(refresh_token, TokenState::Used, now);
         Ok(self.issue_tokens(grant, now))
     }
 
@@ -400,36 +493,54 @@ impl Bank {
             ApprovalMode::Automatic => Some(now),
             ApprovalMode::Manual => None,
         };
-        self.grants.push(Grant { approved_at });
-        let grant = self.grants.len() - 1;
+        let grant = self.next_grant;
+        self.next_grant += 1;
+        self.grants.insert(
+            grant,
+            Grant {
+                approved_at,
+                tokens: 0,
+            },
+        );
         Ok(self.issue_tokens(grant, now))
     }
 
-    /// A new authorisation code for `redirect_uri`.
+    /// A new authorisation code for `redirect_uri`, kept until its expiry plus the grace.
     pub(crate) fn new_code(&mut self, redirect_uri: &str, now: DateTime<Utc>) -> String {
         let mut rng = self.rng();
         let code = format!("eyJhbGciOiJFUzI1NiIsInR5cCI6IkpXVCJ9.{}", rng.id(96));
+        let expires_at = after(now, CODE_SECONDS);
+        let drop_at = later(expires_at, self.limits.token_grace_delta());
         self.codes.insert(
             code.clone(),
             AuthCode {
                 redirect_uri: redirect_uri.to_owned(),
-                expires_at: after(now, CODE_SECONDS),
+                expires_at,
                 used: false,
             },
+            Some(drop_at),
+            self.limits.max_consents,
         );
         code
     }
 
     /// Revokes the access token and its grant's live refresh token.
-    pub(crate) fn logout(&mut self, token: &str) {
+    pub(crate) fn logout(&mut self, token: &str, now: DateTime<Utc>) {
         let Some(found) = self.access_tokens.get_mut(token) else {
             return;
         };
         found.state = TokenState::LoggedOut;
         let grant = found.grant;
-        for refresh in self.refresh_tokens.values_mut() {
-            if refresh.grant == grant && refresh.state == TokenState::Active {
-                refresh.state = TokenState::LoggedOut;
+        if self.live_access.as_deref() == Some(token) {
+            self.live_access = None;
+        }
+        if let Some(live) = self.live_refresh.clone() {
+            let of_grant = self
+                .refresh_tokens
+                .get(&live)
+                .is_some_and(|t| t.grant == grant && t.state == TokenState::Active);
+            if of_grant {
+                self.retire_refresh(&live, TokenState::LoggedOut, now);
             }
         }
     }
@@ -437,7 +548,7 @@ impl Bank {
     /// Approves every grant still waiting; returns how many.
     pub(crate) fn approve_all(&mut self, now: DateTime<Utc>) -> usize {
         let mut approved = 0;
-        for grant in &mut self.grants {
+        for grant in self.grants.values_mut() {
             if grant.approved_at.is_none() {
                 grant.approved_at = Some(now);
                 approved += 1;
@@ -448,13 +559,198 @@ impl Bank {
 
     /// Stamps the seeded authorisation as issued and approved at `now` (start and reset).
     pub(crate) fn restamp_seeded_session(&mut self, now: DateTime<Utc>) {
-        if let Some(grant) = self.grants.first_mut() {
+        if let Some(grant) = self.grants.get_mut(&SEEDED_GRANT) {
             grant.approved_at = Some(now);
         }
         let access = self.seeded_access_token.clone();
         if let Some(token) = self.access_tokens.get_mut(&access) {
             token.expires_at = after(now, ACCESS_TOKEN_SECONDS);
         }
+    }
+
+    /// Makes everything generated so far seeded: never dropped, never counted (end of seed).
+    pub(crate) fn pin_seeded(&mut self) {
+        let access = self.seeded_access_token.clone();
+        let refresh = self.seeded_refresh_token.clone();
+        self.access_tokens.pin_existing(&access);
+        self.refresh_tokens.pin_existing(&refresh);
+        self.transactions.seal();
+    }
+
+    /// Drops tokens, codes and uploads whose time has come.
+    pub(crate) fn expire(&mut self, now: DateTime<Utc>) {
+        let mut released = Vec::new();
+        released.extend(
+            self.access_tokens
+                .expire(now)
+                .into_iter()
+                .map(|(_, t)| t.grant),
+        );
+        released.extend(
+            self.refresh_tokens
+                .expire(now)
+                .into_iter()
+                .map(|(_, t)| t.grant),
+        );
+        for grant in released {
+            self.release_grant(grant);
+        }
+        self.codes.expire(now);
+        for (_, upload) in self.uploads.expire(now) {
+            self.forget_upload(&upload);
+        }
+    }
+
+    // ---- uploads, attachments, receipts, webhooks --------------------------------------
+
+    /// Announces an upload (no bytes yet), kept for the upload lifetime.
+    pub(crate) fn announce_upload(&mut self, key: String, upload: Upload, now: DateTime<Utc>) {
+        let drop_at = later(now, self.limits.upload_lifetime_delta());
+        let dropped = self
+            .uploads
+            .insert(key, upload, Some(drop_at), self.limits.max_uploads);
+        for (_, old) in dropped {
+            self.forget_upload(&old);
+        }
+    }
+
+    /// Stores an announced upload's bytes (a `PUT` must send exactly its `content_length`);
+    /// the oldest other uploads go to make room, and it is kept for the upload lifetime
+    /// from now.
+    pub(crate) fn store_upload(
+        &mut self,
+        key: &str,
+        bytes: Vec<u8>,
+        exact_length: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), UploadError> {
+        let upload = self.uploads.get(key).ok_or(UploadError::NoSuchKey)?;
+        if exact_length && bytes.len() != upload.content_length {
+            return Err(UploadError::WrongLength);
+        }
+        if bytes.len() > self.limits.max_upload_bytes {
+            return Err(UploadError::TooLarge);
+        }
+        let Some(mut upload) = self.uploads.remove(key) else {
+            return Err(UploadError::NoSuchKey);
+        };
+        self.forget_upload(&upload);
+        while self.upload_bytes.saturating_add(bytes.len()) > self.limits.max_upload_bytes {
+            match self
+                .uploads
+                .pop_first_where(|upload| upload.bytes.is_some())
+            {
+                Some((_, old)) => self.forget_upload(&old),
+                None => break,
+            }
+        }
+        self.upload_bytes = self.upload_bytes.saturating_add(bytes.len());
+        upload.bytes = Some(bytes);
+        self.announce_upload(key.to_owned(), upload, now);
+        Ok(())
+    }
+
+    /// Uncounts a dropped upload's bytes.
+    fn forget_upload(&mut self, upload: &Upload) {
+        let stored = upload.bytes.as_ref().map_or(0, Vec::len);
+        self.upload_bytes = self.upload_bytes.saturating_sub(stored);
+    }
+
+    /// Registers an attachment on a transaction; past the cap the oldest one is deregistered.
+    /// `false` for an unknown transaction.
+    pub(crate) fn register_attachment(&mut self, attachment: Attachment) -> bool {
+        let transaction_id = attachment.external_id.clone();
+        let attachment_id = attachment.id.clone();
+        let Some(transaction) = self.transactions.get_mut(&transaction_id) else {
+            return false;
+        };
+        transaction
+            .attachments
+            .get_or_insert_with(Vec::new)
+            .push(attachment);
+        let dropped = self.attachments.insert(
+            attachment_id,
+            transaction_id,
+            None,
+            self.limits.max_attachments,
+        );
+        for (id, transaction_id) in dropped {
+            self.detach(&transaction_id, &id);
+        }
+        true
+    }
+
+    /// Deregisters an attachment; `false` when there is no such attachment.
+    pub(crate) fn deregister_attachment(&mut self, id: &str) -> bool {
+        match self.attachments.remove(id) {
+            Some(transaction_id) => {
+                self.detach(&transaction_id, id);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Removes attachment `id` from its transaction's list.
+    fn detach(&mut self, transaction_id: &str, id: &str) {
+        let Some(transaction) = self.transactions.get_mut(transaction_id) else {
+            return;
+        };
+        if let Some(attachments) = &mut transaction.attachments {
+            attachments.retain(|a| a.id != id);
+            if attachments.is_empty() {
+                transaction.attachments = None;
+            }
+        }
+    }
+
+    /// Creates or replaces (keeping its place) the receipt of `receipt.external_id`; past
+    /// the cap the oldest receipt is dropped.
+    pub(crate) fn put_receipt(&mut self, receipt: Receipt) {
+        if let Some(existing) = self.receipts.get_mut(&receipt.external_id) {
+            *existing = receipt;
+            return;
+        }
+        self.receipts.insert(
+            receipt.external_id.clone(),
+            receipt,
+            None,
+            self.limits.max_receipts,
+        );
+    }
+
+    /// Adds a webhook; past the cap per account, that account's oldest webhook is dropped.
+    pub(crate) fn add_webhook(&mut self, webhook: wire::Webhook) {
+        let account = webhook.account_id.clone();
+        self.webhooks.push(webhook);
+        let count = self
+            .webhooks
+            .iter()
+            .filter(|w| w.account_id == account)
+            .count();
+        if count > self.limits.max_webhooks_per_account.max(1) {
+            if let Some(oldest) = self.webhooks.iter().position(|w| w.account_id == account) {
+                self.webhooks.remove(oldest);
+            }
+        }
+    }
+
+    /// How many of each kind of state are held (see [`crate::SandboxProvider::state_sizes`]).
+    pub(crate) fn sizes(&self) -> Value {
+        json!({
+            "access_tokens": self.access_tokens.len(),
+            "refresh_tokens": self.refresh_tokens.len(),
+            "grants": self.grants.len(),
+            "codes": self.codes.len(),
+            "uploads": self.uploads.len(),
+            "upload_bytes": self.upload_bytes,
+            "attachments": self.attachments.len(),
+            "receipts": self.receipts.len(),
+            "webhooks": self.webhooks.len(),
+            "added_transactions": self.transactions.added(),
+            "added_merchants": self.added_merchants.len(),
+            "pot_moves": self.pot_moves.len(),
+        })
     }
 
     // ---- accounts, pots, balances ------------------------------------------------------
@@ -488,12 +784,16 @@ impl Bank {
             .map(|p| p.balance)
             .fold(0, i64::saturating_add);
         let day_start = spending_day_start(now);
+        // Creation times never decrease within an account: today's are the newest.
         let spend_today: i64 = self
             .transactions
-            .iter()
-            .filter(|t| &t.account_id == id && t.amount < 0)
+            .of_account(index)
+            .rev()
+            .take_while(|stored| stored.created >= day_start)
+            .filter(|stored| stored.created <= now)
+            .map(|stored| &stored.transaction)
+            .filter(|t| t.amount < 0)
             .filter(|t| t.include_in_spending && t.decline_reason.is_none())
-            .filter(|t| parse_time(&t.created).is_some_and(|at| at >= day_start && at <= now))
             .map(|t| t.amount)
             .fold(0, i64::saturating_add);
         let currency = account.wire.currency.clone();
@@ -608,7 +908,8 @@ impl Bank {
         updated.balance = pot_balance;
         updated.updated = rfc3339(now);
         let result = updated.clone();
-        self.pot_moves.insert(key, result.clone());
+        self.pot_moves
+            .insert(key, result.clone(), None, self.limits.max_pot_moves);
         Ok(result)
     }
 
@@ -623,26 +924,24 @@ impl Bank {
     }
 
     /// Appends a transaction and moves its account's balance (unless declined). Its time is
-    /// never before the account's newest transaction, so lists stay ordered. `None`, with
-    /// nothing changed, when the balance would overflow.
+    /// never before the account's newest transaction, so lists stay ordered. Past the cap of
+    /// added transactions, the account's oldest added one is dropped (with its attachments).
+    /// `None`, with nothing changed, for an unknown account or when the balance would
+    /// overflow.
     pub(crate) fn push_transaction(&mut self, new: NewTransaction) -> Option<Transaction> {
         let declined = new.decline_reason.is_some();
-        let new_balance = match self.accounts.get(new.account) {
-            Some(account) if !declined => Some(account.balance.checked_add(new.amount)?),
-            _ => None,
+        let account = self.accounts.get(new.account)?;
+        let new_balance = if declined {
+            None
+        } else {
+            Some(account.balance.checked_add(new.amount)?)
         };
+        let account_id = account.wire.id.clone();
         let id = self.new_id("tx");
-        let account_id = self
-            .accounts
-            .get(new.account)
-            .map(|a| a.wire.id.clone())
-            .unwrap_or_default();
         let newest = self
             .transactions
-            .iter()
-            .rev()
-            .find(|t| t.account_id == account_id)
-            .and_then(|t| parse_time(&t.created));
+            .newest(new.account)
+            .map(|stored| stored.created);
         let created = newest.map_or(new.created, |last| new.created.max(last));
         let settled = new.settled.map(|s| s.max(created));
         let category = new.category;
@@ -698,12 +997,44 @@ impl Bank {
         if let (Some(balance), Some(account)) = (new_balance, self.accounts.get_mut(new.account)) {
             account.balance = balance;
         }
-        self.transactions.push(transaction.clone());
+        // The time as written (milliseconds), which is what clients compare with.
+        let written = parse_time(&transaction.created).unwrap_or(created);
+        let dropped = self.transactions.push(
+            new.account,
+            transaction.clone(),
+            written,
+            self.limits.max_added_transactions,
+        );
+        for old in dropped {
+            for attachment in old.attachments.into_iter().flatten() {
+                self.attachments.remove(&attachment.id);
+            }
+        }
         Some(transaction)
     }
 
-    pub(crate) fn transaction_index(&self, id: &str) -> Option<usize> {
-        self.transactions.iter().position(|t| t.id == id)
+    /// The merchant with this id (seeded, or made up by an event and still kept).
+    pub(crate) fn merchant(&self, id: &str) -> Option<&wire::Merchant> {
+        self.merchants
+            .iter()
+            .find(|m| m.id == id)
+            .or_else(|| self.added_merchants.get(id))
+    }
+
+    /// Keeps a merchant an event made up under `name` (lower case); past the cap of added
+    /// transactions, the oldest such merchant is dropped.
+    pub(crate) fn add_merchant(&mut self, name: String, merchant: wire::Merchant) {
+        self.added_merchant_names.insert(name, merchant.id.clone());
+        let dropped = self.added_merchants.insert(
+            merchant.id.clone(),
+            merchant,
+            None,
+            self.limits.max_added_transactions,
+        );
+        for (_, old) in dropped {
+            self.added_merchant_names
+                .remove(&old.name.to_ascii_lowercase());
+        }
     }
 
     /// A transaction as JSON, with the merchant object when `expand_merchant`.
@@ -717,7 +1048,7 @@ impl Bank {
             if let Some(merchant) = transaction
                 .merchant
                 .as_str()
-                .and_then(|id| self.merchants.iter().find(|m| m.id == id))
+                .and_then(|id| self.merchant(id))
             {
                 if let Some(object) = value.as_object_mut() {
                     object.insert(
@@ -736,20 +1067,20 @@ impl Bank {
         let mut accounts: Vec<LedgerAccount> = self
             .accounts
             .iter()
-            .map(|account| LedgerAccount {
+            .enumerate()
+            .map(|(index, account)| LedgerAccount {
                 id: account.wire.id.clone(),
                 kind: account.wire.account_type.clone(),
                 currency: account.wire.currency.clone(),
                 balance_minor: account.balance,
                 transactions: self
                     .transactions
-                    .iter()
-                    .filter(|t| t.account_id == account.wire.id)
-                    .map(|t| LedgerTransaction {
-                        id: t.id.clone(),
-                        time: parse_time(&t.created).unwrap_or_default(),
-                        amount_minor: t.amount,
-                        description: t.description.clone(),
+                    .of_account(index)
+                    .map(|stored| LedgerTransaction {
+                        id: stored.transaction.id.clone(),
+                        time: stored.created,
+                        amount_minor: stored.transaction.amount,
+                        description: stored.transaction.description.clone(),
                     })
                     .collect(),
             })
@@ -802,7 +1133,8 @@ pub(crate) struct State {
 
 impl State {
     pub(crate) fn new(ctx: ProviderContext) -> Arc<Self> {
-        let seeded = seed::generate(ctx.seed(), ctx.started_at());
+        let mut seeded = seed::generate(ctx.seed(), ctx.started_at());
+        seeded.limits = ctx.state_limits().clone();
         let mut live = seeded.clone();
         live.restamp_seeded_session(ctx.now());
         Arc::new(State {
@@ -820,9 +1152,12 @@ impl State {
         self.ctx.now()
     }
 
-    /// Runs `f` with the bank locked (keep `f` short).
+    /// Runs `f` with the bank locked (keep `f` short), after dropping what expired.
     pub(crate) fn with_bank<T>(&self, f: impl FnOnce(&mut Bank) -> T) -> T {
-        f(&mut lock(&self.bank))
+        let now = self.now();
+        let mut bank = lock(&self.bank);
+        bank.expire(now);
+        f(&mut bank)
     }
 
     /// Back to the seed; the seeded tokens are issued and approved again at the clock's now.

@@ -39,11 +39,11 @@ impl Respond for GetTransaction {
         let id = path_segment(request, 1);
         respond_with(self.state.with_bank(|bank| {
             authorize(bank, request, now)?;
-            let index = bank
-                .transaction_index(id)
+            let transaction = bank
+                .transactions
+                .get(id)
                 .ok_or_else(|| ApiError::not_found("transaction"))?;
-            let transaction =
-                bank.transaction_json(&bank.transactions[index], params.expands_merchant());
+            let transaction = bank.transaction_json(transaction, params.expands_merchant());
             Ok(json_response(200, &json!({ "transaction": transaction })))
         }))
     }
@@ -62,7 +62,6 @@ impl ListTransactions {
         self.state.with_bank(|bank| {
             let grant = authorize(bank, request, now)?;
             let account = account_param(bank, &params, "account_id")?;
-            let account_id = bank.accounts[account].wire.id.clone();
             let limit = match params.get("limit").filter(|l| !l.is_empty()) {
                 None => DEFAULT_LIMIT,
                 Some(text) => {
@@ -82,33 +81,29 @@ impl ListTransactions {
                         .ok_or_else(|| ApiError::bad_param("before", "must be an RFC 3339 time"))?,
                 ),
             };
-            let on_account: Vec<_> = bank
-                .transactions
-                .iter()
-                .filter(|t| t.account_id == account_id)
-                .collect();
+            let on_account: Vec<_> = bank.transactions.of_account(account).collect();
             // Where the list starts: an index into `on_account`, and the time it stands for.
             let (start, since_time) = match params.get("since").filter(|s| !s.is_empty()) {
                 None => (0, None),
                 Some(text) => match parse_time(text) {
                     Some(time) => (
-                        on_account.partition_point(|t| {
-                            parse_time(&t.created).is_some_and(|created| created < time)
-                        }),
+                        on_account.partition_point(|stored| stored.created < time),
                         Some(time),
                     ),
                     None => {
-                        let position =
-                            on_account
-                                .iter()
-                                .position(|t| t.id == text)
-                                .ok_or_else(|| {
-                                    ApiError::bad_param(
-                                        "since",
-                                        "must be an RFC 3339 time or a transaction id",
-                                    )
-                                })?;
-                        (position + 1, parse_time(&on_account[position].created))
+                        let position = on_account
+                            .iter()
+                            .position(|stored| stored.transaction.id == text)
+                            .ok_or_else(|| {
+                                ApiError::bad_param(
+                                    "since",
+                                    "must be an RFC 3339 time or a transaction id",
+                                )
+                            })?;
+                        (
+                            position + 1,
+                            on_account.get(position).map(|stored| stored.created),
+                        )
                     }
                 },
             };
@@ -131,13 +126,9 @@ impl ListTransactions {
             let transactions: Vec<Value> = on_account
                 .iter()
                 .skip(start)
-                .filter(|t| {
-                    before.is_none_or(|before| {
-                        parse_time(&t.created).is_some_and(|created| created < before)
-                    })
-                })
+                .filter(|stored| before.is_none_or(|before| stored.created < before))
                 .take(limit)
-                .map(|t| bank.transaction_json(t, expand))
+                .map(|stored| bank.transaction_json(&stored.transaction, expand))
                 .collect();
             Ok(json_response(200, &json!({ "transactions": transactions })))
         })
@@ -165,13 +156,16 @@ impl AnnotateTransaction {
         let changes = form.map("metadata");
         self.state.with_bank(|bank| {
             authorize(bank, request, now)?;
-            let index = bank
-                .transaction_index(id)
-                .ok_or_else(|| ApiError::not_found("transaction"))?;
+            if !bank.transactions.contains(id) {
+                return Err(ApiError::not_found("transaction"));
+            }
             if changes.is_empty() {
                 return Err(ApiError::missing_param("metadata"));
             }
-            let transaction = &mut bank.transactions[index];
+            let transaction = bank
+                .transactions
+                .get_mut(id)
+                .ok_or_else(|| ApiError::not_found("transaction"))?;
             for (key, value) in changes {
                 if key == "notes" {
                     transaction.notes = value;
@@ -182,7 +176,10 @@ impl AnnotateTransaction {
                 }
             }
             transaction.updated = rfc3339(now);
-            let transaction = bank.transaction_json(&bank.transactions[index], false);
+            let transaction = bank
+                .transactions
+                .get(id)
+                .map_or(Value::Null, |t| bank.transaction_json(t, false));
             Ok(json_response(200, &json!({ "transaction": transaction })))
         })
     }

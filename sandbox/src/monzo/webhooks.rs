@@ -66,7 +66,7 @@ impl CreateWebhook {
                 id: bank.new_id("webhook"),
                 url: url.to_owned(),
             };
-            bank.webhooks.push(webhook.clone());
+            bank.add_webhook(webhook.clone());
             Ok(json_response(200, &json!({ "webhook": webhook })))
         })
     }

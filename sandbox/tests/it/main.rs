@@ -25,3 +25,4 @@ mod monzo_transactions;
 mod monzo_webhooks;
 mod sandbox_builder;
 mod server_limits;
+mod state_bounds;
