@@ -22,4 +22,5 @@ mod monzo_errors;
 mod monzo_oauth;
 mod monzo_transactions;
 mod monzo_webhooks;
+mod outbound;
 mod sandbox_builder;
