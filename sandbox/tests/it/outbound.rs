@@ -191,6 +191,44 @@ async fn monobank_does_not_follow_a_redirect_in_the_url_check() {
 }
 
 #[tokio::test]
+async fn the_url_check_holds_up_no_other_request() {
+    let mono = common::monobank().await;
+    let slow = MockServer::builder().start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(1500)))
+        .mount(&slow)
+        .await;
+    let url = format!("{}/hook", slow.uri());
+
+    let started = std::time::Instant::now();
+    let check = mono.set_webhook(&url);
+    let others = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let rates = mono
+            .http
+            .get(mono.url("/bank/currency"))
+            .send()
+            .await
+            .unwrap();
+        let info = mono.get("/personal/client-info").await;
+        (
+            rates.status().as_u16(),
+            info.status().as_u16(),
+            started.elapsed(),
+        )
+    };
+    let (check, (rates, info, answered_after)) = tokio::join!(check, others);
+
+    assert_eq!(check.status(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(1500));
+    assert_eq!((rates, info), (200, 200));
+    assert!(
+        answered_after < Duration::from_millis(1200),
+        "{answered_after:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_monzo_webhook_to_a_refused_host_fails_without_a_request_and_follows_the_retry_policy() {
     let logs = CapturedLogs::default();
     let _guard = logs.start();
