@@ -120,7 +120,9 @@ pub use crate::fault::{ErrorBodyFn, Fault, FaultKind, FaultRegistry};
 pub use crate::journal::{JournalEntry, DEFAULT_JOURNAL_CAPACITY};
 pub use crate::ledger::{Ledger, LedgerAccount, LedgerTransaction};
 pub use crate::limits::StateLimits;
-pub use crate::outbound::{OutboundPolicy, DEFAULT_MAX_CONCURRENT_DELIVERIES};
+pub use crate::outbound::{
+    OutboundPolicy, DEFAULT_DELIVERY_LOG_CAPACITY, DEFAULT_MAX_CONCURRENT_DELIVERIES,
+};
 pub use crate::provider::{
     BuildProvider, ProviderContext, ProviderRegistration, SandboxProvider, TestOutcome, TestParty,
 };

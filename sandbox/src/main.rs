@@ -3,7 +3,8 @@
 //! ```text
 //! bankkit-sandbox [--provider NAME ...] [--port NAME=PORT ...] [--seed N] [--json]
 //!                 [--host ADDR] [--limits on|off|NAME=on|off ...] [--allow-host HOST ...]
-//!                 [--control-token TOKEN] [--control-host NAME ...] [--max-body-bytes N] ...
+//!                 [--max-deliveries N] [--delivery-log N] [--control-token TOKEN]
+//!                 [--control-host NAME ...] [--max-body-bytes N] ...
 //!                 [--max-payments N] [--max-tokens N] [--token-grace SECONDS]
 //!                 [--max-upload-bytes N] [--upload-lifetime SECONDS]
 //!                 [--max-added-transactions N]
@@ -23,8 +24,8 @@ use std::time::Duration;
 
 use bankkit_sandbox::{
     ManualClock, OutboundPolicy, ProviderHandle, Sandbox, SandboxBuilder, ServerLimits,
-    StateLimits, TestOutcome, DEFAULT_JOURNAL_CAPACITY, DEFAULT_MAX_CONCURRENT_DELIVERIES,
-    DEFAULT_SEED,
+    StateLimits, TestOutcome, DEFAULT_DELIVERY_LOG_CAPACITY, DEFAULT_JOURNAL_CAPACITY,
+    DEFAULT_MAX_CONCURRENT_DELIVERIES, DEFAULT_SEED,
 };
 use clap::Parser;
 use serde_json::{json, Map, Value};
@@ -62,6 +63,10 @@ struct Args {
     /// Webhook deliveries in flight at once, across providers.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CONCURRENT_DELIVERIES)]
     max_deliveries: usize,
+    /// Finished webhook deliveries kept in each provider's delivery log (oldest dropped
+    /// first; pending ones are always kept).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_DELIVERY_LOG_CAPACITY)]
+    delivery_log: usize,
     /// Require `Authorization: Bearer TOKEN` on every control-API request (also read from
     /// BANKKIT_SANDBOX_CONTROL_TOKEN).
     #[arg(
@@ -175,7 +180,9 @@ impl Args {
     }
 
     fn builder(&self) -> SandboxBuilder {
-        let mut outbound = OutboundPolicy::default().max_concurrent(self.max_deliveries);
+        let mut outbound = OutboundPolicy::default()
+            .max_concurrent(self.max_deliveries)
+            .delivery_log(self.delivery_log);
         for host in &self.allow_hosts {
             outbound = outbound.allow_host(host.clone());
         }

@@ -5,7 +5,15 @@
 //! real time) posts due deliveries over real HTTP, records each attempt, and schedules the next
 //! attempt according to the webhook's [`RetryPolicy`], again in clock time: a test that
 //! advances the clock past a retry delay sees the retry at once.
+//!
+//! Outbound rules (see [`crate::outbound`]): an attempt to a host the [`OutboundPolicy`] does
+//! not allow is recorded as a failed attempt without any connection (and follows the retry
+//! policy like an unreachable receiver); redirects are not followed; at most
+//! [`OutboundPolicy::concurrency`] attempts are in flight across every provider, the rest wait
+//! their turn; a host that stops answering is backed off ([`HostBackoff`]); each provider's
+//! log keeps at most [`OutboundPolicy::delivery_log_capacity`] finished deliveries.
 
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -14,9 +22,12 @@ use bankkit_core::clock::{Clock, ManualClock};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
+use url::Url;
 
-use crate::outbound::OutboundPolicy;
+use crate::outbound::{log_refusal, Gate, HostBackoff, Outbound, OutboundPolicy, Refusal, Target};
 use crate::sync::lock;
 
 /// How often the delivery task looks for due deliveries (real time).
@@ -50,7 +61,7 @@ pub struct DeliveryAttempt {
     pub at: DateTime<Utc>,
     /// The receiver's HTTP status, if it answered in time.
     pub status: Option<u16>,
-    /// Why there was no status (timeout, connection refused…).
+    /// Why there was no status (timeout, connection refused, host not allowed…).
     pub error: Option<String>,
 }
 
@@ -213,6 +224,19 @@ impl OutgoingWebhook {
     }
 }
 
+/// Where an entry stands in the outbox's indexes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// In `due` at this time.
+    Queued(DateTime<Utc>),
+    /// Due at this time, parked until its host's backoff lets attempts start again.
+    Parked(DateTime<Utc>),
+    /// An attempt is under way.
+    InFlight,
+    /// Finished (delivered or gave up): in the provider's `finished` list.
+    Done,
+}
+
 struct Entry {
     delivery: Delivery,
     method: http::Method,
@@ -221,19 +245,107 @@ struct Entry {
     headers: Vec<(String, String)>,
     policy: RetryPolicy,
     on_give_up: Option<GiveUpHook>,
-    in_flight: bool,
+    target: Target,
+    slot: Slot,
 }
 
+/// The delivery log and its indexes. Finding due deliveries reads only `due` (scheduled,
+/// not in flight, ordered by due time) and the parked hosts, never the finished ones.
 #[derive(Default)]
 struct OutboxState {
     next_id: u64,
-    entries: Vec<Entry>,
+    /// Every delivery in the log, by id (ids grow, so oldest first).
+    entries: BTreeMap<u64, Entry>,
+    /// Deliveries waiting for their time, by due time then id.
+    due: BTreeSet<(DateTime<Utc>, u64)>,
+    /// Due deliveries whose host is backed off, by `host:port`.
+    parked: HashMap<String, BTreeSet<(DateTime<Utc>, u64)>>,
+    /// Finished deliveries of each provider, in the order they finished.
+    finished: HashMap<String, VecDeque<u64>>,
+    /// Per-host backoff of hosts that stopped answering.
+    hosts: HostBackoff,
 }
 
-/// Every delivery of one sandbox, with the HTTP client that makes them.
+impl OutboxState {
+    /// Puts an entry in `due` at `at`.
+    fn schedule(&mut self, id: u64, at: DateTime<Utc>) {
+        if let Some(entry) = self.entries.get_mut(&id) {
+            entry.slot = Slot::Queued(at);
+            self.due.insert((at, id));
+        }
+    }
+
+    /// Takes an entry out of whichever queue holds it.
+    fn unqueue(&mut self, id: u64) {
+        let Some(entry) = self.entries.get(&id) else {
+            return;
+        };
+        match (entry.slot, &entry.target) {
+            (Slot::Queued(at), _) => {
+                self.due.remove(&(at, id));
+            }
+            (Slot::Parked(at), Target::Allowed { host, .. }) => {
+                if let Some(queue) = self.parked.get_mut(host) {
+                    queue.remove(&(at, id));
+                    if queue.is_empty() {
+                        self.parked.remove(host);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Moves parked deliveries back to `due` for hosts whose backoff lets attempts start:
+    /// all of them when the host answers again, the earliest one (the probe) when its wait
+    /// is over.
+    fn unpark(&mut self, now: Instant) {
+        let OutboxState {
+            parked,
+            due,
+            entries,
+            hosts,
+            ..
+        } = self;
+        parked.retain(|host, queue| {
+            let release = match hosts.gate(host, now) {
+                Gate::Open => queue.len(),
+                Gate::Probe => 1,
+                Gate::Closed => 0,
+            };
+            for _ in 0..release {
+                let Some((at, id)) = queue.pop_first() else {
+                    break;
+                };
+                if let Some(entry) = entries.get_mut(&id) {
+                    entry.slot = Slot::Queued(at);
+                    due.insert((at, id));
+                }
+            }
+            !queue.is_empty()
+        });
+    }
+
+    /// Marks an entry finished and drops the provider's oldest finished entries past `keep`.
+    fn finish(&mut self, id: u64, provider: &str, keep: usize) {
+        if let Some(entry) = self.entries.get_mut(&id) {
+            entry.slot = Slot::Done;
+        }
+        let finished = self.finished.entry(provider.to_owned()).or_default();
+        finished.push_back(id);
+        while finished.len() > keep {
+            let Some(oldest) = finished.pop_front() else {
+                break;
+            };
+            self.entries.remove(&oldest);
+        }
+    }
+}
+
+/// Every delivery of one sandbox, with what outbound requests share (client, cap, policy).
 pub(crate) struct WebhookOutbox {
     clock: ManualClock,
-    client: reqwest::Client,
+    outbound: Arc<Outbound>,
     state: Mutex<OutboxState>,
 }
 
@@ -241,67 +353,88 @@ impl fmt::Debug for WebhookOutbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebhookOutbox")
             .field("deliveries", &lock(&self.state).entries.len())
+            .field("outbound", &self.outbound)
             .finish_non_exhaustive()
     }
 }
 
+/// How one attempt goes out.
+enum Transport {
+    /// Not at all: the host is refused.
+    Refused(Refusal),
+    /// Over HTTP, holding one permit of the concurrency cap.
+    Http {
+        url: Url,
+        host: String,
+        _permit: OwnedSemaphorePermit,
+    },
+}
+
 struct Job {
     id: u64,
+    provider: String,
     method: http::Method,
     content_type: String,
-    url: String,
     bytes: Vec<u8>,
     headers: Vec<(String, String)>,
     timeout: Duration,
+    send: Transport,
 }
 
 impl WebhookOutbox {
     pub(crate) fn new(clock: ManualClock, outbound: Arc<OutboundPolicy>) -> Arc<Self> {
-        let _ = outbound;
-        let client = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
         Arc::new(WebhookOutbox {
             clock,
-            client,
+            outbound: Outbound::new(outbound),
             state: Mutex::new(OutboxState::default()),
         })
+    }
+
+    /// What outbound requests share (for the Monobank URL check).
+    pub(crate) fn outbound(&self) -> &Arc<Outbound> {
+        &self.outbound
     }
 
     fn enqueue(&self, provider: &str, webhook: OutgoingWebhook) -> u64 {
         let now = Clock::now(&self.clock);
         let bytes = webhook.body_bytes();
+        let target = self.outbound.target(&webhook.url);
+        let due = webhook.due_at.map_or(now, |due| due.max(now));
         let mut state = lock(&self.state);
         state.next_id += 1;
         let id = state.next_id;
-        state.entries.push(Entry {
-            delivery: Delivery {
-                id,
-                provider: provider.to_owned(),
-                url: webhook.url,
-                event_type: webhook.event_type,
-                method: webhook.method.as_str().to_owned(),
-                body: webhook.body,
-                attempts: Vec::new(),
-                state: DeliveryState::Pending,
-                next_attempt_at: Some(webhook.due_at.map_or(now, |due| due.max(now))),
+        state.entries.insert(
+            id,
+            Entry {
+                delivery: Delivery {
+                    id,
+                    provider: provider.to_owned(),
+                    url: webhook.url,
+                    event_type: webhook.event_type,
+                    method: webhook.method.as_str().to_owned(),
+                    body: webhook.body,
+                    attempts: Vec::new(),
+                    state: DeliveryState::Pending,
+                    next_attempt_at: Some(due),
+                },
+                method: webhook.method,
+                content_type: webhook.content_type,
+                bytes,
+                headers: webhook.headers,
+                policy: webhook.policy,
+                on_give_up: webhook.on_give_up,
+                target,
+                slot: Slot::Done,
             },
-            method: webhook.method,
-            content_type: webhook.content_type,
-            bytes,
-            headers: webhook.headers,
-            policy: webhook.policy,
-            on_give_up: webhook.on_give_up,
-            in_flight: false,
-        });
+        );
+        state.schedule(id, due);
         id
     }
 
     pub(crate) fn deliveries(&self, provider: &str) -> Vec<Delivery> {
         lock(&self.state)
             .entries
-            .iter()
+            .values()
             .filter(|entry| entry.delivery.provider == provider)
             .map(|entry| entry.delivery.clone())
             .collect()
@@ -310,20 +443,31 @@ impl WebhookOutbox {
     /// Removes a delivery that no attempt has started yet; whether it did.
     fn cancel(&self, provider: &str, id: u64) -> bool {
         let mut state = lock(&self.state);
-        let before = state.entries.len();
-        state.entries.retain(|entry| {
-            entry.delivery.id != id
-                || entry.delivery.provider != provider
-                || entry.in_flight
-                || !entry.delivery.attempts.is_empty()
+        let cancellable = state.entries.get(&id).is_some_and(|entry| {
+            entry.delivery.provider == provider
+                && entry.delivery.attempts.is_empty()
+                && matches!(entry.slot, Slot::Queued(_) | Slot::Parked(_))
         });
-        state.entries.len() != before
+        if cancellable {
+            state.unqueue(id);
+            state.entries.remove(&id);
+        }
+        cancellable
     }
 
     pub(crate) fn clear(&self, provider: &str) {
-        lock(&self.state)
+        let mut state = lock(&self.state);
+        let ids: Vec<u64> = state
             .entries
-            .retain(|entry| entry.delivery.provider != provider);
+            .values()
+            .filter(|entry| entry.delivery.provider == provider)
+            .map(|entry| entry.delivery.id)
+            .collect();
+        for id in ids {
+            state.unqueue(id);
+            state.entries.remove(&id);
+        }
+        state.finished.remove(provider);
     }
 
     /// Starts the background task that delivers due webhooks; abort it to stop.
@@ -342,64 +486,154 @@ impl WebhookOutbox {
         })
     }
 
+    /// Takes the due deliveries that may start now: refused ones (they fail without a
+    /// request), and allowed ones while the cap has permits and their host is not backed off
+    /// (those of a backed-off host are parked). The rest stay queued for a later turn.
     fn take_due(&self) -> Vec<Job> {
         let now = Clock::now(&self.clock);
+        let real_now = Instant::now();
+        let permits = self.outbound.permits();
         let mut state = lock(&self.state);
-        state
-            .entries
-            .iter_mut()
-            .filter(|entry| {
-                !entry.in_flight && entry.delivery.next_attempt_at.is_some_and(|due| due <= now)
-            })
-            .map(|entry| {
-                entry.in_flight = true;
-                Job {
-                    id: entry.delivery.id,
+        state.unpark(real_now);
+        let mut taken = Vec::new();
+        let mut parked = Vec::new();
+        let mut stale = Vec::new();
+        {
+            let OutboxState {
+                due,
+                entries,
+                hosts,
+                ..
+            } = &mut *state;
+            for &(at, id) in due.iter() {
+                if at > now {
+                    break;
+                }
+                let Some(entry) = entries.get(&id) else {
+                    stale.push((at, id));
+                    continue;
+                };
+                let send = match &entry.target {
+                    Target::Refused(refusal) => Transport::Refused(refusal.clone()),
+                    Target::Allowed { url, host } => {
+                        if hosts.gate(host, real_now) == Gate::Closed {
+                            parked.push((at, id, host.clone()));
+                            continue;
+                        }
+                        let Ok(permit) = Arc::clone(permits).try_acquire_owned() else {
+                            break;
+                        };
+                        hosts.start(host);
+                        Transport::Http {
+                            url: url.clone(),
+                            host: host.clone(),
+                            _permit: permit,
+                        }
+                    }
+                };
+                taken.push(Job {
+                    id,
+                    provider: entry.delivery.provider.clone(),
                     method: entry.method.clone(),
                     content_type: entry.content_type.clone(),
-                    url: entry.delivery.url.clone(),
                     bytes: entry.bytes.clone(),
                     headers: entry.headers.clone(),
                     timeout: entry.policy.attempt_timeout,
+                    send,
+                });
+            }
+        }
+        for key in stale {
+            state.due.remove(&key);
+        }
+        for (at, id, host) in parked {
+            state.due.remove(&(at, id));
+            if let Some(entry) = state.entries.get_mut(&id) {
+                entry.slot = Slot::Parked(at);
+            }
+            state.parked.entry(host).or_default().insert((at, id));
+        }
+        for job in &taken {
+            if let Some(entry) = state.entries.get(&job.id) {
+                if let Slot::Queued(at) = entry.slot {
+                    state.due.remove(&(at, job.id));
                 }
-            })
-            .collect()
+            }
+            if let Some(entry) = state.entries.get_mut(&job.id) {
+                entry.slot = Slot::InFlight;
+            }
+        }
+        taken
     }
 
     async fn attempt(&self, job: Job) {
         let at = Clock::now(&self.clock);
-        let mut request = self
-            .client
-            .request(job.method, &job.url)
-            .timeout(job.timeout)
-            .header(http::header::CONTENT_TYPE, job.content_type)
-            .body(job.bytes);
-        for (name, value) in &job.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let attempt = match request.send().await {
-            Ok(response) => DeliveryAttempt {
-                at,
-                status: Some(response.status().as_u16()),
-                error: None,
-            },
-            Err(error) => DeliveryAttempt {
-                at,
-                status: None,
-                error: Some(describe(&error, job.timeout)),
-            },
+        let (attempt, host) = match job.send {
+            Transport::Refused(refusal) => {
+                log_refusal(&job.provider, "webhook", &refusal);
+                let attempt = DeliveryAttempt {
+                    at,
+                    status: None,
+                    error: Some(refusal.reason),
+                };
+                (attempt, None)
+            }
+            Transport::Http { url, host, _permit } => {
+                let attempt = match self.outbound.client() {
+                    Some(client) => {
+                        let mut request = client
+                            .request(job.method, url)
+                            .timeout(job.timeout)
+                            .header(http::header::CONTENT_TYPE, job.content_type)
+                            .body(job.bytes);
+                        for (name, value) in &job.headers {
+                            request = request.header(name.as_str(), value.as_str());
+                        }
+                        match request.send().await {
+                            Ok(response) => DeliveryAttempt {
+                                at,
+                                status: Some(response.status().as_u16()),
+                                error: None,
+                            },
+                            Err(error) => DeliveryAttempt {
+                                at,
+                                status: None,
+                                error: Some(describe(&error, job.timeout)),
+                            },
+                        }
+                    }
+                    None => DeliveryAttempt {
+                        at,
+                        status: None,
+                        error: Some("the sandbox has no HTTP client: nothing was sent".to_owned()),
+                    },
+                };
+                // The permit is released here, when the attempt is over.
+                (attempt, Some(host))
+            }
         };
-        if let Some((hook, delivery)) = self.record(job.id, attempt) {
+        if let Some((hook, delivery)) = self.record(job.id, host.as_deref(), attempt) {
             hook(&delivery);
         }
     }
 
-    /// Records an attempt; returns the give-up hook to run (outside the lock) if it gave up.
-    fn record(&self, id: u64, attempt: DeliveryAttempt) -> Option<(GiveUpHook, Delivery)> {
+    /// Records an attempt (and its host's health); returns the give-up hook to run (outside
+    /// the lock) if it gave up.
+    fn record(
+        &self,
+        id: u64,
+        host: Option<&str>,
+        attempt: DeliveryAttempt,
+    ) -> Option<(GiveUpHook, Delivery)> {
         let now = Clock::now(&self.clock);
+        let keep = self.outbound.policy().delivery_log_capacity();
         let mut state = lock(&self.state);
-        let entry = state.entries.iter_mut().find(|e| e.delivery.id == id)?;
-        entry.in_flight = false;
+        if let Some(host) = host {
+            state
+                .hosts
+                .finish(host, attempt.status.is_some(), Instant::now());
+        }
+        let entry = state.entries.get_mut(&id)?;
         let accepted = attempt
             .status
             .is_some_and(|status| entry.policy.accepted.accepts(status));
@@ -408,20 +642,31 @@ impl WebhookOutbox {
         if accepted {
             entry.delivery.state = DeliveryState::Delivered;
             entry.delivery.next_attempt_at = None;
+            let provider = entry.delivery.provider.clone();
+            state.finish(id, &provider, keep);
             return None;
         }
         match entry.policy.retry_delays.get(failures - 1) {
             Some(delay) => {
                 let delay = TimeDelta::from_std(*delay).unwrap_or(TimeDelta::MAX);
+                let next = now
+                    .checked_add_signed(delay)
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
                 entry.delivery.state = DeliveryState::Failed;
-                entry.delivery.next_attempt_at = now.checked_add_signed(delay);
+                entry.delivery.next_attempt_at = Some(next);
+                state.schedule(id, next);
                 None
             }
             None => {
                 entry.delivery.state = DeliveryState::GaveUp;
                 entry.delivery.next_attempt_at = None;
-                let hook = entry.on_give_up.clone()?;
-                Some((hook, entry.delivery.clone()))
+                let hook = entry
+                    .on_give_up
+                    .clone()
+                    .map(|hook| (hook, entry.delivery.clone()));
+                let provider = entry.delivery.provider.clone();
+                state.finish(id, &provider, keep);
+                hook
             }
         }
     }
@@ -432,6 +677,8 @@ fn describe(error: &reqwest::Error, timeout: Duration) -> String {
         format!("no answer within {} ms", timeout.as_millis())
     } else if error.is_connect() {
         "connection failed".to_owned()
+    } else if error.is_redirect() {
+        "redirect not followed".to_owned()
     } else {
         error.to_string()
     }
@@ -476,5 +723,10 @@ impl WebhookSender {
 
     pub(crate) fn clear(&self) {
         self.outbox.clear(self.provider);
+    }
+
+    /// What outbound requests share: policy, client, concurrency cap.
+    pub(crate) fn outbound(&self) -> &Arc<Outbound> {
+        self.outbox.outbound()
     }
 }

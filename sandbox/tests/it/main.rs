@@ -23,6 +23,7 @@ mod monzo_errors;
 mod monzo_oauth;
 mod monzo_transactions;
 mod monzo_webhooks;
+mod outbound;
 mod sandbox_builder;
 mod server_limits;
 mod state_bounds;
