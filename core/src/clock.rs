@@ -3,7 +3,9 @@
 //! Rate-limit waits, retry backoff and token expiry all go through a [`Clock`], so that
 //! tests and the conformance suite can tie a client to the sandbox clock and never really
 //! sleep. Production code uses [`SystemClock`]; tests use a [`ManualClock`], whose
-//! `sleep` moves virtual time forward at once.
+//! `sleep` moves virtual time forward at once; an app in its own process talking to a
+//! developer's standalone sandbox can use a [`SandboxClock`], which reads the sandbox's
+//! clock over its control API and advances it instead of sleeping.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,6 +13,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::future::BoxFuture;
+
+use crate::Result;
+
+mod sandbox;
+
+pub use sandbox::SandboxClock;
 
 /// A source of the current time and a way to wait.
 ///
@@ -21,6 +29,21 @@ pub trait Clock: Send + Sync + fmt::Debug {
 
     /// Waits for `duration` as this clock measures it.
     fn sleep(&self, duration: Duration) -> BoxFuture<'static, ()>;
+
+    /// Gets the clock ready to be read before a request relies on it.
+    ///
+    /// A clock that follows another party's time reads that time here: a [`SandboxClock`]
+    /// makes its first reading of the sandbox clock (and a new one when its reading has
+    /// grown old). [`HttpClient`](crate::http::HttpClient) calls this before every attempt,
+    /// and so before its rate limiters read the time. The default does nothing, at once.
+    ///
+    /// # Errors
+    /// Whatever the clock met when reading its source: for a [`SandboxClock`],
+    /// [`Error::Transport`](crate::Error::Transport), [`Error::Timeout`](crate::Error::Timeout),
+    /// [`Error::Provider`](crate::Error::Provider) or [`Error::Decode`](crate::Error::Decode).
+    fn ready(&self) -> BoxFuture<'static, Result<()>> {
+        Box::pin(std::future::ready(Ok(())))
+    }
 }
 
 /// The machine's wall clock and tokio's timer.

@@ -32,9 +32,10 @@
 //! - [`Money`]: a `Decimal` and an ISO 4217 currency; never a float (JSON numbers are read
 //!   exactly as [`money::JsonDecimal`]).
 //! - [`Error`]: one `#[non_exhaustive]` enum with [`Error::is_retryable`].
-//! - [`http`]: timeouts, retries, `Retry-After`, client-side rate limits. Backoff and
-//!   `Retry-After` waits go through the injectable [`Clock`]; the per-attempt and connect
-//!   timeouts are `reqwest`'s real-time timers and do not follow it.
+//! - [`http`]: timeouts, retries, `Retry-After`, client-side rate limits (kept, turned off
+//!   or kept on a sandbox's clock: [`http::Pacing`]). Backoff and `Retry-After` waits go
+//!   through the injectable [`Clock`] ([`SandboxClock`] follows a running sandbox); the
+//!   per-attempt and connect timeouts are `reqwest`'s real-time timers and do not follow it.
 //! - [`registry`]: providers register as plugins; configs are `typetag` trait objects;
 //!   [`validate`] checks their fields.
 
@@ -54,7 +55,7 @@ pub mod validate;
 pub mod webhook;
 
 pub use balance::{Account, AccountBalance, AccountKind, Balance};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SandboxClock, SystemClock};
 pub use error::{Error, ForbiddenReason, Result};
 pub use ids::{AccountId, PaymentId, TransactionId, WebhookId};
 pub use money::{Currency, Decimal, Direction, Money};

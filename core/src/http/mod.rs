@@ -4,13 +4,16 @@
 //! overridden (that is how tests and users point a client at the sandbox), per-request
 //! timeouts, retries with exponential backoff and jitter (`backon`) for requests that are
 //! safe to repeat, `Retry-After` honoured, and client-side [`RateLimiter`]s for documented
-//! limits. Backoff, `Retry-After` and rate-limit waits go through the client's [`Clock`];
-//! the per-attempt and connect timeouts are `reqwest`'s real-time timers.
+//! limits. Backoff, `Retry-After` and rate-limit waits go through the client's [`Clock`]
+//! (made [ready](Clock::ready) before every attempt); the per-attempt and connect timeouts
+//! are `reqwest`'s real-time timers. [`Pacing`] says whether a client keeps a provider's
+//! documented limits itself, and on which clock.
 //!
 //! A provider describes a call as an [`ApiRequest`] and says how its error bodies read with
 //! an [`ErrorMapper`]; it gets back an [`ApiResponse`] with a 2xx status, or a core
 //! [`Error`].
 
+mod pacing;
 mod rate_limit;
 mod retry;
 
@@ -25,6 +28,7 @@ use serde::Serialize;
 use tracing::Instrument;
 use url::Url;
 
+pub use pacing::Pacing;
 pub use rate_limit::RateLimiter;
 pub use retry::{decide, Decision, RequestSafety, RetryPolicy};
 
@@ -472,7 +476,9 @@ impl HttpClient {
     ///
     /// # Errors
     /// `Timeout` and `Transport` for network failures, whatever `errors` makes of a
-    /// non-2xx answer, `InvalidRequest` for a path that does not form a URL.
+    /// non-2xx answer, `InvalidRequest` for a path that does not form a URL, and whatever
+    /// the clock's [`Clock::ready`] returns (a [`SandboxClock`](crate::clock::SandboxClock)
+    /// that cannot read the sandbox clock).
     pub async fn send(&self, request: ApiRequest, errors: &dyn ErrorMapper) -> Result<ApiResponse> {
         let url = self.url(&request.path)?;
         let attempts = self.options.retry.attempts_for(request.safety);
@@ -551,6 +557,8 @@ impl HttpClient {
         request: &ApiRequest,
         errors: &dyn ErrorMapper,
     ) -> Result<ApiResponse> {
+        // A clock that follows the sandbox reads it before the limiters read the time.
+        self.clock.ready().await?;
         for limiter in &request.limiters {
             limiter.acquire().await;
         }

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use governor::clock::Clock as GovernorClock;
@@ -30,13 +30,23 @@ impl GovernorClock for ClockAdapter {
 ///
 /// Built on `governor` (GCRA). Share one limiter between every request that counts
 /// against the same documented limit.
+///
+/// The limiter first reads its clock on the first [`RateLimiter::acquire`], not when it is
+/// built, so a clock that must be made [ready](Clock::ready) first (a
+/// [`SandboxClock`](crate::clock::SandboxClock), whose time jumps to the sandbox's at its
+/// first reading) can be built together with it; [`HttpClient`](super::HttpClient) makes
+/// its clock ready before it acquires a limiter.
 pub struct RateLimiter {
     name: &'static str,
     count: u32,
     period: Duration,
+    quota: Quota,
     clock: ClockAdapter,
-    inner: governor::RateLimiter<NotKeyed, InMemoryState, ClockAdapter, NoOpMiddleware<Duration>>,
+    inner: OnceLock<Governor>,
 }
+
+type Governor =
+    governor::RateLimiter<NotKeyed, InMemoryState, ClockAdapter, NoOpMiddleware<Duration>>;
 
 impl RateLimiter {
     /// `count` requests per `period` (a burst of `count`, refilled evenly). A zero count or
@@ -50,20 +60,23 @@ impl RateLimiter {
         let quota = Quota::with_period(per_request)
             .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
             .allow_burst(burst);
-        let clock = ClockAdapter(clock);
         Self {
             name,
             count,
             period,
-            inner: governor::RateLimiter::direct_with_clock(quota, clock.clone()),
-            clock,
+            quota,
+            clock: ClockAdapter(clock),
+            inner: OnceLock::new(),
         }
     }
 
     /// Waits until a request may be sent, then counts it.
     pub async fn acquire(&self) {
+        let inner = self
+            .inner
+            .get_or_init(|| Governor::direct_with_clock(self.quota, self.clock.clone()));
         loop {
-            match self.inner.check() {
+            match inner.check() {
                 Ok(()) => return,
                 Err(not_until) => {
                     let wait = not_until.wait_time_from(self.clock.now());
@@ -100,5 +113,19 @@ mod tests {
         limiter.acquire().await;
         let waited = (clock.now() - start).num_seconds();
         assert!((59..=61).contains(&waited), "waited {waited}s");
+    }
+
+    #[tokio::test]
+    async fn the_clock_is_first_read_on_the_first_acquire_not_when_built() {
+        // A clock that jumps back before the first request (a sandbox clock behind the
+        // system clock, read for the first time) must not leave the limiter measuring
+        // from the later time.
+        let clock = ManualClock::frozen_at("2026-06-01T00:00:00Z".parse().unwrap());
+        let limiter = RateLimiter::new("test", 1, Duration::from_secs(60), clock.shared());
+        clock.set("2026-01-01T00:00:00Z".parse().unwrap());
+        let start = clock.now();
+        limiter.acquire().await;
+        limiter.acquire().await;
+        assert_eq!((clock.now() - start).num_seconds(), 60);
     }
 }

@@ -4,9 +4,9 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bankkit_core::clock::{system_clock, Clock};
+use bankkit_core::clock::Clock;
 use bankkit_core::http::{
-    path_segment, ApiRequest, HttpClient, HttpOptions, RateLimiter, RequestSafety,
+    path_segment, ApiRequest, HttpClient, HttpOptions, Pacing, RateLimiter, RequestSafety,
 };
 use bankkit_core::secret::{sensitive_header, SecretString};
 use bankkit_core::{validate, Error, Result};
@@ -38,15 +38,20 @@ const X_TOKEN: HeaderName = HeaderName::from_static("x-token");
 /// token, and whether the two endpoints share one budget is undocumented. If the bank
 /// still answers 429, the wait it asks for (or 60 s) is honoured by the retry policy of
 /// the [`HttpOptions`]. Keep one client per token: two clients with the same token do not
-/// see each other's calls.
+/// see each other's calls. [`MonobankClientBuilder::pacing`] turns the limiters off
+/// ([`Pacing::Off`]) or keeps them on the clock of the sandbox at the base URL
+/// ([`Pacing::SandboxClock`]), for an app pointed at a developer's own sandbox.
 ///
 /// `Debug` never shows the token.
 #[derive(Clone)]
 pub struct MonobankClient {
     http: HttpClient,
     token: Option<HeaderValue>,
-    client_info_limit: Arc<RateLimiter>,
-    statement_limit: Arc<RateLimiter>,
+    pacing: Pacing,
+    /// `None` when pacing is off.
+    client_info_limit: Option<Arc<RateLimiter>>,
+    /// `None` when pacing is off.
+    statement_limit: Option<Arc<RateLimiter>>,
 }
 
 impl fmt::Debug for MonobankClient {
@@ -54,6 +59,7 @@ impl fmt::Debug for MonobankClient {
         f.debug_struct("MonobankClient")
             .field("base_url", &self.http.base_url().as_str())
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("pacing", &self.pacing)
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +71,7 @@ pub struct MonobankClientBuilder {
     base_url: Option<String>,
     clock: Option<Arc<dyn Clock>>,
     http_options: Option<HttpOptions>,
+    pacing: Pacing,
 }
 
 impl fmt::Debug for MonobankClientBuilder {
@@ -74,6 +81,7 @@ impl fmt::Debug for MonobankClientBuilder {
             .field("base_url", &self.base_url)
             .field("clock", &self.clock)
             .field("http_options", &self.http_options)
+            .field("pacing", &self.pacing)
             .finish()
     }
 }
@@ -94,8 +102,22 @@ impl MonobankClientBuilder {
     }
 
     /// The clock every wait (rate limits, retries) goes through (default: the system clock).
+    /// Not with [`Pacing::SandboxClock`], which brings its own.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// How the client paces `client-info` and `statement` calls (default
+    /// [`Pacing::Provider`]: one of each per 60 s, on the client's clock).
+    ///
+    /// [`Pacing::Off`] builds no limiter: every call goes out at once (for a sandbox started
+    /// with `--limits off`; the real bank answers 429). [`Pacing::SandboxClock`] keeps the
+    /// limits on a [`SandboxClock`](bankkit_core::clock::SandboxClock) following the
+    /// sandbox at the base URL, so each wait advances the sandbox clock instead of passing
+    /// in real time; that moves the clock for everyone using that sandbox.
+    pub fn pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
         self
     }
 
@@ -109,7 +131,8 @@ impl MonobankClientBuilder {
     ///
     /// # Errors
     /// [`Error::Config`] naming `token` for an empty token or one a header cannot carry,
-    /// `base_url` for a base URL that is not an absolute http(s) URL.
+    /// `base_url` for a base URL that is not an absolute http(s) URL, `pacing` for
+    /// [`Pacing::SandboxClock`] together with a [`clock`](MonobankClientBuilder::clock).
     pub fn build(self) -> Result<MonobankClient> {
         let token = match &self.token {
             None => None,
@@ -118,28 +141,21 @@ impl MonobankClientBuilder {
                 Some(sensitive_header(token, "token")?)
             }
         };
-        let clock = self.clock.unwrap_or_else(system_clock);
+        let base_url = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+        let clock = self.pacing.clock(base_url, self.clock)?;
         let http = HttpClient::new(
             PROVIDER,
-            self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL),
+            base_url,
             self.http_options.unwrap_or_default(),
             Some(clock.clone()),
         )?;
+        let limiter = |name| self.pacing.limiter(name, 1, PERSONAL_LIMIT_PERIOD, &clock);
         Ok(MonobankClient {
             http,
             token,
-            client_info_limit: Arc::new(RateLimiter::new(
-                "monobank client-info",
-                1,
-                PERSONAL_LIMIT_PERIOD,
-                clock.clone(),
-            )),
-            statement_limit: Arc::new(RateLimiter::new(
-                "monobank statement",
-                1,
-                PERSONAL_LIMIT_PERIOD,
-                clock,
-            )),
+            pacing: self.pacing,
+            client_info_limit: limiter("monobank client-info"),
+            statement_limit: limiter("monobank statement"),
         })
     }
 }
@@ -184,7 +200,7 @@ impl MonobankClient {
 
     /// `GET /personal/client-info`: the client, its accounts, jars and webhook URL.
     ///
-    /// Spaced at least 60 s apart on the client's clock.
+    /// Spaced at least 60 s apart on the client's clock, unless pacing is off.
     ///
     /// # Errors
     /// `Unauthorized` for a missing or unknown token, `Config` when the client has no token,
@@ -192,8 +208,8 @@ impl MonobankClient {
     pub async fn client_info(&self) -> Result<ClientInfo> {
         let request = self
             .personal(ApiRequest::get("personal/client-info"))?
-            .operation("client_info")
-            .rate_limited(self.client_info_limit.clone());
+            .operation("client_info");
+        let request = paced(request, self.client_info_limit.as_ref());
         self.http
             .send(request, &map_error)
             .await?
@@ -205,7 +221,7 @@ impl MonobankClient {
     /// now). `account` is an account or jar id, or `"0"` for the default account.
     ///
     /// The window may be at most 31 days + 1 hour (2 682 000 s). Spaced at least 60 s apart
-    /// on the client's clock. To walk longer ranges and follow pages, use the provider's
+    /// on the client's clock, unless pacing is off. To walk longer ranges and follow pages, use the provider's
     /// [`bankkit_core::Statement`] implementation and [`bankkit_core::statement::transactions`].
     ///
     /// # Errors
@@ -224,10 +240,8 @@ impl MonobankClient {
         if let Some(to) = to {
             path.push_str(&format!("/{to}"));
         }
-        let request = self
-            .personal(ApiRequest::get(path))?
-            .operation("statement")
-            .rate_limited(self.statement_limit.clone());
+        let request = self.personal(ApiRequest::get(path))?.operation("statement");
+        let request = paced(request, self.statement_limit.as_ref());
         self.http
             .send(request, &map_error)
             .await?
@@ -256,6 +270,11 @@ impl MonobankClient {
         Ok(())
     }
 
+    /// How the client paces `client-info` and `statement` calls.
+    pub fn pacing(&self) -> Pacing {
+        self.pacing
+    }
+
     /// Adds the `X-Token` header.
     fn personal(&self, request: ApiRequest) -> Result<ApiRequest> {
         let token = self
@@ -263,6 +282,14 @@ impl MonobankClient {
             .clone()
             .ok_or_else(|| Error::config("token", "the personal API needs a token (X-Token)"))?;
         Ok(request.header(X_TOKEN, token))
+    }
+}
+
+/// `request`, counted against `limit` when the client has one (pacing is not off).
+fn paced(request: ApiRequest, limit: Option<&Arc<RateLimiter>>) -> ApiRequest {
+    match limit {
+        Some(limit) => request.rate_limited(limit.clone()),
+        None => request,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use bankkit_core::http::Pacing;
 use bankkit_core::registry::{BuildContext, ProviderConfig};
 use bankkit_core::secret::SecretString;
 use bankkit_core::{validate, Provider, Result};
@@ -20,7 +21,16 @@ use crate::provider::MonobankProvider;
 /// token = "your 44-character personal token"
 /// # base_url = "https://api.monobank.ua"
 /// # timeout_secs = 30
+/// # pacing = "provider"   # or "off", or "sandbox_clock"
 /// ```
+///
+/// `pacing` says how the client spaces `client-info` and `statement` calls (see
+/// [`Pacing`]): `"provider"` (the default) keeps the bank's one call per 60 s on the build
+/// context's clock; `"off"` sends every call at once; `"sandbox_clock"` keeps the limits on
+/// the clock of the sandbox at `base_url` and advances that clock instead of waiting (the
+/// build context's clock is then not used). The last two are for an app in its own process
+/// pointed at a developer's own sandbox started with `bankkit-sandbox --limits off`; any
+/// other value is a config error.
 ///
 /// `Debug` never shows the token, and serialising a config writes `"[REDACTED]"` in its
 /// place, so a written-out config cannot leak it (nor be loaded back as is).
@@ -37,6 +47,9 @@ pub struct MonobankConfig {
     /// Time allowed for one attempt, in seconds (default: the build context's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_secs: Option<u64>,
+    /// How calls the bank limits are paced (default [`Pacing::Provider`]).
+    #[serde(default, skip_serializing_if = "Pacing::is_default")]
+    pub pacing: Pacing,
 }
 
 impl MonobankConfig {
@@ -46,6 +59,7 @@ impl MonobankConfig {
             token,
             base_url: None,
             timeout_secs: None,
+            pacing: Pacing::default(),
         }
     }
 
@@ -61,18 +75,29 @@ impl MonobankConfig {
         self
     }
 
-    /// Builds the client this config describes, on the context's clock and HTTP options.
+    /// Sets how calls the bank limits are paced.
+    pub fn with_pacing(mut self, pacing: Pacing) -> Self {
+        self.pacing = pacing;
+        self
+    }
+
+    /// Builds the client this config describes, on the context's clock (or, with
+    /// [`Pacing::SandboxClock`], the sandbox's) and HTTP options.
     ///
     /// # Errors
     /// [`Error::Config`](bankkit_core::Error::Config) naming `token`, `base_url` or `timeout_secs`.
     pub fn client(&self, context: &BuildContext) -> Result<MonobankClient> {
         let http = validate::timeout_secs(context.http.clone(), self.timeout_secs, "timeout_secs")?;
-        MonobankClient::builder()
+        let builder = MonobankClient::builder()
             .token(self.token.clone())
             .base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
-            .clock(context.clock.clone())
             .http_options(http)
-            .build()
+            .pacing(self.pacing);
+        let builder = match self.pacing {
+            Pacing::SandboxClock => builder,
+            _ => builder.clock(context.clock.clone()),
+        };
+        builder.build()
     }
 }
 
@@ -132,6 +157,20 @@ mod tests {
         .unwrap_err();
         assert!(e.to_string().contains("tokn"), "{e}");
         assert!(!e.to_string().contains(TOKEN));
+    }
+
+    #[test]
+    fn pacing_is_written_only_when_it_is_not_the_default_and_reads_back() {
+        let off = MonobankConfig::new(secret(TOKEN)).with_pacing(Pacing::Off);
+        let json = serde_json::to_string(&off).unwrap();
+        assert!(json.contains(r#""pacing":"off""#), "{json}");
+        let json = serde_json::to_string(&MonobankConfig::new(secret(TOKEN))).unwrap();
+        assert!(!json.contains("pacing"), "{json}");
+        let read: MonobankConfig = serde_json::from_str(&format!(
+            r#"{{"token":"{TOKEN}","pacing":"sandbox_clock"}}"#
+        ))
+        .unwrap();
+        assert_eq!(read.pacing, Pacing::SandboxClock);
     }
 
     #[test]

@@ -39,7 +39,8 @@
 //! - [`MonobankClient`]: one typed call per endpoint (`/bank/currency`, `/bank/sync`,
 //!   `/personal/client-info`, `/personal/statement/...`, `POST /personal/webhook`), wire
 //!   types in and out, and the documented limit of one `client-info` and one `statement`
-//!   call per 60 s spaced on the client's clock.
+//!   call per 60 s spaced on the client's clock ([`MonobankClientBuilder::pacing`] and the
+//!   config's `pacing` turn that off, or keep it on a sandbox's clock).
 //! - [`MonobankProvider`]: the core traits. Statements are pages of at most 500 items in
 //!   windows of at most 31 days + 1 hour; walk any range with
 //!   [`bankkit_core::statement::transactions`], which waits out the 60 s limits on the
@@ -99,6 +100,7 @@ bankkit_core::register_provider!(ProviderRegistration {
     capabilities,
     sample_config: "token = \"your 44-character personal token from https://api.monobank.ua/\"\n\
                     # base_url = \"https://api.monobank.ua\"\n\
-                    # timeout_secs = 30\n",
+                    # timeout_secs = 30\n\
+                    # pacing = \"provider\"   # \"off\" or \"sandbox_clock\" for your own sandbox run with --limits off\n",
     sandbox_config,
 });
