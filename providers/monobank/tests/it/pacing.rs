@@ -315,3 +315,78 @@ fn a_provider_on_the_sandbox_clock_is_built_without_a_request() {
         "{clock:?}"
     );
 }
+
+/// A 100-day statement from an app that knows only the sandbox's URL, on a sandbox whose clock
+/// follows the wall clock (as the standalone server's does): `(items, real time taken)`.
+/// `None` when the walk did not end within `patience` of real time.
+async fn hundred_days_from_another_process(
+    rate_limits: bool,
+    pacing: &str,
+    patience: Duration,
+) -> (Option<Result<Vec<String>, Error>>, Vec<String>, Duration) {
+    let sandbox = Sandbox::builder()
+        .providers(["monobank"])
+        .clock(ManualClock::following_wall_clock())
+        .rate_limits(rate_limits)
+        .start()
+        .await
+        .unwrap();
+    let monobank = sandbox.monobank().unwrap();
+    let token = monobank.credentials()["token"].as_str().unwrap().to_owned();
+    let toml = format!(
+        "[[providers]]\nprovider = \"monobank\"\ntoken = \"{token}\"\nbase_url = \"{}\"\npacing = \"{pacing}\"\n",
+        monobank.base_url()
+    );
+    let provider = registry::providers_from_toml(&toml, &BuildContext::default())
+        .unwrap()
+        .remove(0);
+    let card = monobank
+        .ledger()
+        .accounts
+        .into_iter()
+        .find(|a| a.kind == "card" && a.currency == "UAH")
+        .unwrap();
+    let to = sandbox.now();
+    let from = to - TimeDelta::days(100);
+    let expected: Vec<String> = card
+        .transactions
+        .iter()
+        .filter(|t| t.time >= from && t.time <= to)
+        .map(|t| t.id.clone())
+        .collect();
+    let started = Instant::now();
+    let walk = provider
+        .statement()
+        .unwrap()
+        .transactions(AccountId::new(card.id.clone()), from, to)
+        .map_ok(|t| t.id.as_str().to_owned())
+        .try_collect::<Vec<_>>();
+    let items = tokio::time::timeout(patience, walk).await.ok();
+    (items, expected, started.elapsed())
+}
+
+#[tokio::test]
+async fn fast_mode_and_pacing_off_give_a_100_day_statement_at_once_to_another_process() {
+    let (items, expected, took) =
+        hundred_days_from_another_process(false, "off", Duration::from_secs(60)).await;
+
+    let mut items = items.expect("the walk ends within 60 s").unwrap();
+    let mut expected = expected;
+    items.sort();
+    expected.sort();
+    assert!(!expected.is_empty());
+    assert_eq!(items, expected);
+    eprintln!("100-day statement, fast mode and pacing off: {took:?}");
+    // Four windows with nothing to wait for (the faithful walk waits three minutes).
+    assert!(took < Duration::from_secs(30), "took {took:?}");
+}
+
+#[tokio::test]
+async fn with_faithful_limits_the_same_walk_waits_in_real_time() {
+    // The second window is refused for 60 s of the sandbox's wall-following clock: the
+    // client can only wait it out, so the walk cannot be done in 10 s.
+    let (items, _, _) =
+        hundred_days_from_another_process(true, "off", Duration::from_secs(10)).await;
+
+    assert!(items.is_none(), "{items:?}");
+}
