@@ -9,6 +9,7 @@ mod monzo_common;
 mod binary;
 mod control_api;
 mod faults;
+mod load;
 mod momo_access;
 mod momo_callbacks;
 mod momo_collection;
