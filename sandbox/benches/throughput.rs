@@ -3,6 +3,9 @@
 //! - (a) a bare axum handler answering the bytes of Monobank's `GET /bank/currency`;
 //! - (b) a static wiremock mock answering those bytes (request recording off);
 //! - (c) the sandbox's own `GET /bank/currency` on Monobank (where the bytes come from);
+//! - (c0) for diagnosis, the sandbox's server with one route answering those bytes as a
+//!   ready-made [`Reply`] (a provider module registered by this bench): (c0)/(b) is the cost of
+//!   the server itself, (c)/(c0) that of Monobank's currency responder;
 //! - (d) a stateful read: MoMo `GET /collection/v1_0/requesttopay/{ref}` with a bearer token, on
 //!   a sandbox holding that one payment;
 //! - (e) the same read on a sandbox where 100 000 payments were created first.
@@ -13,12 +16,13 @@
 //! connections opened before the clock starts and a fixed number of requests in flight. After
 //! a warm-up round the targets take turns, round after round, so machine noise hits them
 //! alike; each target's figure is the median of its rounds. Prints requests per second and the
-//! ratios (c)/(b), (d)/(b), (e)/(d) and (a)/(b).
+//! ratios (c)/(b), (d)/(b), (e)/(d) and (a)/(b), and the diagnostic (c0)/(b) and (c)/(c0).
 //!
 //! `cargo bench -p bankkit-sandbox --bench throughput`. Settings (environment):
 //! `BANKKIT_BENCH_REQUESTS` requests per round and target (default 20 000; each round also
-//! stops after `BANKKIT_BENCH_ROUND_SECONDS`, default 5), `BANKKIT_BENCH_ROUNDS` (default 5),
-//! `BANKKIT_BENCH_PAYMENTS` payments created before (e) (default 100 000).
+//! stops after `BANKKIT_BENCH_ROUND_SECONDS`, default 3), `BANKKIT_BENCH_ROUNDS` (default 7),
+//! `BANKKIT_BENCH_PAYMENTS` payments created before (e) (default 100 000),
+//! `BANKKIT_BENCH_CLIENT_THREADS` the client runtime's threads (default 2).
 
 // Rates are measurements, not money: floats are right here.
 #![allow(clippy::float_arithmetic)]
@@ -29,7 +33,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bankkit_sandbox::Sandbox;
+use std::sync::OnceLock;
+
+use bankkit_sandbox::{
+    Ledger, ProviderContext, Reply, Route, Routes, Sandbox, SandboxError, SandboxEvent,
+    SandboxProvider,
+};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
@@ -58,6 +67,49 @@ fn setting(name: &str, default: usize) -> usize {
         .and_then(|v| v.trim().replace('_', "").parse().ok())
         .unwrap_or(default)
 }
+
+// ---- (c0): the sandbox's server with a ready-made answer -----------------------------------
+
+/// The bytes (c0) answers, set before its sandbox starts.
+static STATIC_BODY: OnceLock<Bytes> = OnceLock::new();
+
+/// A provider module with one route, `GET /bank/currency`, answering [`STATIC_BODY`].
+#[derive(Debug)]
+struct StaticBody;
+
+impl SandboxProvider for StaticBody {
+    fn name(&self) -> &'static str {
+        "bench_static"
+    }
+
+    fn mount(&self, routes: &mut Routes, ctx: &ProviderContext) {
+        let body = STATIC_BODY.get().cloned().unwrap_or_default();
+        routes.mount(ctx.route(
+            Route::given(method("GET")).and(path("/bank/currency")),
+            Reply::new(200).set_body_raw(body, "application/json"),
+        ));
+    }
+
+    fn credentials(&self) -> Value {
+        json!({})
+    }
+
+    fn ledger(&self) -> Ledger {
+        Ledger::default()
+    }
+
+    fn trigger(&self, _event: &SandboxEvent) -> Result<Value, SandboxError> {
+        Err(SandboxError::UnsupportedEvent("bench_static has no events".to_owned()))
+    }
+
+    fn reset(&self) {}
+}
+
+fn build_static(_ctx: &ProviderContext) -> Arc<dyn SandboxProvider> {
+    Arc::new(StaticBody)
+}
+
+bankkit_sandbox::register_provider!("bench_static", build_static);
 
 // ---- servers, each on a thread of its own ------------------------------------------------
 
@@ -573,11 +625,18 @@ fn median(values: &[f64]) -> f64 {
     }
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(setting("BANKKIT_BENCH_CLIENT_THREADS", 2).max(1))
+        .enable_all()
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> Result<()> {
     let n = setting("BANKKIT_BENCH_REQUESTS", 20_000).max(1);
-    let rounds = setting("BANKKIT_BENCH_ROUNDS", 5).max(1);
-    let limit = Duration::from_secs(setting("BANKKIT_BENCH_ROUND_SECONDS", 5).max(1) as u64);
+    let rounds = setting("BANKKIT_BENCH_ROUNDS", 7).max(1);
+    let limit = Duration::from_secs(setting("BANKKIT_BENCH_ROUND_SECONDS", 3).max(1) as u64);
     let payments = setting("BANKKIT_BENCH_PAYMENTS", 100_000);
 
     // (c) first: its answer is the body (a) and (b) serve.
@@ -590,6 +649,10 @@ async fn main() -> Result<()> {
         return Err(format!("GET /bank/currency answered {status}").into());
     }
     drop(setup);
+    STATIC_BODY
+        .set(bytes.clone())
+        .map_err(|_| "the static body was set twice")?;
+    let (_static, static_body) = sandbox_server("bench_static").await?;
     let (_axum, axum) = axum_server(bytes.clone())?;
     let (_wiremock, wiremock) = wiremock_server(bytes.clone())?;
     let (_fresh, fresh) = sandbox_server("momo").await?;
@@ -605,6 +668,7 @@ async fn main() -> Result<()> {
         same("(a) bare axum handler", axum),
         same("(b) static wiremock mock", wiremock),
         same("(c) sandbox GET /bank/currency", monobank),
+        same("(c0) sandbox server, ready-made reply", static_body),
         status_target("(d) sandbox MoMo status, fresh", fresh, &fresh_read),
         status_target(
             "(e) sandbox MoMo status, after payments",
@@ -652,7 +716,8 @@ async fn main() -> Result<()> {
         }
     };
     println!();
-    let (cb, db, ed, ab) = (ratio(2, 1), ratio(3, 1), ratio(4, 3), ratio(0, 1));
+    let (cb, db, ed, ab) = (ratio(2, 1), ratio(4, 1), ratio(5, 4), ratio(0, 1));
+    let (c0b, cc0) = (ratio(3, 1), ratio(2, 3));
     println!(
         "(c)/(b) sandbox read / wiremock:        {cb:>6.2}  {}",
         verdict(cb, 0.8)
@@ -663,5 +728,8 @@ async fn main() -> Result<()> {
         verdict(ed, 0.8)
     );
     println!("(a)/(b) axum / wiremock:                {ab:>6.2}");
+    println!("diagnosis:");
+    println!("(c0)/(b) sandbox server alone / wiremock: {c0b:>6.2}");
+    println!("(c)/(c0) currency responder's share:      {cc0:>6.2}");
     Ok(())
 }
