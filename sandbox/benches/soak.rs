@@ -399,10 +399,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
         "monzo.unknown_path" => (world.monzo(Method::GET, "/nothing-here"), &[404]),
         "monzo.garbage_form" => (
             world
-                .monzo(
-                    Method::PUT,
-                    &format!("/pots/{}/deposit", world.monzo_pot),
-                )
+                .monzo(Method::PUT, &format!("/pots/{}/deposit", world.monzo_pot))
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .body("%%%&&&==;;\u{0}garbage"),
             &[400],
@@ -544,7 +541,11 @@ async fn send(request: RequestBuilder) -> (String, Vec<u8>, Option<u16>) {
             let status = response.status().as_u16();
             match response.bytes().await {
                 Ok(body) => (status.to_string(), body.to_vec(), Some(status)),
-                Err(error) => (format!("{status}+body error"), error.to_string().into_bytes(), None),
+                Err(error) => (
+                    format!("{status}+body error"),
+                    error.to_string().into_bytes(),
+                    None,
+                ),
             }
         }
         Err(error) => ("error".to_owned(), error.to_string().into_bytes(), None),

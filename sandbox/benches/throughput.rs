@@ -99,7 +99,9 @@ impl SandboxProvider for StaticBody {
     }
 
     fn trigger(&self, _event: &SandboxEvent) -> Result<Value, SandboxError> {
-        Err(SandboxError::UnsupportedEvent("bench_static has no events".to_owned()))
+        Err(SandboxError::UnsupportedEvent(
+            "bench_static has no events".to_owned(),
+        ))
     }
 
     fn reset(&self) {}
@@ -452,13 +454,7 @@ struct MomoRead {
 async fn momo_setup(addr: SocketAddr, extra: usize) -> Result<MomoRead> {
     let mut setup = Setup::new(addr).await?;
     let credentials = setup
-        .expect(
-            200,
-            http::Method::GET,
-            "/__bankkit/credentials",
-            &[],
-            "",
-        )
+        .expect(200, http::Method::GET, "/__bankkit/credentials", &[], "")
         .await?;
     let key = field(&credentials, "collection_key")?;
     let user = uuid::Uuid::new_v4().to_string();
@@ -505,20 +501,20 @@ async fn momo_setup(addr: SocketAddr, extra: usize) -> Result<MomoRead> {
     let create = {
         let (key, token) = (key.clone(), token.clone());
         move |reference: String| {
-        Target {
-            name: "create",
-            addr,
-            method: http::Method::POST,
-            path: "/collection/v1_0/requesttopay".to_owned(),
-            headers: Vec::new(),
-            body: Bytes::from(request_to_pay_body(&reference)),
-            expect: None,
-        }
-        .header("Ocp-Apim-Subscription-Key", key.clone())
-        .header("Authorization", format!("Bearer {token}"))
-        .header("X-Target-Environment", "sandbox")
-        .header("Content-Type", "application/json")
-        .header("X-Reference-Id", reference)
+            Target {
+                name: "create",
+                addr,
+                method: http::Method::POST,
+                path: "/collection/v1_0/requesttopay".to_owned(),
+                headers: Vec::new(),
+                body: Bytes::from(request_to_pay_body(&reference)),
+                expect: None,
+            }
+            .header("Ocp-Apim-Subscription-Key", key.clone())
+            .header("Authorization", format!("Bearer {token}"))
+            .header("X-Target-Environment", "sandbox")
+            .header("Content-Type", "application/json")
+            .header("X-Reference-Id", reference)
         }
     };
     let reference = uuid::Uuid::new_v4().to_string();
@@ -670,11 +666,7 @@ async fn run() -> Result<()> {
         same("(c) sandbox GET /bank/currency", monobank),
         same("(c0) sandbox server, ready-made reply", static_body),
         status_target("(d) sandbox MoMo status, fresh", fresh, &fresh_read),
-        status_target(
-            "(e) sandbox MoMo status, after payments",
-            full,
-            &full_read,
-        ),
+        status_target("(e) sandbox MoMo status, after payments", full, &full_read),
     ];
 
     for target in &targets {
@@ -702,10 +694,7 @@ async fn run() -> Result<()> {
     for ((target, rates), median) in targets.iter().zip(&rates).zip(&medians) {
         let min = rates.iter().copied().fold(f64::INFINITY, f64::min);
         let max = rates.iter().copied().fold(0.0, f64::max);
-        println!(
-            "{:<42} {median:>10.0} {min:>10.0} {max:>10.0}",
-            target.name
-        );
+        println!("{:<42} {median:>10.0} {min:>10.0} {max:>10.0}", target.name);
     }
     let ratio = |x: usize, y: usize| medians[x] / medians[y];
     let verdict = |value: f64, target: f64| {

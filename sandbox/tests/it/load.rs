@@ -333,10 +333,7 @@ async fn client(world: Arc<World>, index: usize, deadline: Instant, outcome: Arc
                 &format!("/pots?current_account_id={}", world.monzo_account),
             ),
             "monzo.pot_deposit" => world
-                .monzo(
-                    Method::PUT,
-                    &format!("/pots/{}/deposit", world.monzo_pot),
-                )
+                .monzo(Method::PUT, &format!("/pots/{}/deposit", world.monzo_pot))
                 .form(&[
                     ("source_account_id", world.monzo_account.clone()),
                     ("amount", deposit.to_string()),
@@ -419,7 +416,9 @@ fn ledger_ids(ledger: &Value, account: &str) -> Result<(HashMap<String, usize>, 
         .ok_or_else(|| format!("no account {account} in the ledger"))?;
     let mut ids = HashMap::new();
     for transaction in account["transactions"].as_array().into_iter().flatten() {
-        let id = transaction["id"].as_str().ok_or("a transaction without id")?;
+        let id = transaction["id"]
+            .as_str()
+            .ok_or("a transaction without id")?;
         *ids.entry(id.to_owned()).or_insert(0) += 1;
     }
     let balance = account["balance_minor"]
