@@ -10,6 +10,7 @@ mod binary;
 mod control_api;
 mod exposure;
 mod faults;
+mod load;
 mod momo_access;
 mod momo_callbacks;
 mod momo_collection;
