@@ -118,9 +118,7 @@ impl SandboxProvider for MonobankSandbox {
         let table = [
             ctx.route(
                 Route::given(method("GET")).and(path("/bank/currency")),
-                CurrencyRates {
-                    state: Arc::clone(state),
-                },
+                CurrencyRates::new(Arc::clone(state)),
             ),
             ctx.route(
                 Route::given(method("GET")).and(path("/bank/sync")),

@@ -1,6 +1,8 @@
 //! One responder per Monobank personal API route, each over the shared [`State`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use hyper::body::Bytes;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -11,6 +13,7 @@ use crate::{Reply, ReplyFuture, Respond, RespondAsync};
 use super::check;
 use super::state::{ApiError, Limited, State, STATEMENT_WINDOW_SECONDS};
 use super::wire::ErrorBody;
+use crate::sync::lock;
 
 /// `{"errorDescription": …}` bodies, as third-party clients have seen them.
 pub(crate) const MISSING_TOKEN: &str = "Missing one of required headers 'X-Token' or 'X-Key-Id'";
@@ -86,12 +89,20 @@ fn respond_with(result: Result<Reply, ApiError>) -> Reply {
 #[derive(Debug)]
 pub(crate) struct CurrencyRates {
     pub(crate) state: Arc<State>,
+    /// The body of the current refresh window, written once per window: the public rates are
+    /// the most requested route, and they change only when the window does.
+    cached: Mutex<Option<(i64, Bytes)>>,
 }
 
-impl Respond for CurrencyRates {
-    fn respond(&self, _request: &Request) -> Reply {
-        // Rates are refreshed at most once per 5 minutes: stamp them with the last refresh.
-        let refreshed = self.state.now() / 300 * 300;
+impl CurrencyRates {
+    pub(crate) fn new(state: Arc<State>) -> Self {
+        CurrencyRates {
+            state,
+            cached: Mutex::new(None),
+        }
+    }
+
+    fn body(refreshed: i64) -> Option<Bytes> {
         let buy_sell = [
             (840, 980, 41.05, 41.62),
             (978, 980, 47.6, 48.35),
@@ -117,7 +128,30 @@ impl Respond for CurrencyRates {
             rates.push(json!({"currencyCodeA": a, "currencyCodeB": b,
                               "date": refreshed - offset * 37, "rateCross": rate}));
         }
-        json_response(200, &rates)
+        serde_json::to_vec(&rates).ok().map(Bytes::from)
+    }
+}
+
+impl Respond for CurrencyRates {
+    fn respond(&self, _request: &Request) -> Reply {
+        // Rates are refreshed at most once per 5 minutes: stamp them with the last refresh.
+        let refreshed = self.state.now() / 300 * 300;
+        let mut cached = lock(&self.cached);
+        let body = match &*cached {
+            Some((window, body)) if *window == refreshed => Some(body.clone()),
+            _ => {
+                let body = Self::body(refreshed);
+                if let Some(body) = &body {
+                    *cached = Some((refreshed, body.clone()));
+                }
+                body
+            }
+        };
+        drop(cached);
+        match body {
+            Some(body) => Reply::new(200).set_body_raw(body, "application/json"),
+            None => error_response(&ApiError::new(500, "Internal error")),
+        }
     }
 }
 
