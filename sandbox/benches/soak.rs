@@ -22,7 +22,9 @@
 //! error.
 //!
 //! `cargo bench -p bankkit-sandbox --bench soak`; `BANKKIT_SOAK_REQUESTS=200000` for a
-//! shorter run; `BANKKIT_SOAK_MAX_SECONDS` (default 3600) bounds the whole load phase.
+//! shorter run; `BANKKIT_SOAK_MAX_SECONDS` (default 3600) bounds the whole load phase;
+//! `BANKKIT_SOAK_SERVER_ARGS` adds options to the server's command line (e.g. smaller state
+//! caps, `--max-payments 10000 --max-tokens 1000`, so that they fill within the warm-up).
 
 // Rates and percentages are measurements, not money: floats are right here.
 #![allow(clippy::float_arithmetic)]
@@ -94,6 +96,7 @@ fn mib(kib: u64) -> f64 {
 
 /// Starts the binary and reads its one-line JSON summary.
 async fn start() -> Result<(Running, Value)> {
+    let extra = std::env::var("BANKKIT_SOAK_SERVER_ARGS").unwrap_or_default();
     let mut child = Running(
         Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
             .args([
@@ -103,6 +106,7 @@ async fn start() -> Result<(Running, Value)> {
                 "--max-body-bytes",
                 &MAX_BODY_BYTES.to_string(),
             ])
+            .args(extra.split_whitespace())
             // One log line per request would cost the server more than some requests do.
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())

@@ -27,6 +27,12 @@
 // Rates are measurements, not money: floats are right here.
 #![allow(clippy::float_arithmetic)]
 
+// The same allocator as the `bankkit-sandbox` binary (feature `mimalloc`, on by default);
+// `--no-default-features` measures under the system allocator.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,7 +43,7 @@ use std::sync::OnceLock;
 
 use bankkit_sandbox::{
     Ledger, ProviderContext, Reply, Route, Routes, Sandbox, SandboxError, SandboxEvent,
-    SandboxProvider,
+    SandboxProvider, StateLimits,
 };
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -189,7 +195,12 @@ fn socket_addr(base_url: &str) -> Result<SocketAddr> {
 
 async fn sandbox_server(provider: &'static str) -> Result<(ServerThread, SocketAddr)> {
     let (server, base_url) = server_thread(provider, move || async move {
-        let sandbox = Sandbox::builder().providers([provider]).start().await?;
+        // Room for the payments made before (e) and the one read, whatever their number.
+        let sandbox = Sandbox::builder()
+            .providers([provider])
+            .state_limits(StateLimits::default().max_payments(usize::MAX))
+            .start()
+            .await?;
         let handle = sandbox
             .provider(provider)
             .ok_or_else(|| format!("no {provider} in the sandbox"))?;
