@@ -246,11 +246,23 @@ impl World {
         })
     }
 
-    fn momo_business(&self, method: Method, path: &str, collection: bool) -> RequestBuilder {
+    fn momo_business(
+        &self,
+        method: Method,
+        path: &str,
+        collection: bool,
+        minted: Option<&String>,
+    ) -> RequestBuilder {
         let (key, token) = if collection {
-            (&self.collection_key, &self.collection_token)
+            (
+                &self.collection_key,
+                minted.unwrap_or(&self.collection_token),
+            )
         } else {
-            (&self.disbursement_key, &self.disbursement_token)
+            (
+                &self.disbursement_key,
+                minted.unwrap_or(&self.disbursement_token),
+            )
         };
         self.http
             .request(method, format!("{}{path}", self.momo))
@@ -300,6 +312,7 @@ const OPS: &[&str] = &[
     "monzo.pot_deposit",
     "monobank.wrong_token",
     "momo.token",
+    "momo.disbursement_token",
     "monzo.pot_withdraw",
     "monzo.wrong_token",
     "momo.wrong_token",
@@ -318,6 +331,11 @@ const OPS: &[&str] = &[
 struct Mine {
     request_to_pay: Option<String>,
     transfer: Option<String>,
+    /// The collection token this worker minted last: used from then on, as a client would
+    /// (the sandbox keeps at most `--max-tokens` tokens, dropping the first to expire).
+    collection_token: Option<String>,
+    /// The same for disbursement.
+    disbursement_token: Option<String>,
 }
 
 /// The request for `op`, and the statuses that are right for it.
@@ -416,10 +434,23 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                 .header("Authorization", &world.basic),
             &[200],
         ),
+        "momo.disbursement_token" => (
+            world
+                .http
+                .post(format!("{}/disbursement/token/", world.momo))
+                .header("Ocp-Apim-Subscription-Key", &world.disbursement_key)
+                .header("Authorization", &world.basic),
+            &[200],
+        ),
         "momo.request_to_pay" => {
             let reference = new_id();
             let request = world
-                .momo_business(Method::POST, "/collection/v1_0/requesttopay", true)
+                .momo_business(
+                    Method::POST,
+                    "/collection/v1_0/requesttopay",
+                    true,
+                    mine.collection_token.as_ref(),
+                )
                 .header("X-Reference-Id", &reference)
                 .json(&request_to_pay(&reference, "Soak"));
             mine.request_to_pay = Some(reference);
@@ -431,6 +462,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::GET,
                     &format!("/collection/v1_0/requesttopay/{reference}"),
                     true,
+                    mine.collection_token.as_ref(),
                 ),
                 &[200],
             ),
@@ -439,6 +471,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::GET,
                     &format!("/collection/v1_0/requesttopay/{}", new_id()),
                     true,
+                    mine.collection_token.as_ref(),
                 ),
                 &[404],
             ),
@@ -446,7 +479,12 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
         "momo.transfer" => {
             let reference = new_id();
             let request = world
-                .momo_business(Method::POST, "/disbursement/v1_0/transfer", false)
+                .momo_business(
+                    Method::POST,
+                    "/disbursement/v1_0/transfer",
+                    false,
+                    mine.disbursement_token.as_ref(),
+                )
                 .header("X-Reference-Id", &reference)
                 .json(&json!({
                     "amount": "0.01",
@@ -465,6 +503,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::GET,
                     &format!("/disbursement/v1_0/transfer/{reference}"),
                     false,
+                    mine.disbursement_token.as_ref(),
                 ),
                 &[200],
             ),
@@ -473,12 +512,18 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::GET,
                     &format!("/disbursement/v1_0/transfer/{}", new_id()),
                     false,
+                    None,
                 ),
                 &[404],
             ),
         },
         "momo.balance" => (
-            world.momo_business(Method::GET, "/collection/v1_0/account/balance", true),
+            world.momo_business(
+                Method::GET,
+                "/collection/v1_0/account/balance",
+                true,
+                mine.collection_token.as_ref(),
+            ),
             &[200],
         ),
         "momo.wrong_token" => (
@@ -491,7 +536,12 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
             &[401],
         ),
         "momo.unknown_path" => (
-            world.momo_business(Method::GET, "/collection/v9_9/nothing", true),
+            world.momo_business(
+                Method::GET,
+                "/collection/v9_9/nothing",
+                true,
+                mine.collection_token.as_ref(),
+            ),
             &[404],
         ),
         "momo.garbage_json" | "momo.garbage_64k" => {
@@ -502,7 +552,12 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
             };
             (
                 world
-                    .momo_business(Method::POST, "/collection/v1_0/requesttopay", true)
+                    .momo_business(
+                        Method::POST,
+                        "/collection/v1_0/requesttopay",
+                        true,
+                        mine.collection_token.as_ref(),
+                    )
                     .header("X-Reference-Id", new_id())
                     .header("Content-Type", "application/json")
                     .body(body),
@@ -511,7 +566,12 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
         }
         "momo.headers_too_large" => (
             world
-                .momo_business(Method::GET, "/collection/v1_0/account/balance", true)
+                .momo_business(
+                    Method::GET,
+                    "/collection/v1_0/account/balance",
+                    true,
+                    mine.collection_token.as_ref(),
+                )
                 .header("X-Padding", &world.long_header),
             &[431],
         ),
@@ -601,6 +661,16 @@ async fn main() -> Result<()> {
                 let (request, expected) = build(&world, op, &mut mine)?;
                 let (outcome, body, status) = send(request).await;
                 let ok = status.is_some_and(|s| expected.contains(&s));
+                if ok && matches!(op, "momo.token" | "momo.disbursement_token") {
+                    let minted = serde_json::from_slice::<Value>(&body)
+                        .ok()
+                        .and_then(|token| token["access_token"].as_str().map(str::to_owned));
+                    if op == "momo.token" {
+                        mine.collection_token = minted;
+                    } else {
+                        mine.disbursement_token = minted;
+                    }
+                }
                 if let Ok(mut tally) = tally.lock() {
                     tally.record(op, outcome, ok, String::from_utf8_lossy(&body).into_owned());
                 }
@@ -648,15 +718,29 @@ async fn main() -> Result<()> {
     // memory the allocator keeps after the first (not a leak) can be told from growth.
     let before_big = print_rss(pid, "before 20 MB bodies", started)?;
     let big_statuses = Arc::new(Mutex::new(BTreeMap::<String, u64>::new()));
+    // A token of its own: the load's first one may be gone by now (the token cap).
+    let big_token = Arc::new(text(
+        &expect_json(
+            world
+                .http
+                .post(format!("{}/collection/token/", world.momo))
+                .header("Ocp-Apim-Subscription-Key", &world.collection_key)
+                .header("Authorization", &world.basic),
+            "momo token",
+        )
+        .await?,
+        "/access_token",
+    )?);
     let mut after_halves = Vec::new();
     for half in 0..2 {
         let big_issued = Arc::new(AtomicUsize::new(0));
         let mut big_workers = Vec::new();
         for _ in 0..BIG_CONCURRENCY {
-            let (world, statuses, issued) = (
+            let (world, statuses, issued, token) = (
                 Arc::clone(&world),
                 Arc::clone(&big_statuses),
                 Arc::clone(&big_issued),
+                Arc::clone(&big_token),
             );
             big_workers.push(tokio::spawn(async move {
                 loop {
@@ -674,7 +758,12 @@ async fn main() -> Result<()> {
                         vec![b'{'; BIG_BODY_BYTES]
                     };
                     let request = world
-                        .momo_business(Method::POST, "/collection/v1_0/requesttopay", true)
+                        .momo_business(
+                            Method::POST,
+                            "/collection/v1_0/requesttopay",
+                            true,
+                            Some(&*token),
+                        )
                         .header("X-Reference-Id", &reference)
                         .header("Content-Type", "application/json")
                         .body(body);
