@@ -616,6 +616,28 @@ async fn send(request: RequestBuilder) -> (String, Vec<u8>, Option<u16>) {
     }
 }
 
+/// What each provider holds (`GET /__bankkit/state`), on one line.
+async fn print_state(world: &World) {
+    let mut line = String::new();
+    for (name, base) in [
+        ("monobank", &world.monobank),
+        ("monzo", &world.monzo),
+        ("momo", &world.momo),
+    ] {
+        let state = match world
+            .http
+            .get(format!("{base}/__bankkit/state"))
+            .send()
+            .await
+        {
+            Ok(response) => response.json::<Value>().await.unwrap_or(Value::Null),
+            Err(_) => Value::Null,
+        };
+        line.push_str(&format!(" {name} {state}"));
+    }
+    println!("{:<28}{line}", "");
+}
+
 fn print_rss(pid: u32, label: &str, started: Instant) -> Result<u64> {
     let (rss, peak) = rss_kib(pid)?;
     println!(
@@ -694,6 +716,7 @@ async fn main() -> Result<()> {
         if count >= next || (finished && count > last.1) {
             let rate = (count - last.1) as f64 / last.0.elapsed().as_secs_f64();
             let rss = print_rss(pid, &format!("after {count} requests"), started)?;
+            print_state(&world).await;
             println!("{:<28} {rate:>8.0} req/s over the last stretch", "");
             series.push((count, rss));
             last = (Instant::now(), count);

@@ -14,6 +14,7 @@
 //! | `GET /__bankkit/webhooks` | | `[Delivery…]`, oldest first |
 //! | `GET /__bankkit/ledger` | | a [`Ledger`](crate::Ledger) |
 //! | `GET /__bankkit/requests[?provider=NAME]` | | `[JournalEntry…]`, oldest first |
+//! | `GET /__bankkit/state` | | `{"state": {…counts}, "deliveries": n}`: how much the provider holds |
 //!
 //! Errors are `400`/`404` with `{"error": "<message>"}`. Faults never apply to these routes.
 //!
@@ -314,6 +315,10 @@ impl Respond for ControlApi {
             ("GET", "/webhooks") => ok(&self.runtime.deliveries()),
             ("GET", "/ledger") => ok(&self.runtime.ledger()),
             ("GET", "/requests") => self.requests(request),
+            ("GET", "/state") => ok(&json!({
+                "state": self.runtime.provider.state_sizes(),
+                "deliveries": self.runtime.deliveries().len(),
+            })),
             _ => json_response(404, &json!({ "error": "unknown control endpoint" })),
         }
     }

@@ -74,6 +74,7 @@
 //! | `GET /__bankkit/webhooks` | | `[Delivery…]`, oldest first |
 //! | `GET /__bankkit/ledger` | | a [`Ledger`] |
 //! | `GET /__bankkit/requests[?provider=NAME]` | | `[JournalEntry…]`, oldest first |
+//! | `GET /__bankkit/state` | | `{"state": {…counts}, "deliveries": n}`: how much the provider holds ([`ProviderHandle::state_sizes`]) |
 //!
 //! Errors are 400/404 with `{"error": "<message>"}`. Faults never apply to these routes.
 //! Control requests must name a known host in `Host` and `Origin` (403), a `POST` must say

@@ -286,3 +286,27 @@ async fn another_address_can_be_chosen() {
         .unwrap();
     assert_eq!(clock.status(), 200);
 }
+
+#[tokio::test]
+async fn the_state_endpoint_reports_what_each_provider_keeps() {
+    let sandbox = Sandbox::builder()
+        .providers(["momo", "monobank"])
+        .start()
+        .await
+        .unwrap();
+    let momo = sandbox.momo().unwrap();
+    let http = http_client();
+
+    let state: Value = http
+        .get(format!("{}/__bankkit/state", momo.base_url()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert_eq!(state["state"], momo.state_sizes());
+    assert!(state["state"]["payments"].is_u64(), "{state}");
+    assert_eq!(state["deliveries"], 0);
+}
