@@ -249,54 +249,20 @@ async fn a_100_day_statement_on_the_sandbox_clock_walks_every_window_without_wai
         .start()
         .await
         .unwrap();
-    let monobank = sandbox.monobank().unwrap();
-    let token = monobank.credentials()["token"].as_str().unwrap().to_owned();
-    let toml = format!(
-        "[[providers]]\nprovider = \"monobank\"\ntoken = \"{token}\"\nbase_url = \"{}\"\npacing = \"sandbox_clock\"\n",
-        monobank.base_url()
-    );
-    let provider = registry::providers_from_toml(&toml, &BuildContext::default())
-        .unwrap()
-        .remove(0);
-    let card = monobank
-        .ledger()
-        .accounts
-        .into_iter()
-        .find(|a| a.kind == "card" && a.currency == "UAH")
-        .unwrap();
     let sandbox_started = sandbox.now();
-    let to = sandbox_started + TimeDelta::seconds(1);
-    let from = to - TimeDelta::days(100);
-    let started = Instant::now();
 
     // Act
-    let walk = provider
-        .statement()
-        .unwrap()
-        .transactions(AccountId::new(card.id.clone()), from, to)
-        .try_collect::<Vec<_>>();
-    let items = tokio::time::timeout(Duration::from_secs(60), walk)
-        .await
-        .expect("the walk within 60 s of real time")
-        .unwrap();
+    let walk = hundred_days(&sandbox, "sandbox_clock", Duration::from_secs(60)).await;
 
     // Assert: four windows of at most 31 days, so at least three 60 s waits, all of them
     // advanced on the sandbox clock.
-    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(walk.took < Duration::from_secs(20));
     assert!(
         sandbox.now() - sandbox_started >= TimeDelta::seconds(180),
         "the sandbox clock moved {}",
         sandbox.now() - sandbox_started
     );
-    let got: BTreeSet<&str> = items.iter().map(|t| t.id.as_str()).collect();
-    let expected: BTreeSet<&str> = card
-        .transactions
-        .iter()
-        .filter(|t| t.time >= from && t.time < to)
-        .map(|t| t.id.as_str())
-        .collect();
-    assert!(!expected.is_empty());
-    assert_eq!(got, expected);
+    walk.assert_complete();
 }
 
 #[test]
@@ -316,21 +282,26 @@ fn a_provider_on_the_sandbox_clock_is_built_without_a_request() {
     );
 }
 
-/// A 100-day statement from an app that knows only the sandbox's URL, on a sandbox whose clock
-/// follows the wall clock (as the standalone server's does): `(items, real time taken)`.
-/// `None` when the walk did not end within `patience` of real time.
-async fn hundred_days_from_another_process(
-    rate_limits: bool,
-    pacing: &str,
-    patience: Duration,
-) -> (Option<Result<Vec<String>, Error>>, Vec<String>, Duration) {
-    let sandbox = Sandbox::builder()
-        .providers(["monobank"])
-        .clock(ManualClock::following_wall_clock())
-        .rate_limits(rate_limits)
-        .start()
-        .await
-        .unwrap();
+/// A 100-day statement walked by an app that knows only the sandbox's URL and token.
+struct Walk {
+    /// `None` when the walk did not end within its patience (real time).
+    items: Option<Result<Vec<String>, Error>>,
+    expected: BTreeSet<String>,
+    took: Duration,
+}
+
+impl Walk {
+    fn assert_complete(self) {
+        let items = self.items.expect("the walk ended in time").unwrap();
+        let got: BTreeSet<String> = items.into_iter().collect();
+        assert!(!self.expected.is_empty());
+        assert_eq!(got, self.expected);
+    }
+}
+
+/// Walks the last 100 days of the UAH card with the provider built from TOML (`pacing`), the
+/// build context keeping the system clock.
+async fn hundred_days(sandbox: &Sandbox, pacing: &str, patience: Duration) -> Walk {
     let monobank = sandbox.monobank().unwrap();
     let token = monobank.credentials()["token"].as_str().unwrap().to_owned();
     let toml = format!(
@@ -348,7 +319,7 @@ async fn hundred_days_from_another_process(
         .unwrap();
     let to = sandbox.now();
     let from = to - TimeDelta::days(100);
-    let expected: Vec<String> = card
+    let expected = card
         .transactions
         .iter()
         .filter(|t| t.time >= from && t.time <= to)
@@ -362,31 +333,44 @@ async fn hundred_days_from_another_process(
         .map_ok(|t| t.id.as_str().to_owned())
         .try_collect::<Vec<_>>();
     let items = tokio::time::timeout(patience, walk).await.ok();
-    (items, expected, started.elapsed())
+    Walk {
+        items,
+        expected,
+        took: started.elapsed(),
+    }
+}
+
+/// A sandbox whose clock follows the wall clock, as the standalone server's does.
+async fn wall_clock_sandbox(rate_limits: bool) -> Sandbox {
+    Sandbox::builder()
+        .providers(["monobank"])
+        .clock(ManualClock::following_wall_clock())
+        .rate_limits(rate_limits)
+        .start()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
 async fn fast_mode_and_pacing_off_give_a_100_day_statement_at_once_to_another_process() {
-    let (items, expected, took) =
-        hundred_days_from_another_process(false, "off", Duration::from_secs(60)).await;
+    let sandbox = wall_clock_sandbox(false).await;
 
-    let mut items = items.expect("the walk ends within 60 s").unwrap();
-    let mut expected = expected;
-    items.sort();
-    expected.sort();
-    assert!(!expected.is_empty());
-    assert_eq!(items, expected);
+    let walk = hundred_days(&sandbox, "off", Duration::from_secs(60)).await;
+
+    let took = walk.took;
     eprintln!("100-day statement, fast mode and pacing off: {took:?}");
     // Four windows with nothing to wait for (the faithful walk waits three minutes).
     assert!(took < Duration::from_secs(30), "took {took:?}");
+    walk.assert_complete();
 }
 
 #[tokio::test]
 async fn with_faithful_limits_the_same_walk_waits_in_real_time() {
     // The second window is refused for 60 s of the sandbox's wall-following clock: the
     // client can only wait it out, so the walk cannot be done in 10 s.
-    let (items, _, _) =
-        hundred_days_from_another_process(true, "off", Duration::from_secs(10)).await;
+    let sandbox = wall_clock_sandbox(true).await;
 
-    assert!(items.is_none(), "{items:?}");
+    let walk = hundred_days(&sandbox, "off", Duration::from_secs(10)).await;
+
+    assert!(walk.items.is_none(), "{:?}", walk.items);
 }
