@@ -494,7 +494,9 @@ async fn sixty_four_clients_get_only_expected_answers_and_every_accepted_payment
     .await?;
     let (_, collection_before) = ledger_ids(&momo_before, "collection")?;
     let (_, disbursement_before) = ledger_ids(&momo_before, "disbursement")?;
-    eprintln!("load: sandbox RSS at start {}", rss_mib(pid));
+    // What the run measured, also kept in target/tmp/load-report.txt for CI to print.
+    let mut report = vec![format!("load: sandbox RSS at start {}", rss_mib(pid))];
+    eprintln!("{}", report[0]);
 
     let outcome = Arc::new(Mutex::new(Outcome::default()));
     let started = Instant::now();
@@ -513,15 +515,18 @@ async fn sixty_four_clients_get_only_expected_answers_and_every_accepted_payment
         client.await?;
     }
     let elapsed = started.elapsed();
-    eprintln!("load: sandbox RSS at end {}", rss_mib(pid));
+    report.push(format!("load: sandbox RSS at end {}", rss_mib(pid)));
 
     let outcome = std::mem::take(&mut *outcome.lock().map_err(|_| "a client panicked")?);
-    eprintln!(
+    report.push(format!(
         "load: {} requests from {CLIENTS} clients in {:.1} s: {:?}",
         outcome.requests,
         elapsed.as_secs_f64(),
         outcome.by_op
-    );
+    ));
+    for line in &report[1..] {
+        eprintln!("{line}");
+    }
     if !outcome.failures.is_empty() {
         let mut counts: BTreeMap<(&str, &str), usize> = BTreeMap::new();
         for (op, status, _) in &outcome.failures {
@@ -624,13 +629,16 @@ async fn sixty_four_clients_get_only_expected_answers_and_every_accepted_payment
         outcome.monobank_items.len(),
         &missing[..missing.len().min(20)]
     );
-    eprintln!(
+    report.push(format!(
         "load: {} requests to pay, {} transfers, {} p into the pot, {} statement items — each once",
         outcome.request_to_pay.len(),
         outcome.transfers.len(),
         outcome.monzo_deposited,
         outcome.monobank_items.len()
-    );
+    ));
+    eprintln!("{}", report[report.len() - 1]);
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("load-report.txt");
+    std::fs::write(&path, report.join("\n") + "\n")?;
     drop(child);
     Ok(())
 }
