@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 /// | setting | default | what it bounds |
 /// |---|---|---|
 /// | [`max_payments`](Self::max_payments) | 100 000 | MoMo payments of every kind together (requests to pay, withdrawals, invoices, preapprovals, payments v2, transfers, deposits, refunds, remittance transfers); finished ones (final or cancelled) go first, in the order they finished, then the oldest pending |
-/// | [`max_tokens`](Self::max_tokens) | 10 000 | MoMo access and consent tokens; Monzo access tokens; Monzo refresh tokens (each kind on its own); expired or retired ones go first |
+/// | [`max_tokens`](Self::max_tokens) | 10 000 | MoMo access and consent tokens; Monzo access tokens; Monzo refresh tokens (each kind on its own); expired or retired ones go first, then (MoMo) the least recently used, else the first to expire |
 /// | [`token_grace`](Self::token_grace) | 24 h | how long a token is kept after it expired (MoMo, Monzo access) or was used, evicted or logged out (Monzo refresh), and a consent request (MoMo `bc-authorize`, Monzo authorisation code) after it expired: meanwhile it still gets its specific answer (e.g. Monzo's `…expired`, `…evicted`), afterwards the answer for an unknown one |
 /// | [`max_consents`](Self::max_consents) | 10 000 | MoMo `bc-authorize` requests; Monzo authorisation codes (10 min lifetime) |
 /// | [`max_api_users`](Self::max_api_users) | 1 000 | MoMo API users (with their keys) created through the provisioning API, oldest first |

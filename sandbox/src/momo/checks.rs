@@ -170,20 +170,23 @@ pub(crate) fn subscription(
 }
 
 /// `Authorization: Bearer <token>` (scheme in any case) minted for `product` and not
-/// expired; returns the token's API user.
+/// expired; returns the token's API user. A token in use moves to the back of the token
+/// cap's queue (`Momo::token_used`).
 pub(crate) fn bearer(
-    momo: &Momo,
+    momo: &mut Momo,
     request: &Request,
     product: Product,
     now: DateTime<Utc>,
 ) -> Result<String, ApiError> {
     let token = request::bearer(request).ok_or_else(|| ApiError::apim(401, INVALID_TOKEN))?;
-    match momo.tokens.get(token) {
+    let user = match momo.tokens.get(token) {
         Some(t) if t.product == product && t.consent_of.is_none() && now < t.expires_at => {
-            Ok(t.api_user.clone())
+            t.api_user.clone()
         }
-        _ => Err(ApiError::apim(401, INVALID_TOKEN)),
-    }
+        _ => return Err(ApiError::apim(401, INVALID_TOKEN)),
+    };
+    momo.token_used(token, now);
+    Ok(user)
 }
 
 /// `Authorization: Basic base64(api_user:api_key)` (scheme in any case); returns the API
@@ -263,7 +266,7 @@ pub(crate) fn callback_url(
 /// The checks of a business call: subscription key, bearer token of `product`, target
 /// environment; returns the API user.
 pub(crate) fn business(
-    momo: &Momo,
+    momo: &mut Momo,
     request: &Request,
     product: Product,
     now: DateTime<Utc>,

@@ -551,6 +551,19 @@ impl Momo {
             .insert(token, data, Some(drop_at), self.limits.max_tokens);
     }
 
+    /// A token was used at `now`: under the token cap, tokens in use go last (the least
+    /// recently used go first, as the first to expire did), so a client that keeps minting
+    /// tokens does not lose the one it is using. It is still refused after its expiry.
+    pub(crate) fn token_used(&mut self, token: &str, now: DateTime<Utc>) {
+        // Never earlier than the token's own expiry plus the grace (it expires within one
+        // lifetime of any use).
+        let drop_at = later(
+            later(now, chrono::TimeDelta::seconds(TOKEN_SECONDS)),
+            self.limits.token_grace_delta(),
+        );
+        self.tokens.rerank(token, Some(drop_at));
+    }
+
     /// Adds a `bc-authorize` request, kept until its expiry plus the grace.
     pub(crate) fn add_auth_request(&mut self, id: String, request: AuthRequest) {
         let drop_at = later(request.expires_at, self.limits.token_grace_delta());

@@ -235,6 +235,26 @@ async fn momo_tokens_are_dropped_after_expiry_and_grace_and_past_the_cap_the_fir
 }
 
 #[tokio::test]
+async fn momo_tokens_in_use_outlast_newer_unused_ones_at_the_cap() {
+    let momo = momo_with(StateLimits::default().max_tokens(2)).await;
+    let in_use = momo.token("collection").await;
+    momo.advance(10);
+    let idle = momo.token("collection").await;
+    momo.advance(10);
+    assert_eq!(momo_balance_with(&momo, &in_use).await.status(), 200);
+
+    let newest = momo.token("collection").await;
+
+    assert_eq!(momo_balance_with(&momo, &idle).await.status(), 401);
+    for kept in [&in_use, &newest] {
+        assert_eq!(momo_balance_with(&momo, kept).await.status(), 200);
+    }
+    // Use never extends validity: an hour after it was minted, the token is refused.
+    momo.advance(3600 - 20);
+    assert_eq!(momo_balance_with(&momo, &in_use).await.status(), 401);
+}
+
+#[tokio::test]
 async fn momo_provisioned_api_users_past_the_cap_drop_the_oldest_and_the_seeded_one_stays() {
     let momo = momo_with(StateLimits::default().max_api_users(2)).await;
     let mut users = Vec::new();
