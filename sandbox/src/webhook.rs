@@ -33,6 +33,10 @@ use crate::sync::lock;
 /// How often the delivery task looks for due deliveries (real time).
 const POLL_INTERVAL: Duration = Duration::from_millis(25);
 
+/// How many due deliveries past the first that found no free slot are still looked at, per
+/// turn, for ones to refused hosts (which need no slot).
+const REFUSED_LOOKAHEAD: usize = 1024;
+
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -505,9 +509,18 @@ impl WebhookOutbox {
                 hosts,
                 ..
             } = &mut *state;
+            // Once every slot is taken, keep looking a little further for deliveries to
+            // refused hosts: they send nothing, so they need no slot and need not wait.
+            let mut past_saturation: Option<usize> = None;
             for &(at, id) in due.iter() {
                 if at > now {
                     break;
+                }
+                if let Some(looked) = &mut past_saturation {
+                    *looked += 1;
+                    if *looked > REFUSED_LOOKAHEAD {
+                        break;
+                    }
                 }
                 let Some(entry) = entries.get(&id) else {
                     stale.push((at, id));
@@ -515,13 +528,15 @@ impl WebhookOutbox {
                 };
                 let send = match &entry.target {
                     Target::Refused(refusal) => Transport::Refused(refusal.clone()),
+                    Target::Allowed { .. } if past_saturation.is_some() => continue,
                     Target::Allowed { url, host } => {
                         if hosts.gate(host, real_now) == Gate::Closed {
                             parked.push((at, id, host.clone()));
                             continue;
                         }
                         let Ok(permit) = Arc::clone(permits).try_acquire_owned() else {
-                            break;
+                            past_saturation = Some(0);
+                            continue;
                         };
                         hosts.start(host);
                         Transport::Http {

@@ -477,6 +477,43 @@ async fn at_most_max_concurrent_deliveries_are_in_flight_and_all_arrive() {
 }
 
 #[tokio::test]
+async fn a_delivery_to_a_refused_host_does_not_wait_for_a_slot_it_would_not_use() {
+    let mz = monzo_with(OutboundPolicy::default().max_concurrent(1)).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let slow = SlowReceiver::start(listener, Duration::from_secs(5)).await;
+    let hook = receiver(200).await;
+    register_monzo_webhook(&mz, &slow.url()).await;
+    register_monzo_webhook(&mz, &via_unspecified(&hook, "/refused")).await;
+
+    // Two events: the slow receiver's first delivery takes the only slot, its second waits
+    // for it; both refused deliveries must fail at once, queued behind them or not.
+    card_transaction(&mz, -300);
+    card_transaction(&mz, -301);
+    let refused_failed = |log: &[Delivery]| {
+        log.iter()
+            .filter(|d| d.url.contains("/refused") && !d.attempts.is_empty() && not_allowed(d))
+            .count()
+    };
+    let log = mz
+        .handle
+        .wait_for_delivery_log(|log| refused_failed(log) == 2, Duration::from_secs(3))
+        .await;
+
+    assert_eq!(
+        refused_failed(&log),
+        2,
+        "both refused deliveries failed at once"
+    );
+    let slow_done = log
+        .iter()
+        .filter(|d| d.url.contains("/hook") && d.state.is_final())
+        .count();
+    assert_eq!(slow_done, 0, "the slot was still taken");
+    assert_eq!(slow.requests.load(Ordering::SeqCst), 1);
+    assert_eq!(received(&hook).await, 0);
+}
+
+#[tokio::test]
 async fn a_host_that_stops_answering_is_backed_off_and_resumes_when_it_answers() {
     let mz = monzo_with(OutboundPolicy::default()).await;
     // A port with nothing listening: every connection is refused at once.
