@@ -31,18 +31,16 @@
 // Rates and percentages are measurements, not money: floats are right here.
 #![allow(clippy::float_arithmetic)]
 
+mod harness;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::{Client, Method, RequestBuilder};
-use serde_json::{json, Value};
-
-type Error = Box<dyn std::error::Error + Send + Sync>;
-type Result<T, E = Error> = std::result::Result<T, E>;
+use harness::{json_ok, request_to_pay, rss_kib, text, Error, Result, World};
+use reqwest::{Method, RequestBuilder};
+use serde_json::Value;
 
 /// Requests in flight during the mixed load.
 const CONCURRENCY: usize = 32;
@@ -54,8 +52,15 @@ const BIG_BODY_BYTES: usize = 20_000_000;
 const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
 /// How often VmRSS is printed.
 const EVERY: usize = 100_000;
-/// The seeded MSISDN whose payments succeed.
-const SUCCESS_MSISDN: &str = "46733123456";
+
+/// A request target over the 8 KiB limit.
+static LONG_PATH: LazyLock<String> =
+    LazyLock::new(|| format!("/bank/currency?padding={}", "x".repeat(9 * 1024)));
+/// A header value over the 16 KiB limit.
+static LONG_HEADER: LazyLock<String> = LazyLock::new(|| "x".repeat(17 * 1024));
+/// A 64 KiB body that is not JSON.
+static GARBAGE: LazyLock<Vec<u8>> =
+    LazyLock::new(|| (0..64 * 1024).map(|i| b"{[<\"\\\0"[i % 6]).collect());
 
 fn setting(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -64,237 +69,8 @@ fn setting(name: &str, default: usize) -> usize {
         .unwrap_or(default)
 }
 
-/// The child process, killed when dropped (also when the bench fails half-way).
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The child's resident set size in KiB (`VmRSS`), and its peak (`VmHWM`).
-fn rss_kib(pid: u32) -> Result<(u64, u64)> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let read = |name: &str| -> Result<u64> {
-        let line = status
-            .lines()
-            .find(|line| line.starts_with(name))
-            .ok_or_else(|| format!("no {name} in /proc/{pid}/status"))?;
-        Ok(line
-            .trim_start_matches(name)
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()?)
-    };
-    Ok((read("VmRSS:")?, read("VmHWM:")?))
-}
-
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
-}
-
-/// Starts the binary and reads its one-line JSON summary.
-async fn start() -> Result<(Running, Value)> {
-    let extra = std::env::var("BANKKIT_SOAK_SERVER_ARGS").unwrap_or_default();
-    let mut child = Running(
-        Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
-            .args([
-                "--limits",
-                "off",
-                "--json",
-                "--max-body-bytes",
-                &MAX_BODY_BYTES.to_string(),
-            ])
-            .args(extra.split_whitespace())
-            // One log line per request would cost the server more than some requests do.
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?,
-    );
-    let stdout = child.0.stdout.take().ok_or("no stdout")?;
-    let read = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).map(|_| line)
-    });
-    let line = tokio::time::timeout(Duration::from_secs(60), read)
-        .await
-        .map_err(|_| "the sandbox printed nothing within 60 s")???;
-    let summary: Value = serde_json::from_str(&line)
-        .map_err(|error| format!("summary line `{}`: {error}", line.trim()))?;
-    Ok((child, summary))
-}
-
-fn text(value: &Value, pointer: &str) -> Result<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| format!("no string at {pointer}").into())
-}
-
-/// What the requests need: base URLs, credentials, ids found at start.
-struct World {
-    http: Client,
-    monobank: String,
-    monobank_token: String,
-    monzo: String,
-    monzo_token: String,
-    monzo_account: String,
-    monzo_pot: String,
-    momo: String,
-    collection_key: String,
-    disbursement_key: String,
-    basic: String,
-    collection_token: String,
-    disbursement_token: String,
-    /// A request target over the 8 KiB limit.
-    long_path: String,
-    /// A header value over the 16 KiB limit.
-    long_header: String,
-    /// A 64 KiB body that is not JSON.
-    garbage: Vec<u8>,
-}
-
-async fn expect_json(request: RequestBuilder, what: &str) -> Result<Value> {
-    let response = request.send().await?;
-    let status = response.status();
-    let body = response.text().await?;
-    if !status.is_success() {
-        return Err(format!("{what}: {status}: {body}").into());
-    }
-    Ok(serde_json::from_str(&body)?)
-}
-
-impl World {
-    async fn new(summary: &Value) -> Result<World> {
-        let http = Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(2 * CONCURRENCY)
-            .build()?;
-        let monzo = text(summary, "/providers/monzo/base_url")?;
-        let monzo_token = text(summary, "/providers/monzo/credentials/access_token")?;
-        let accounts = expect_json(
-            http.get(format!("{monzo}/accounts?account_type=uk_retail"))
-                .bearer_auth(&monzo_token),
-            "monzo accounts",
-        )
-        .await?;
-        let monzo_account = text(&accounts, "/accounts/0/id")?;
-        let pots = expect_json(
-            http.get(format!("{monzo}/pots?current_account_id={monzo_account}"))
-                .bearer_auth(&monzo_token),
-            "monzo pots",
-        )
-        .await?;
-        let monzo_pot = pots["pots"]
-            .as_array()
-            .and_then(|pots| {
-                pots.iter().find(|pot| {
-                    pot["deleted"] != Value::Bool(true) && pot["locked"] != Value::Bool(true)
-                })
-            })
-            .and_then(|pot| pot["id"].as_str())
-            .ok_or("no open, unlocked pot")?
-            .to_owned();
-
-        let momo = text(summary, "/providers/momo/base_url")?;
-        let credentials = &summary["providers"]["momo"]["credentials"];
-        let basic = {
-            use base64::Engine as _;
-            let user = text(credentials, "/api_user")?;
-            let key = text(credentials, "/api_key")?;
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{key}"))
-            )
-        };
-        let collection_key = text(credentials, "/collection_key")?;
-        let disbursement_key = text(credentials, "/disbursement_key")?;
-        let token = |product: &str, key: &str| {
-            http.post(format!("{momo}/{product}/token/"))
-                .header("Ocp-Apim-Subscription-Key", key)
-                .header("Authorization", &basic)
-        };
-        let collection_token = text(
-            &expect_json(token("collection", &collection_key), "momo token").await?,
-            "/access_token",
-        )?;
-        let disbursement_token = text(
-            &expect_json(token("disbursement", &disbursement_key), "momo token").await?,
-            "/access_token",
-        )?;
-        Ok(World {
-            monobank: text(summary, "/providers/monobank/base_url")?,
-            monobank_token: text(summary, "/providers/monobank/credentials/token")?,
-            monzo,
-            monzo_token,
-            monzo_account,
-            monzo_pot,
-            momo,
-            collection_key,
-            disbursement_key,
-            basic,
-            collection_token,
-            disbursement_token,
-            long_path: format!("/bank/currency?padding={}", "x".repeat(9 * 1024)),
-            long_header: "x".repeat(17 * 1024),
-            garbage: (0..64 * 1024).map(|i| b"{[<\"\\\0"[i % 6]).collect(),
-            http,
-        })
-    }
-
-    fn momo_business(
-        &self,
-        method: Method,
-        path: &str,
-        collection: bool,
-        minted: Option<&String>,
-    ) -> RequestBuilder {
-        let (key, token) = if collection {
-            (
-                &self.collection_key,
-                minted.unwrap_or(&self.collection_token),
-            )
-        } else {
-            (
-                &self.disbursement_key,
-                minted.unwrap_or(&self.disbursement_token),
-            )
-        };
-        self.http
-            .request(method, format!("{}{path}", self.momo))
-            .header("Ocp-Apim-Subscription-Key", key)
-            .bearer_auth(token)
-            .header("X-Target-Environment", "sandbox")
-    }
-
-    fn monzo(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.monzo))
-            .bearer_auth(&self.monzo_token)
-    }
-
-    fn monobank(&self, path: &str) -> RequestBuilder {
-        self.http
-            .get(format!("{}{path}", self.monobank))
-            .header("X-Token", &self.monobank_token)
-    }
-}
-
-fn request_to_pay(reference: &str, message: &str) -> Value {
-    json!({
-        "amount": "1.00",
-        "currency": "EUR",
-        "externalId": reference,
-        "payer": { "partyIdType": "MSISDN", "partyId": SUCCESS_MSISDN },
-        "payerMessage": message,
-        "payeeNote": "Soak",
-    })
 }
 
 /// The mix, in order; each worker walks it from its own offset.
@@ -342,19 +118,11 @@ struct Mine {
 
 /// The request for `op`, and the statuses that are right for it.
 fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'static [u16])> {
-    let now = chrono::Utc::now();
     let new_id = || uuid::Uuid::new_v4().to_string();
     Ok(match op {
         "monobank.client_info" => (world.monobank("/personal/client-info"), &[200]),
         "monobank.currency" => (world.monobank("/bank/currency"), &[200]),
-        "monobank.statement" => {
-            let to = now.timestamp();
-            let from = to - 30 * 86_400;
-            (
-                world.monobank(&format!("/personal/statement/0/{from}/{to}")),
-                &[200],
-            )
-        }
+        "monobank.statement" => (world.monobank_statement(), &[200]),
         "monobank.wrong_token" => (
             world
                 .http
@@ -363,36 +131,11 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
             &[403],
         ),
         "monobank.unknown_path" => (world.monobank("/personal/nothing-here"), &[404]),
-        "monobank.uri_too_long" => (world.monobank(&world.long_path), &[414]),
+        "monobank.uri_too_long" => (world.monobank(&LONG_PATH), &[414]),
         "monzo.accounts" => (world.monzo(Method::GET, "/accounts"), &[200]),
-        "monzo.balance" => (
-            world.monzo(
-                Method::GET,
-                &format!("/balance?account_id={}", world.monzo_account),
-            ),
-            &[200],
-        ),
-        "monzo.transactions" => {
-            let since = (now - chrono::Duration::days(7))
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-            (
-                world.monzo(
-                    Method::GET,
-                    &format!(
-                        "/transactions?account_id={}&since={since}&limit=100",
-                        world.monzo_account
-                    ),
-                ),
-                &[200],
-            )
-        }
-        "monzo.pots" => (
-            world.monzo(
-                Method::GET,
-                &format!("/pots?current_account_id={}", world.monzo_account),
-            ),
-            &[200],
-        ),
+        "monzo.balance" => (world.monzo_balance(), &[200]),
+        "monzo.transactions" => (world.monzo_transactions(), &[200]),
+        "monzo.pots" => (world.monzo_pots(), &[200]),
         "monzo.pot_deposit" | "monzo.pot_withdraw" => {
             let (direction, account) = if op == "monzo.pot_deposit" {
                 ("deposit", "source_account_id")
@@ -428,22 +171,8 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                 .body("%%%&&&==;;\u{0}garbage"),
             &[400],
         ),
-        "momo.token" => (
-            world
-                .http
-                .post(format!("{}/collection/token/", world.momo))
-                .header("Ocp-Apim-Subscription-Key", &world.collection_key)
-                .header("Authorization", &world.basic),
-            &[200],
-        ),
-        "momo.disbursement_token" => (
-            world
-                .http
-                .post(format!("{}/disbursement/token/", world.momo))
-                .header("Ocp-Apim-Subscription-Key", &world.disbursement_key)
-                .header("Authorization", &world.basic),
-            &[200],
-        ),
+        "momo.token" => (world.momo_token(true), &[200]),
+        "momo.disbursement_token" => (world.momo_token(false), &[200]),
         "momo.request_to_pay" => {
             let reference = new_id();
             let request = world
@@ -451,10 +180,10 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::POST,
                     "/collection/v1_0/requesttopay",
                     true,
-                    mine.collection_token.as_ref(),
+                    mine.collection_token.as_deref(),
                 )
                 .header("X-Reference-Id", &reference)
-                .json(&request_to_pay(&reference, "Soak"));
+                .json(&request_to_pay(&reference, "Soak", "Soak"));
             mine.request_to_pay = Some(reference);
             (request, &[202])
         }
@@ -464,7 +193,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::GET,
                     &format!("/collection/v1_0/requesttopay/{reference}"),
                     true,
-                    mine.collection_token.as_ref(),
+                    mine.collection_token.as_deref(),
                 ),
                 &[200],
             ),
@@ -473,7 +202,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::GET,
                     &format!("/collection/v1_0/requesttopay/{}", new_id()),
                     true,
-                    mine.collection_token.as_ref(),
+                    mine.collection_token.as_deref(),
                 ),
                 &[404],
             ),
@@ -485,17 +214,10 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::POST,
                     "/disbursement/v1_0/transfer",
                     false,
-                    mine.disbursement_token.as_ref(),
+                    mine.disbursement_token.as_deref(),
                 )
                 .header("X-Reference-Id", &reference)
-                .json(&json!({
-                    "amount": "0.01",
-                    "currency": "EUR",
-                    "externalId": reference,
-                    "payee": { "partyIdType": "MSISDN", "partyId": SUCCESS_MSISDN },
-                    "payerMessage": "Soak",
-                    "payeeNote": "Soak",
-                }));
+                .json(&harness::transfer(&reference, "Soak"));
             mine.transfer = Some(reference);
             (request, &[202])
         }
@@ -505,7 +227,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::GET,
                     &format!("/disbursement/v1_0/transfer/{reference}"),
                     false,
-                    mine.disbursement_token.as_ref(),
+                    mine.disbursement_token.as_deref(),
                 ),
                 &[200],
             ),
@@ -524,7 +246,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                 Method::GET,
                 "/collection/v1_0/account/balance",
                 true,
-                mine.collection_token.as_ref(),
+                mine.collection_token.as_deref(),
             ),
             &[200],
         ),
@@ -542,7 +264,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                 Method::GET,
                 "/collection/v9_9/nothing",
                 true,
-                mine.collection_token.as_ref(),
+                mine.collection_token.as_deref(),
             ),
             &[404],
         ),
@@ -550,7 +272,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
             let body = if op == "momo.garbage_json" {
                 b"{\"amount\": [1, 2".to_vec()
             } else {
-                world.garbage.clone()
+                GARBAGE.clone()
             };
             (
                 world
@@ -558,7 +280,7 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                         Method::POST,
                         "/collection/v1_0/requesttopay",
                         true,
-                        mine.collection_token.as_ref(),
+                        mine.collection_token.as_deref(),
                     )
                     .header("X-Reference-Id", new_id())
                     .header("Content-Type", "application/json")
@@ -572,9 +294,9 @@ fn build(world: &World, op: &str, mine: &mut Mine) -> Result<(RequestBuilder, &'
                     Method::GET,
                     "/collection/v1_0/account/balance",
                     true,
-                    mine.collection_token.as_ref(),
+                    mine.collection_token.as_deref(),
                 )
-                .header("X-Padding", &world.long_header),
+                .header("X-Padding", &*LONG_HEADER),
             &[431],
         ),
         other => return Err(format!("unknown op {other}").into()),
@@ -659,11 +381,17 @@ async fn main() -> Result<()> {
     // final size; with small caps (see BANKKIT_SOAK_SERVER_ARGS) that is sooner.
     let warm_up = setting("BANKKIT_SOAK_WARMUP", EVERY.min(total / 10)).max(1);
 
-    let (child, summary) = start().await?;
-    let pid = child.0.id();
+    let extra = std::env::var("BANKKIT_SOAK_SERVER_ARGS").unwrap_or_default();
+    let max_body_bytes = MAX_BODY_BYTES.to_string();
+    let args: Vec<&str> = ["--max-body-bytes", max_body_bytes.as_str()]
+        .into_iter()
+        .chain(extra.split_whitespace())
+        .collect();
+    let (child, summary) = harness::start(&args).await?;
+    let pid = child.pid();
     let started = Instant::now();
     print_rss(pid, "started", started)?;
-    let world = Arc::new(World::new(&summary).await?);
+    let world = Arc::new(World::new(&summary, 2 * CONCURRENCY).await?);
     print_rss(pid, "set up", started)?;
 
     let issued = Arc::new(AtomicUsize::new(0));
@@ -747,15 +475,7 @@ async fn main() -> Result<()> {
     let big_statuses = Arc::new(Mutex::new(BTreeMap::<String, u64>::new()));
     // A token of its own: the load's first one may be gone by now (the token cap).
     let big_token = Arc::new(text(
-        &expect_json(
-            world
-                .http
-                .post(format!("{}/collection/token/", world.momo))
-                .header("Ocp-Apim-Subscription-Key", &world.collection_key)
-                .header("Authorization", &world.basic),
-            "momo token",
-        )
-        .await?,
+        &json_ok(world.momo_token(true), "momo token").await?,
         "/access_token",
     )?);
     let mut after_halves = Vec::new();
@@ -780,7 +500,7 @@ async fn main() -> Result<()> {
                     // characters), half not JSON at all.
                     let body = if index % 2 == 0 {
                         let message = "x".repeat(BIG_BODY_BYTES);
-                        serde_json::to_vec(&request_to_pay(&reference, &message))?
+                        serde_json::to_vec(&request_to_pay(&reference, &message, "Soak"))?
                     } else {
                         vec![b'{'; BIG_BODY_BYTES]
                     };
@@ -789,7 +509,7 @@ async fn main() -> Result<()> {
                             Method::POST,
                             "/collection/v1_0/requesttopay",
                             true,
-                            Some(&*token),
+                            Some(token.as_str()),
                         )
                         .header("X-Reference-Id", &reference)
                         .header("Content-Type", "application/json")

@@ -6,186 +6,33 @@
 //! bound, not a throughput target: nothing here depends on how many requests fit in it (a
 //! loaded machine just sends fewer), and each request may take up to 30 s.
 
+#[path = "../../benches/harness/mod.rs"]
+mod harness;
+
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use reqwest::{Client, Method, RequestBuilder};
+use harness::{json_ok, rss_kib, Error, World};
+use reqwest::{Method, RequestBuilder};
 use serde_json::{json, Value};
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
-
 const CLIENTS: usize = 64;
-/// The seeded MSISDN whose payments succeed.
-const SUCCESS_MSISDN: &str = "46733123456";
 /// MoMo amounts: request to pay 1.00 EUR, transfer 0.01 EUR (in cents).
 const REQUEST_TO_PAY_CENTS: i64 = 100;
 const TRANSFER_CENTS: i64 = 1;
 /// Money put on the Monzo current account first, so that 1p pot deposits never run out.
 const MONZO_TOP_UP: i64 = 10_000_000;
 
-/// Kills the child even if the test fails.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn rss_mib(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|line| line.starts_with("VmRSS:"))
-                .and_then(|line| line.split_whitespace().nth(1))
-                .and_then(|kib| kib.parse::<u64>().ok())
-        })
-        .map_or_else(|| "unknown".to_owned(), |kib| format!("{} MiB", kib / 1024))
+    rss_kib(pid).map_or_else(
+        |_| "unknown".to_owned(),
+        |(kib, _)| format!("{} MiB", kib / 1024),
+    )
 }
 
-fn text(value: &Value, pointer: &str) -> Result<String, Error> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .ok_or_else(|| format!("no string at {pointer} in {value}").into())
-}
-
-/// Base URLs, credentials and the ids the clients use.
-struct World {
-    http: Client,
-    monobank: String,
-    monobank_token: String,
-    monzo: String,
-    monzo_token: String,
-    monzo_account: String,
-    monzo_pot: String,
-    momo: String,
-    collection_key: String,
-    disbursement_key: String,
-    basic: String,
-    collection_token: String,
-    disbursement_token: String,
-}
-
-/// A call whose answer must be a 2xx with JSON (or empty: `null`).
-async fn json_ok(request: RequestBuilder, what: &str) -> Result<Value, Error> {
-    let response = request
-        .send()
-        .await
-        .map_err(|error| format!("{what}: {error}"))?;
-    let status = response.status();
-    let body = response.text().await?;
-    if !status.is_success() {
-        return Err(format!("{what}: {status}: {body}").into());
-    }
-    if body.is_empty() {
-        return Ok(Value::Null);
-    }
-    Ok(serde_json::from_str(&body).map_err(|error| format!("{what}: {error}: {body}"))?)
-}
-
+/// Calls only the load test makes.
 impl World {
-    async fn new(summary: &Value) -> Result<World, Error> {
-        let http = Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .pool_max_idle_per_host(CLIENTS)
-            .build()?;
-        let providers = &summary["providers"];
-        let monzo = text(providers, "/monzo/base_url")?;
-        let monzo_token = text(providers, "/monzo/credentials/access_token")?;
-        let accounts = json_ok(
-            http.get(format!("{monzo}/accounts?account_type=uk_retail"))
-                .bearer_auth(&monzo_token),
-            "monzo accounts",
-        )
-        .await?;
-        let monzo_account = text(&accounts, "/accounts/0/id")?;
-        let pots = json_ok(
-            http.get(format!("{monzo}/pots?current_account_id={monzo_account}"))
-                .bearer_auth(&monzo_token),
-            "monzo pots",
-        )
-        .await?;
-        let monzo_pot = pots["pots"]
-            .as_array()
-            .and_then(|pots| pots.iter().find(|pot| pot["deleted"] != true))
-            .and_then(|pot| pot["id"].as_str())
-            .ok_or("the Monzo current account has no pot")?
-            .to_owned();
-
-        let momo = text(providers, "/momo/base_url")?;
-        let credentials = &providers["momo"]["credentials"];
-        let basic = {
-            use base64::Engine as _;
-            let pair = format!(
-                "{}:{}",
-                text(credentials, "/api_user")?,
-                text(credentials, "/api_key")?
-            );
-            format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(pair)
-            )
-        };
-        let collection_key = text(credentials, "/collection_key")?;
-        let disbursement_key = text(credentials, "/disbursement_key")?;
-        let token = |product: &str, key: &str| {
-            http.post(format!("{momo}/{product}/token/"))
-                .header("Ocp-Apim-Subscription-Key", key)
-                .header("Authorization", &basic)
-        };
-        let collection = json_ok(token("collection", &collection_key), "momo token").await?;
-        let disbursement = json_ok(token("disbursement", &disbursement_key), "momo token").await?;
-        Ok(World {
-            monobank: text(providers, "/monobank/base_url")?,
-            monobank_token: text(providers, "/monobank/credentials/token")?,
-            monzo,
-            monzo_token,
-            monzo_account,
-            monzo_pot,
-            momo,
-            collection_key,
-            disbursement_key,
-            basic,
-            collection_token: text(&collection, "/access_token")?,
-            disbursement_token: text(&disbursement, "/access_token")?,
-            http,
-        })
-    }
-
-    fn monobank(&self, path: &str) -> RequestBuilder {
-        self.http
-            .get(format!("{}{path}", self.monobank))
-            .header("X-Token", &self.monobank_token)
-    }
-
-    fn monzo(&self, method: Method, path: &str) -> RequestBuilder {
-        self.http
-            .request(method, format!("{}{path}", self.monzo))
-            .bearer_auth(&self.monzo_token)
-    }
-
-    fn momo(&self, method: Method, path: &str, collection: bool) -> RequestBuilder {
-        let (key, token) = if collection {
-            (&self.collection_key, &self.collection_token)
-        } else {
-            (&self.disbursement_key, &self.disbursement_token)
-        };
-        self.http
-            .request(method, format!("{}{path}", self.momo))
-            .header("Ocp-Apim-Subscription-Key", key)
-            .bearer_auth(token)
-            .header("X-Target-Environment", "sandbox")
-    }
-
     /// A control-API call on `base`.
     fn control(&self, method: Method, base: &str, path: &str) -> RequestBuilder {
         self.http
@@ -193,15 +40,9 @@ impl World {
             .header("Content-Type", "application/json")
     }
 
+    /// The balance of the pot the clients deposit into.
     async fn monzo_pot_balance(&self) -> Result<i64, Error> {
-        let pots = json_ok(
-            self.monzo(
-                Method::GET,
-                &format!("/pots?current_account_id={}", self.monzo_account),
-            ),
-            "monzo pots",
-        )
-        .await?;
+        let pots = json_ok(self.monzo_pots(), "monzo pots").await?;
         pots["pots"]
             .as_array()
             .and_then(|pots| pots.iter().find(|pot| pot["id"] == self.monzo_pot.as_str()))
@@ -252,58 +93,44 @@ async fn client(world: Arc<World>, index: usize, deadline: Instant, outcome: Arc
         step += 1;
         serial += 1;
         let reference = uuid::Uuid::new_v4().to_string();
-        let now = chrono::Utc::now();
         let deposit = i64::try_from(serial % 5 + 1).unwrap_or(1);
         let request = match op {
             "momo.request_to_pay" => world
-                .momo(Method::POST, "/collection/v1_0/requesttopay", true)
+                .momo_business(Method::POST, "/collection/v1_0/requesttopay", true, None)
                 .header("X-Reference-Id", &reference)
-                .json(&json!({
-                    "amount": "1.00",
-                    "currency": "EUR",
-                    "externalId": reference,
-                    "payer": { "partyIdType": "MSISDN", "partyId": SUCCESS_MSISDN },
-                    "payerMessage": "Load test",
-                    "payeeNote": "Load test",
-                })),
+                .json(&harness::request_to_pay(
+                    &reference,
+                    "Load test",
+                    "Load test",
+                )),
             "momo.request_to_pay_status" => match &last_request_to_pay {
-                Some(id) => world.momo(
+                Some(id) => world.momo_business(
                     Method::GET,
                     &format!("/collection/v1_0/requesttopay/{id}"),
                     true,
+                    None,
                 ),
                 None => continue,
             },
             "momo.transfer" => world
-                .momo(Method::POST, "/disbursement/v1_0/transfer", false)
+                .momo_business(Method::POST, "/disbursement/v1_0/transfer", false, None)
                 .header("X-Reference-Id", &reference)
-                .json(&json!({
-                    "amount": "0.01",
-                    "currency": "EUR",
-                    "externalId": reference,
-                    "payee": { "partyIdType": "MSISDN", "partyId": SUCCESS_MSISDN },
-                    "payerMessage": "Load test",
-                    "payeeNote": "Load test",
-                })),
+                .json(&harness::transfer(&reference, "Load test")),
             "momo.transfer_status" => match &last_transfer {
-                Some(id) => world.momo(
+                Some(id) => world.momo_business(
                     Method::GET,
                     &format!("/disbursement/v1_0/transfer/{id}"),
                     false,
+                    None,
                 ),
                 None => continue,
             },
-            "momo.balance" => world.momo(Method::GET, "/collection/v1_0/account/balance", true),
-            "momo.token" => world
-                .http
-                .post(format!("{}/collection/token/", world.momo))
-                .header("Ocp-Apim-Subscription-Key", &world.collection_key)
-                .header("Authorization", &world.basic),
-            "monobank.client_info" => world.monobank("/personal/client-info"),
-            "monobank.statement" => {
-                let to = now.timestamp();
-                world.monobank(&format!("/personal/statement/0/{}/{to}", to - 30 * 86_400))
+            "momo.balance" => {
+                world.momo_business(Method::GET, "/collection/v1_0/account/balance", true, None)
             }
+            "momo.token" => world.momo_token(true),
+            "monobank.client_info" => world.monobank("/personal/client-info"),
+            "monobank.statement" => world.monobank_statement(),
             "monobank.currency" => world.monobank("/bank/currency"),
             "monobank.statement_item" => world
                 .control(Method::POST, &world.monobank, "events")
@@ -313,25 +140,9 @@ async fn client(world: Arc<World>, index: usize, deadline: Instant, outcome: Arc
                     "description": format!("Load test {index}-{serial}"),
                 })),
             "monzo.accounts" => world.monzo(Method::GET, "/accounts"),
-            "monzo.balance" => world.monzo(
-                Method::GET,
-                &format!("/balance?account_id={}", world.monzo_account),
-            ),
-            "monzo.transactions" => {
-                let since = (now - chrono::Duration::days(7))
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                world.monzo(
-                    Method::GET,
-                    &format!(
-                        "/transactions?account_id={}&since={since}&limit=100",
-                        world.monzo_account
-                    ),
-                )
-            }
-            "monzo.pots" => world.monzo(
-                Method::GET,
-                &format!("/pots?current_account_id={}", world.monzo_account),
-            ),
+            "monzo.balance" => world.monzo_balance(),
+            "monzo.transactions" => world.monzo_transactions(),
+            "monzo.pots" => world.monzo_pots(),
             "monzo.pot_deposit" => world
                 .monzo(Method::PUT, &format!("/pots/{}/deposit", world.monzo_pot))
                 .form(&[
@@ -451,28 +262,9 @@ async fn sixty_four_clients_get_only_expected_answers_and_every_accepted_payment
         .ok()
         .and_then(|value| value.trim().parse().ok())
         .unwrap_or(30);
-    let mut child = Running(
-        Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
-            .args(["--limits", "off", "--json"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()?,
-    );
-    let pid = child.0.id();
-    let stdout = child.0.stdout.take().ok_or("no stdout")?;
-    let line = tokio::time::timeout(
-        Duration::from_secs(60),
-        tokio::task::spawn_blocking(move || {
-            let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).map(|_| line)
-        }),
-    )
-    .await
-    .map_err(|_| "the sandbox printed nothing within 60 s")???;
-    let summary: Value = serde_json::from_str(&line)
-        .map_err(|error| format!("summary line `{}`: {error}", line.trim()))?;
-    let world = Arc::new(World::new(&summary).await?);
+    let (child, summary) = harness::start(&[]).await?;
+    let pid = child.pid();
+    let world = Arc::new(World::new(&summary, CLIENTS).await?);
 
     json_ok(
         world
