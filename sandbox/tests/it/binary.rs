@@ -1,19 +1,11 @@
 //! The `bankkit-sandbox` binary.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-/// Kills the child even if an assertion fails.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::common::{start_binary_text as start, Running};
 
 #[tokio::test]
 async fn json_mode_prints_one_line_with_base_urls_and_credentials_and_serves_them() {
@@ -101,37 +93,6 @@ async fn json_mode_lists_other_hosts_and_a_port_option_places_them() {
         .await
         .unwrap();
     assert_eq!(consent.status(), 302);
-}
-
-/// Starts the binary with `args` and returns what it printed on stdout up to and including
-/// the first line naming a local address.
-async fn start(args: &[&str], stderr: Stdio) -> (Running, String) {
-    let mut child = Running(
-        Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let text = tokio::task::spawn_blocking(move || {
-        let mut reader = BufReader::new(stdout);
-        let mut text = String::new();
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap() == 0 {
-                return text;
-            }
-            text.push_str(&line);
-            if line.contains("127.0.0.1") {
-                return text;
-            }
-        }
-    })
-    .await
-    .unwrap();
-    (child, text)
 }
 
 #[cfg(unix)]

@@ -8,9 +8,8 @@
 
 use crate::{common, momo_common, monzo_common};
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -630,36 +629,6 @@ async fn the_delivery_log_keeps_the_newest_finished_deliveries_and_every_pending
     assert!(log.windows(2).all(|pair| pair[0].id < pair[1].id));
 }
 
-/// Kills the child even if an assertion fails.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn start_binary(args: &[&str]) -> (Running, Value) {
-    let mut child = Running(
-        Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    (child, serde_json::from_str(&line).unwrap())
-}
-
 #[tokio::test]
 async fn allow_host_on_the_command_line_lets_the_url_check_reach_that_host() {
     let hook = receiver(200).await;
@@ -675,7 +644,7 @@ async fn allow_host_on_the_command_line_lets_the_url_check_reach_that_host() {
             "0.0.0.0",
         ][..],
     ] {
-        let (_child, summary) = start_binary(args).await;
+        let (_child, summary) = common::start_binary(args).await;
         let monobank = &summary["providers"]["monobank"];
         let response = common::http_client()
             .post(format!(

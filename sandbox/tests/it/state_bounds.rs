@@ -2,14 +2,12 @@
 //! expires on the sandbox clock ([`StateLimits`]), what is dropped answers as an unknown id,
 //! seeded data stays, and MoMo settles only what is due.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use bankkit_sandbox::{Sandbox, SandboxEvent, StateLimits};
 use serde_json::{json, Value};
 
-use crate::common::http_client;
+use crate::common::{http_client, start_binary};
 use crate::momo_common::{request_to_pay, uuid, Momo};
 use crate::monzo_common::{error, Monzo};
 
@@ -750,51 +748,26 @@ async fn monobank_statement_items_added_past_the_cap_drop_the_oldest_added() {
 
 // ---- the binary --------------------------------------------------------------------------
 
-/// Kills the child even if an assertion fails.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn the_binary_takes_the_caps_as_flags() {
-    let mut child = Running(
-        Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
-            .args([
-                "--provider",
-                "momo",
-                "--json",
-                "--max-payments",
-                "1",
-                "--max-tokens",
-                "5",
-                "--token-grace",
-                "0",
-                "--max-upload-bytes",
-                "1000",
-                "--upload-lifetime",
-                "60",
-                "--max-added-transactions",
-                "10",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
-        line
-    })
-    .await
-    .unwrap();
-    let summary: Value = serde_json::from_str(&line).unwrap();
+    let (_child, summary) = start_binary(&[
+        "--provider",
+        "momo",
+        "--json",
+        "--max-payments",
+        "1",
+        "--max-tokens",
+        "5",
+        "--token-grace",
+        "0",
+        "--max-upload-bytes",
+        "1000",
+        "--upload-lifetime",
+        "60",
+        "--max-added-transactions",
+        "10",
+    ])
+    .await;
     let momo = &summary["providers"]["momo"];
     let base = momo["base_url"].as_str().unwrap().to_owned();
     let credentials = &momo["credentials"];

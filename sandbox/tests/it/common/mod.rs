@@ -1,6 +1,8 @@
 //! Shared helpers for the sandbox's integration tests.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use bankkit_sandbox::{ProviderHandle, Sandbox};
@@ -99,4 +101,52 @@ pub fn content_type(response: &reqwest::Response) -> String {
         .get("content-type")
         .map(|v| v.to_str().unwrap().to_owned())
         .unwrap_or_default()
+}
+
+/// The `bankkit-sandbox` binary as a child process, killed even if an assertion fails.
+pub struct Running(pub Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts the binary with `args` and returns what it printed on stdout up to and including
+/// the first line naming a local address (the table's or the `--json` line).
+pub async fn start_binary_text(args: &[&str], stderr: Stdio) -> (Running, String) {
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let text = tokio::task::spawn_blocking(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut text = String::new();
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap() == 0 {
+                return text;
+            }
+            text.push_str(&line);
+            if line.contains("127.0.0.1") {
+                return text;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    (child, text)
+}
+
+/// Starts the binary with `args` (which must include `--json`), stderr discarded, and
+/// returns its summary line.
+pub async fn start_binary(args: &[&str]) -> (Running, Value) {
+    let (child, line) = start_binary_text(args, Stdio::null()).await;
+    (child, serde_json::from_str(&line).unwrap())
 }
