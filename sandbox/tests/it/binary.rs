@@ -170,19 +170,7 @@ async fn the_request_log_goes_to_stderr_one_line_per_request_without_the_token()
             .await
             .unwrap();
     }
-    let mut child = child;
-    Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    let stderr = child.0.stderr.take().unwrap();
-    let log = tokio::task::spawn_blocking(move || {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text).unwrap();
-        text
-    })
-    .await
-    .unwrap();
+    let log = interrupt_and_read_stderr(child).await;
     let request_lines: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("/personal/client-info"))
@@ -246,18 +234,23 @@ async fn another_listening_address_is_warned_about() {
         .as_str()
         .unwrap()
         .starts_with("http://127.0.0.1:"));
-    let mut child = child;
+    let log = interrupt_and_read_stderr(child).await;
+    assert!(log.contains("WARN") && log.contains("0.0.0.0"), "{log}");
+}
+
+/// Stops the binary with SIGINT and returns everything it wrote on stderr (which must have
+/// been piped).
+async fn interrupt_and_read_stderr(mut child: Running) -> String {
     Command::new("kill")
         .args(["-INT", &child.0.id().to_string()])
         .status()
         .unwrap();
     let stderr = child.0.stderr.take().unwrap();
-    let log = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text).unwrap();
         text
     })
     .await
-    .unwrap();
-    assert!(log.contains("WARN") && log.contains("0.0.0.0"), "{log}");
+    .unwrap()
 }

@@ -56,20 +56,7 @@ async fn received(server: &MockServer) -> usize {
 
 /// A Monzo sandbox with this outbound policy.
 async fn monzo_with(policy: OutboundPolicy) -> Monzo {
-    let sandbox = Sandbox::builder()
-        .providers(["monzo"])
-        .outbound(policy)
-        .start()
-        .await
-        .unwrap();
-    let handle = sandbox.monzo().unwrap();
-    let credentials = handle.credentials();
-    Monzo {
-        sandbox,
-        handle,
-        credentials,
-        http: common::http_client(),
-    }
+    monzo_common::monzo_on(Sandbox::builder().outbound(policy)).await
 }
 
 async fn register_monzo_webhook(mz: &Monzo, url: &str) {

@@ -8,46 +8,17 @@ use bankkit_sandbox::{Sandbox, SandboxEvent, StateLimits};
 use serde_json::{json, Value};
 
 use crate::common::{http_client, start_binary};
-use crate::momo_common::{request_to_pay, uuid, Momo};
-use crate::monzo_common::{error, Monzo};
+use crate::momo_common::{momo_on, request_to_pay, uuid, Momo};
+use crate::monzo_common::{error, monzo_on, Monzo};
 
 // ---- helpers ---------------------------------------------------------------------------------
 
 async fn momo_with(limits: StateLimits) -> Momo {
-    let sandbox = Sandbox::builder()
-        .providers(["momo"])
-        .state_limits(limits)
-        .start()
-        .await
-        .unwrap();
-    let handle = sandbox.momo().unwrap();
-    Momo {
-        credentials: handle.credentials(),
-        handle,
-        sandbox,
-        http: http_client(),
-    }
+    momo_on(Sandbox::builder().state_limits(limits)).await
 }
 
 async fn monzo_with(limits: StateLimits) -> Monzo {
-    let sandbox = Sandbox::builder()
-        .providers(["monzo"])
-        .state_limits(limits)
-        .start()
-        .await
-        .unwrap();
-    let handle = sandbox.monzo().unwrap();
-    Monzo {
-        credentials: handle.credentials(),
-        handle,
-        sandbox,
-        http: reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap(),
-    }
+    monzo_on(Sandbox::builder().state_limits(limits)).await
 }
 
 fn size(sizes: &Value, name: &str) -> u64 {

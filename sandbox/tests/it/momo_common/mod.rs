@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use bankkit_sandbox::{ProviderHandle, Sandbox, SandboxEvent};
+use bankkit_sandbox::{ProviderHandle, Sandbox, SandboxBuilder, SandboxEvent};
 use serde_json::Value;
 
 pub const JSON: &str = "application/json;charset=utf-8";
@@ -26,11 +26,12 @@ pub struct Momo {
 }
 
 pub async fn momo() -> Momo {
-    let sandbox = Sandbox::builder()
-        .providers(["momo"])
-        .start()
-        .await
-        .unwrap();
+    momo_on(Sandbox::builder()).await
+}
+
+/// MoMo alone on a sandbox set up by `builder` (limits, policies, …).
+pub async fn momo_on(builder: SandboxBuilder) -> Momo {
+    let sandbox = builder.providers(["momo"]).start().await.unwrap();
     let handle = sandbox.momo().unwrap();
     let credentials = handle.credentials();
     let http = reqwest::Client::builder()

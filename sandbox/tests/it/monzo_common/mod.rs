@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bankkit_sandbox::{ProviderHandle, Sandbox, SandboxEvent};
+use bankkit_sandbox::{ProviderHandle, Sandbox, SandboxBuilder, SandboxEvent};
 use serde_json::{json, Value};
 
 /// A started sandbox with its Monzo handle, seeded credentials and an HTTP client that does
@@ -16,11 +16,12 @@ pub struct Monzo {
 }
 
 pub async fn monzo() -> Monzo {
-    let sandbox = Sandbox::builder()
-        .providers(["monzo"])
-        .start()
-        .await
-        .unwrap();
+    monzo_on(Sandbox::builder()).await
+}
+
+/// Monzo alone on a sandbox set up by `builder` (limits, policies, …).
+pub async fn monzo_on(builder: SandboxBuilder) -> Monzo {
+    let sandbox = builder.providers(["monzo"]).start().await.unwrap();
     let handle = sandbox.monzo().unwrap();
     let credentials = handle.credentials();
     let http = reqwest::Client::builder()
