@@ -79,12 +79,21 @@ impl ProviderRuntime {
 }
 
 /// Who may use the control API, as configured on the sandbox builder.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct ControlAccess {
     /// A bearer token every control request must carry.
     pub(crate) token: Option<String>,
     /// Host names accepted besides loopback and the listening address, lowercase.
     pub(crate) hosts: Vec<String>,
+}
+
+impl std::fmt::Debug for ControlAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ControlAccess")
+            .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field("hosts", &self.hosts)
+            .finish()
+    }
 }
 
 impl ControlAccess {

@@ -37,7 +37,8 @@ use clap::Parser;
 use serde_json::{json, Map, Value};
 
 /// Local imitations of bank and payment-provider APIs.
-#[derive(Debug, Parser)]
+// No `Debug`: the arguments hold the control token.
+#[derive(Parser)]
 #[command(name = "bankkit-sandbox", version, about)]
 struct Args {
     /// Start only this provider (repeatable; default: every registered provider).

@@ -181,8 +181,8 @@ impl Respond for UploadStorage {
         let now = self.state.now();
         self.state.with_bank(|bank| match method.as_str() {
             "GET" => match bank.uploads.get(&key) {
-                // `file_type` was checked at upload; the fallback keeps wiremock (which
-                // unwraps the content type) from ever seeing a bad one.
+                // `file_type` was checked at upload; the fallback keeps the answer's
+                // Content-Type valid whatever was stored.
                 Some(Upload {
                     file_type,
                     bytes: Some(bytes),

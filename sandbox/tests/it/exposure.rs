@@ -114,13 +114,12 @@ async fn the_control_api_refuses_foreign_hosts_and_cross_origin_requests() {
 
 #[tokio::test]
 async fn a_control_token_is_required_when_set_and_never_shown() {
-    let sandbox = Sandbox::builder()
+    let builder = Sandbox::builder()
         .providers(["monobank"])
         .control_token("s3cret-control")
-        .control_host("sandbox.test")
-        .start()
-        .await
-        .unwrap();
+        .control_host("sandbox.test");
+    assert!(!format!("{builder:?}").contains("s3cret"), "{builder:?}");
+    let sandbox = builder.start().await.unwrap();
     let base = sandbox.monobank().unwrap().base_url();
     let http = http_client();
 
