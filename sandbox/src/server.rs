@@ -187,7 +187,10 @@ impl std::error::Error for ConnectionDropped {}
 /// with their tasks when the runtime drops them, or at their next timeout).
 pub(crate) fn spawn(listener: TcpListener, host: Arc<HostServer>) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let slots = Arc::new(Semaphore::new(host.limits.max_connections));
+        // tokio's semaphore holds at most MAX_PERMITS: a larger cap means "no cap".
+        let slots = Arc::new(Semaphore::new(
+            host.limits.max_connections.min(Semaphore::MAX_PERMITS),
+        ));
         loop {
             let stream = match listener.accept().await {
                 Ok((stream, _)) => stream,

@@ -261,3 +261,28 @@ async fn connect_and_absolute_form_targets_are_refused_and_nothing_panics() {
     .unwrap();
     assert_eq!(rates.status(), 200);
 }
+
+#[tokio::test]
+async fn limits_at_their_extremes_still_serve() {
+    let sandbox = Sandbox::builder()
+        .providers(["monobank"])
+        .limits(
+            ServerLimits::default()
+                .max_connections(usize::MAX)
+                .max_body_bytes(usize::MAX)
+                .header_read_timeout(Duration::MAX)
+                .body_read_timeout(Duration::MAX)
+                .idle_timeout(Duration::MAX),
+        )
+        .start()
+        .await
+        .unwrap();
+
+    let answer = exchange(
+        &address(&sandbox, "monobank"),
+        b"GET /bank/currency HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n",
+    )
+    .await;
+
+    assert_eq!(status_of(&answer), Some(200), "{answer}");
+}
