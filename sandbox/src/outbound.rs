@@ -76,7 +76,8 @@ impl OutboundPolicy {
     /// every provider (at least 1; default [`DEFAULT_MAX_CONCURRENT_DELIVERIES`]). Deliveries
     /// past the cap wait for their turn.
     pub fn max_concurrent(mut self, deliveries: usize) -> Self {
-        self.max_concurrent = deliveries.max(1);
+        // At most what tokio's semaphore can hold.
+        self.max_concurrent = deliveries.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
         self
     }
 
@@ -438,6 +439,13 @@ mod tests {
         ] {
             assert!(!policy.allows_str(refused), "{refused}");
         }
+    }
+
+    #[test]
+    fn a_concurrency_beyond_what_a_semaphore_holds_is_clamped() {
+        let policy = OutboundPolicy::default().max_concurrent(usize::MAX);
+        assert_eq!(policy.concurrency(), tokio::sync::Semaphore::MAX_PERMITS);
+        assert_eq!(OutboundPolicy::default().max_concurrent(0).concurrency(), 1);
     }
 
     #[test]
