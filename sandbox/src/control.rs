@@ -134,26 +134,16 @@ impl std::fmt::Debug for ControlGuard {
     }
 }
 
-/// The host name of a `Host` header value or an origin's authority: lowercase, without port.
-fn host_name(authority: &str) -> String {
-    let authority = authority.trim().to_ascii_lowercase();
-    if authority.starts_with('[') {
-        // [v6]:port
-        return match authority.find(']') {
-            Some(end) => authority[..=end].to_owned(),
-            None => authority,
-        };
-    }
-    match authority.rsplit_once(':') {
-        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => name.to_owned(),
-        _ => authority,
-    }
+/// The host name of a `Host` header value or an origin's authority: lowercase, without port
+/// (IPv6 in brackets); `None` when it is not an authority at all.
+fn host_name(authority: &str) -> Option<String> {
+    let authority: http::uri::Authority = authority.trim().parse().ok()?;
+    Some(authority.host().to_ascii_lowercase())
 }
 
 impl ControlGuard {
     fn known(&self, authority: &str) -> bool {
-        let name = host_name(authority);
-        self.hosts.contains(&name)
+        host_name(authority).is_some_and(|name| self.hosts.contains(&name))
     }
 
     /// `None` when the request may go on; else the refusal.
