@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 
 /// How much per-client state each provider keeps, and for how long (on the sandbox clock), so
@@ -193,10 +193,4 @@ impl StateLimits {
 /// A duration as a clock step, saturating at the largest step chrono has.
 fn delta(duration: Duration) -> TimeDelta {
     TimeDelta::from_std(duration).unwrap_or(TimeDelta::MAX)
-}
-
-/// `at + step`, saturating at the end of chrono's time (never panics, whatever the settings).
-pub(crate) fn later(at: DateTime<Utc>, step: TimeDelta) -> DateTime<Utc> {
-    at.checked_add_signed(step)
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

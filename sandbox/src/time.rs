@@ -25,14 +25,23 @@ pub(crate) fn checked_after(time: DateTime<Utc>, seconds: i64) -> Option<DateTim
 /// `time` moved by `seconds`, saturating at chrono's earliest or latest time (for the
 /// sandbox's own fixed lifetimes, which never reach it in practice).
 pub(crate) fn after(time: DateTime<Utc>, seconds: i64) -> DateTime<Utc> {
-    let saturated = if seconds < 0 {
-        DateTime::<Utc>::MIN_UTC
+    let step = TimeDelta::try_seconds(seconds).unwrap_or(if seconds < 0 {
+        TimeDelta::MIN
     } else {
-        DateTime::<Utc>::MAX_UTC
-    };
-    TimeDelta::try_seconds(seconds)
-        .and_then(|delta| time.checked_add_signed(delta))
-        .unwrap_or(saturated)
+        TimeDelta::MAX
+    });
+    later(time, step)
+}
+
+/// `time + step`, saturating at chrono's earliest or latest time (never panics, whatever the
+/// settings: a cap's lifetime may be `Duration::MAX`).
+pub(crate) fn later(time: DateTime<Utc>, step: TimeDelta) -> DateTime<Utc> {
+    time.checked_add_signed(step)
+        .unwrap_or(if step < TimeDelta::zero() {
+            DateTime::<Utc>::MIN_UTC
+        } else {
+            DateTime::<Utc>::MAX_UTC
+        })
 }
 
 /// RFC 3339 with milliseconds and `Z`, as Monzo and MoMo write times.

@@ -13,10 +13,11 @@ use serde_json::{json, Value};
 
 use super::seed::{self, Holder};
 use crate::bounded::BoundedMap;
-use crate::limits::{later, StateLimits};
+use crate::limits::StateLimits;
 use crate::rng::SeededRng;
 use crate::sync::lock;
 use crate::time::after;
+use crate::time::later;
 use crate::{Ledger, LedgerAccount, LedgerTransaction, ProviderContext};
 
 /// Lifetime of an access token and of a consent (oauth2) token, seconds.

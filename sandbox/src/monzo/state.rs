@@ -13,9 +13,10 @@ use super::wire::{
     self, Attachment, Balance, LocalSpend, Pot, Receipt, TokenResponse, Transaction,
 };
 use crate::bounded::BoundedMap;
-use crate::limits::{later, StateLimits};
+use crate::limits::StateLimits;
 use crate::rng::{mix64, SeededRng};
 use crate::sync::lock;
+use crate::time::later;
 use crate::time::{after, rfc3339};
 use crate::{Ledger, LedgerAccount, LedgerTransaction, ProviderContext};
 
