@@ -17,6 +17,7 @@
 //! a warm-up round the targets take turns, round after round, so machine noise hits them
 //! alike; each target's figure is the median of its rounds. Prints requests per second and the
 //! ratios (c)/(b), (d)/(b), (e)/(d) and (a)/(b), and the diagnostic (c0)/(b) and (c)/(c0).
+//! It fails (exit code 1) when (c)/(b) or (e)/(d) is under 0.8, the targets the sandbox keeps.
 //!
 //! `cargo bench -p bankkit-sandbox --bench throughput`. Settings (environment):
 //! `BANKKIT_BENCH_REQUESTS` requests per round and target (default 20 000; each round also
@@ -731,5 +732,14 @@ async fn run() -> Result<()> {
     println!("diagnosis:");
     println!("(c0)/(b) sandbox server alone / wiremock: {c0b:>6.2}");
     println!("(c)/(c0) currency responder's share:      {cc0:>6.2}");
-    Ok(())
+    let missed: Vec<String> = [("(c)/(b)", cb), ("(e)/(d)", ed)]
+        .into_iter()
+        .filter(|(_, value)| *value < 0.8)
+        .map(|(name, value)| format!("{name} = {value:.2} < 0.8"))
+        .collect();
+    if missed.is_empty() {
+        Ok(())
+    } else {
+        Err(missed.join("; ").into())
+    }
 }
