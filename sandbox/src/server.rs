@@ -34,7 +34,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
@@ -221,31 +221,19 @@ pub(crate) fn spawn(listener: TcpListener, host: Arc<HostServer>) -> JoinHandle<
     })
 }
 
-/// Answers a connection over the cap with `reply` and closes it, within a second.
-async fn refuse(mut stream: TcpStream, reply: Reply) {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status(), reason(reply.status()));
-    for (name, value) in reply.headers() {
-        if let Ok(value) = value.to_str() {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-    }
-    head.push_str(&format!(
-        "content-length: {}\r\nconnection: close\r\n\r\n",
-        reply.body().len()
-    ));
-    let write = async {
-        stream.write_all(head.as_bytes()).await?;
-        stream.write_all(reply.body()).await?;
-        stream.shutdown().await
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
-}
-
-fn reason(status: u16) -> &'static str {
-    StatusCode::from_u16(status)
-        .ok()
-        .and_then(|status| status.canonical_reason())
-        .unwrap_or("")
+/// Answers the request of a connection over the cap with `reply` and closes it; gives up
+/// after a second (a client that sends nothing holds nothing longer).
+async fn refuse(stream: TcpStream, reply: Reply) {
+    let reply = reply.insert_header(http::header::CONNECTION, "close");
+    let service = service_fn(move |_request: HttpRequest<Incoming>| {
+        let response = reply.clone().into_response();
+        async move { Ok::<_, std::convert::Infallible>(response) }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .keep_alive(false)
+        .max_buf_size(HEAD_BUFFER_BYTES)
+        .serve_connection(TokioIo::new(stream), service);
+    let _ = tokio::time::timeout(Duration::from_secs(1), connection).await;
 }
 
 /// Where a connection stands, for the header-read and idle timeouts.
