@@ -143,6 +143,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A money-moving request was sent before under the same idempotency key, its outcome is
+    /// unknown (the answer was lost) and the provider offers no way to look it up: it is not
+    /// sent again. Check the provider's records (a statement, the merchant cabinet) before
+    /// deciding what to do.
+    #[error("outcome unknown: {message}")]
+    OutcomeUnknown {
+        /// What was sent and when.
+        message: String,
+    },
+
     /// A value was not a valid amount of money for its currency.
     #[error("invalid money: {message}")]
     Money {
@@ -214,6 +224,36 @@ impl Error {
         match self {
             Self::RateLimited { .. } | Self::Timeout(_) | Self::Transport { .. } => true,
             Self::Provider { status, .. } => *status >= 500 || *status == 408,
+            _ => false,
+        }
+    }
+
+    /// Whether the provider (or bankkit, before sending) refused the request, so that it
+    /// certainly changed nothing: a 4xx answer other than 408, an invalid request or
+    /// configuration, missing credentials, a connection that could not be opened.
+    ///
+    /// False where the request may have been applied: timeouts, dropped connections,
+    /// 5xx answers, answers that could not be read.
+    pub fn was_refused(&self) -> bool {
+        match self {
+            Self::Unauthorized { .. }
+            | Self::TokenExpired { .. }
+            | Self::ReauthorizationRequired { .. }
+            | Self::Forbidden { .. }
+            | Self::NotFound { .. }
+            | Self::RateLimited { .. }
+            | Self::InvalidRequest { .. }
+            | Self::Conflict { .. }
+            | Self::Unsupported { .. }
+            | Self::Config { .. }
+            | Self::Money { .. } => true,
+            Self::Provider { status, .. } => (400..500).contains(status) && *status != 408,
+            Self::Transport {
+                source: Some(source),
+                ..
+            } => source
+                .downcast_ref::<reqwest::Error>()
+                .is_some_and(reqwest::Error::is_connect),
             _ => false,
         }
     }

@@ -90,11 +90,6 @@ id_type! {
 }
 
 id_type! {
-    /// A payment (invoice, request-to-pay, transfer, refund) at a provider.
-    PaymentId
-}
-
-id_type! {
     /// A registered webhook.
     WebhookId
 }

@@ -25,8 +25,9 @@
 //! - [`Balance`]: accounts and their balances.
 //! - [`Statement`]: transactions, one page at a time, and
 //!   [`statement::transactions`], the one stream that walks windows and pages.
-//! - [`Payment`]: collect, pay out, status, cancel, refund; every create takes an
-//!   [`IdempotencyKey`].
+//! - [`Payment`]: collect (page, phone, card; at once or held), capture, cancel, refund
+//!   (partial too), pay out, status, find by reference; every create takes an
+//!   [`IdempotencyKey`] and is kept at most once ([`payment::once`]).
 //! - [`Webhook`]: register receivers and [`Webhook::verify_and_parse`] what arrives.
 //! - [`TokenStore`]: versioned storage of rotating credentials, with single-flight refresh.
 //! - [`Money`]: a `Decimal` and an ISO 4217 currency; never a float (JSON numbers are read
@@ -42,6 +43,7 @@
 pub mod balance;
 pub mod clock;
 pub mod error;
+mod fsutil;
 pub mod http;
 mod ids;
 pub mod money;
@@ -57,11 +59,12 @@ pub mod webhook;
 pub use balance::{Account, AccountBalance, AccountKind, Balance};
 pub use clock::{Clock, ManualClock, SandboxClock, SystemClock};
 pub use error::{Error, ForbiddenReason, Result};
-pub use ids::{AccountId, PaymentId, TransactionId, WebhookId};
+pub use ids::{AccountId, TransactionId, WebhookId};
 pub use money::{Currency, Decimal, Direction, Money};
 pub use payment::{
-    CollectRequest, IdempotencyKey, Payment, PaymentDetails, PaymentKind, PaymentStatus,
-    PayoutRequest, RefundRequest,
+    CaptureMode, CaptureRequest, CollectRequest, IdempotencyKey, Party, Payment, PaymentDetails,
+    PaymentId, PaymentKind, PaymentOperation, PaymentStatus, PayoutRequest, Refund,
+    RefundRequest, RefundStatus,
 };
 pub use provider::{Capabilities, Capability, Provider, Support};
 pub use statement::{

@@ -126,7 +126,8 @@ pub struct Capabilities {
     pub statement: Support,
     /// Payments.
     pub payment: Support,
-    /// Which payment operations, when payments are supported.
+    /// Which payment operations are offered and how creates stay at most once: the one
+    /// list of them (the [`Payment`] trait has no second one).
     pub payment_operations: PaymentOperations,
     /// Webhooks.
     pub webhook: Support,
@@ -152,10 +153,10 @@ impl Capabilities {
 
     /// Sets the payment operations (and marks payments supported if any is offered).
     pub fn with_payment_operations(mut self, operations: PaymentOperations) -> Self {
-        self.payment_operations = operations;
-        if operations != PaymentOperations::default() {
+        if !operations.is_empty() {
             self.payment = Support::Supported;
         }
+        self.payment_operations = operations;
         self
     }
 

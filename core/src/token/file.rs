@@ -1,10 +1,7 @@
 //! A token store in one JSON file, safe to share between tasks and between processes.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,6 +12,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::memory::KeyedLocks;
 use super::{next_version, RefreshLock, TokenSet, TokenStore, Versioned};
+use crate::fsutil::{self, blocking, fnv1a_64, sibling, OsFileLock};
 use crate::{Error, Result};
 
 /// The version of the file layout written by this code.
@@ -187,21 +185,6 @@ impl FileTokenStore {
     /// the target. On error the target is untouched and the temporary file is removed.
     fn write_atomic(&self, file: &StoreFile) -> Result<()> {
         let path = &self.inner.path;
-        let dir = parent_dir(path);
-        let mut prefix = OsString::from(".");
-        prefix.push(path.file_name().unwrap_or_else(|| "tokens".as_ref()));
-        prefix.push(".");
-        let write_error = |e: io::Error| {
-            Error::storage(format!("could not write token file {}", path.display()), e)
-        };
-
-        let mut temp = tempfile::Builder::new()
-            .prefix(&prefix)
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(write_error)?;
-        restrict_to_owner(temp.as_file()).map_err(write_error)?;
-
         let mut bytes = serde_json::to_vec_pretty(file).map_err(|e| Error::Storage {
             // Serialising plain strings cannot fail on the values; do not echo the error
             // body anyway, it could quote one.
@@ -213,25 +196,16 @@ impl FileTokenStore {
             source: None,
         })?;
         bytes.push(b'\n');
-
         #[cfg(test)]
-        if self
+        let partial = self
             .inner
             .fail_after_partial_write
-            .load(std::sync::atomic::Ordering::SeqCst)
-        {
-            temp.write_all(&bytes[..bytes.len() / 2])
-                .map_err(write_error)?;
-            return Err(write_error(io::Error::other(
-                "injected failure after a partial write",
-            )));
-        }
-
-        temp.write_all(&bytes).map_err(write_error)?;
-        temp.as_file().sync_all().map_err(write_error)?;
-        temp.persist(path).map_err(|e| write_error(e.error))?;
-        sync_dir(dir);
-        Ok(())
+            .load(std::sync::atomic::Ordering::SeqCst);
+        #[cfg(not(test))]
+        let partial = false;
+        fsutil::write_atomic(path, &bytes, partial).map_err(|e| {
+            Error::storage(format!("could not write token file {}", path.display()), e)
+        })
     }
 }
 
@@ -307,9 +281,9 @@ fn serialize_optional_secret<S: Serializer>(
 
 /// Reads and parses the token file; a missing or empty file is an empty store.
 fn read_store(path: &Path) -> Result<StoreFile> {
-    let bytes = match fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(StoreFile::empty()),
+    let bytes = match fsutil::read_if_present(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Ok(StoreFile::empty()),
         Err(e) => {
             return Err(Error::storage(
                 format!("could not read token file {}", path.display()),
@@ -317,9 +291,6 @@ fn read_store(path: &Path) -> Result<StoreFile> {
             ))
         }
     };
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(StoreFile::empty());
-    }
     let header: StoreHeader = serde_json::from_slice(&bytes).map_err(|e| corrupt_file(path, &e))?;
     if header.version != FORMAT_VERSION {
         return Err(Error::Storage {
@@ -359,93 +330,9 @@ fn corrupt_file(path: &Path, error: &serde_json::Error) -> Error {
     }
 }
 
-/// Runs blocking file work off the async runtime's threads.
-async fn blocking<T, F>(work: F) -> Result<T>
-where
-    F: FnOnce() -> Result<T> + Send + 'static,
-    T: Send + 'static,
-{
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Error::storage("token file task did not finish", e))?
-}
-
-/// An exclusive OS lock on a file, released when dropped (closing the file releases it too).
-#[derive(Debug)]
-struct OsFileLock {
-    file: File,
-}
-
-impl OsFileLock {
-    /// Opens (creating if needed) `path` and waits for an exclusive lock on it. Blocking.
-    fn acquire(path: &Path) -> io::Result<Self> {
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        let file = options.open(path)?;
-        file.lock()?;
-        Ok(Self { file })
-    }
-}
-
-impl Drop for OsFileLock {
-    fn drop(&mut self) {
-        // Closing the file releases the lock as well, so a failure here changes nothing.
-        let _ = self.file.unlock();
-    }
-}
-
-/// `path` with `suffix` appended to its file name.
-fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    PathBuf::from(name)
-}
-
-/// The directory holding `path` (`.` for a bare file name).
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    }
-}
-
-/// 64-bit FNV-1a: a stable hash for lock file names (the same in every process and build).
-fn fnv1a_64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
-
-#[cfg(unix)]
-fn restrict_to_owner(file: &File) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(fs::Permissions::from_mode(0o600))
-}
-
-#[cfg(not(unix))]
-fn restrict_to_owner(_file: &File) -> io::Result<()> {
-    Ok(())
-}
-
-/// Flushes the directory entry of a rename to disk. The rename has happened already, so a
-/// failure is logged rather than reported as a failed save.
-#[cfg(unix)]
-fn sync_dir(dir: &Path) {
-    if let Err(error) = File::open(dir).and_then(|d| d.sync_all()) {
-        tracing::warn!(dir = %dir.display(), %error, "could not flush token file directory");
-    }
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) {}
-
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::sync::atomic::Ordering;
 
     use super::*;
