@@ -1,85 +1,160 @@
 //! Checks of [`bankkit_core::Payment`]: payments reach final states in the sandbox, failures
-//! carry clear reasons, refunds work, a create retried after a lost answer pays once, and
-//! callbacks verify and parse.
+//! carry clear reasons, holds are captured in full or in part, unpaid payments and holds are
+//! cancelled, refunds in full and in parts are listed, payments are found by reference, a
+//! create retried after a lost answer never pays twice (by the provider's declared rule),
+//! callbacks verify and parse, and out-of-order events resolve to the latest.
 //!
-//! Outcomes are chosen through the sandbox's test parties (`ProviderHandle::test_party`):
-//! the suite never knows a provider's magic numbers.
+//! Each check runs only for providers that declare the operations it needs in
+//! `Capabilities::payment_operations`. Outcomes are chosen through the sandbox's test
+//! parties (`ProviderHandle::test_party`) and, for payment pages, the
+//! [`SandboxEvent::PayerActs`] event: the suite never knows a provider's magic values.
 
 use std::time::Duration;
 
 use bankkit_core::http::RetryPolicy;
 use bankkit_core::money::{currency_from_code, Decimal, Money};
-use bankkit_core::payment::{FailureReason, Party};
+use bankkit_core::payment::{
+    AtMostOnce, Card, FailureReason, Party, PaymentOperation, PaymentOperations, RefundStatus,
+};
 use bankkit_core::{
-    Capability, CollectRequest, Error, IdempotencyKey, Payment, PaymentDetails, PaymentId,
-    PaymentKind, PaymentStatus, PayoutRequest, Provider, RefundRequest, WebhookEvent,
+    Capability, CaptureRequest, CollectRequest, Error, IdempotencyKey, Payment, PaymentDetails,
+    PaymentId, PaymentKind, PaymentStatus, PayoutRequest, Provider, RefundRequest, WebhookEvent,
     WebhookRequest,
 };
-use bankkit_sandbox::{Fault, TestOutcome};
+use bankkit_sandbox::{Fault, SandboxEvent, TestOutcome};
 use futures::FutureExt;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::{ensure, Check, CheckError, CheckResult, Target};
 
+macro_rules! payment_checks {
+    ($($name:literal => $run:ident),* $(,)?) => {
+        vec![$(Check {
+            name: $name,
+            capability: Some(Capability::Payment),
+            run: |t| $run(t).boxed(),
+        }),*]
+    };
+}
+
 pub(crate) fn checks() -> Vec<Check> {
-    vec![
-        Check {
-            name: "payment.collect_reaches_success",
-            capability: Some(Capability::Payment),
-            run: |t| collect_reaches_success(t).boxed(),
-        },
-        Check {
-            name: "payment.pay_out_reaches_success",
-            capability: Some(Capability::Payment),
-            run: |t| pay_out_reaches_success(t).boxed(),
-        },
-        Check {
-            name: "payment.failure_has_a_clear_reason",
-            capability: Some(Capability::Payment),
-            run: |t| failure_has_a_clear_reason(t).boxed(),
-        },
-        Check {
-            name: "payment.pending_is_not_final",
-            capability: Some(Capability::Payment),
-            run: |t| pending_is_not_final(t).boxed(),
-        },
-        Check {
-            name: "payment.refund_of_a_collection",
-            capability: Some(Capability::Payment),
-            run: |t| refund_of_a_collection(t).boxed(),
-        },
-        Check {
-            name: "payment.retry_after_lost_answer_pays_once",
-            capability: Some(Capability::Payment),
-            run: |t| retry_after_lost_answer_pays_once(t).boxed(),
-        },
-        Check {
-            name: "payment.unsupported_operations_say_so",
-            capability: Some(Capability::Payment),
-            run: |t| unsupported_operations_say_so(t).boxed(),
-        },
-        Check {
-            name: "payment.callback_verifies_and_parses",
-            capability: Some(Capability::Payment),
-            run: |t| callback_verifies_and_parses(t).boxed(),
-        },
+    payment_checks![
+        "payment.collect_reaches_success" => collect_reaches_success,
+        "payment.pay_out_reaches_success" => pay_out_reaches_success,
+        "payment.failure_has_a_clear_reason" => failure_has_a_clear_reason,
+        "payment.pending_is_not_final" => pending_is_not_final,
+        "payment.refund_in_full" => refund_in_full,
+        "payment.refund_in_parts" => refund_in_parts,
+        "payment.hold_then_capture_in_full" => hold_then_capture_in_full,
+        "payment.hold_then_capture_in_part" => hold_then_capture_in_part,
+        "payment.cancel_of_an_unpaid_payment" => cancel_of_an_unpaid_payment,
+        "payment.cancel_releases_a_hold" => cancel_releases_a_hold,
+        "payment.find_by_reference" => find_by_reference,
+        "payment.at_most_once.provider_dedupes" => provider_dedupes_after_lost_answer,
+        "payment.at_most_once.lookup_or_local_record" => local_record_after_lost_answer,
+        "payment.unsupported_operations_say_so" => unsupported_operations_say_so,
+        "payment.callback_verifies_and_parses" => callback_verifies_and_parses,
+        "payment.out_of_order_events_resolve_to_the_latest" => out_of_order_events,
     ]
 }
 
-/// A party the sandbox makes succeed, fail or stay pending.
-fn party(target: &Target, outcome: TestOutcome) -> Result<Party, CheckError> {
+/// The provider's payment capability and its declared operations.
+fn payment_of(provider: &dyn Provider) -> Result<(&dyn Payment, PaymentOperations), CheckError> {
+    let payment = provider.payment().ok_or("no payment accessor")?;
+    Ok((payment, provider.capabilities().payment_operations))
+}
+
+/// Not applicable unless every one of `needed` is offered.
+fn require(ops: &PaymentOperations, needed: &[PaymentOperation]) -> CheckResult {
+    match needed.iter().find(|o| !ops.offers(**o)) {
+        Some(missing) => Err(CheckError::NotApplicable(format!(
+            "{missing:?} not offered"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A party the sandbox makes succeed, fail or stay pending, as the sandbox names it.
+fn test_party(target: &Target, outcome: TestOutcome) -> Result<Party, CheckError> {
     let party = target.sandbox().test_party(outcome).ok_or_else(|| {
         CheckError::NotApplicable("the sandbox offers no test party for this outcome".into())
     })?;
+    let bad = |e: Error| CheckError::Fail(format!("the sandbox's test party: {e}"));
     Ok(match party.kind.as_str() {
-        "msisdn" => Party::Msisdn(party.value),
+        "msisdn" | "phone" => Party::phone(party.value).map_err(bad)?,
         "email" => Party::Email(party.value),
-        "iban" => Party::Iban(party.value),
+        "card" => {
+            Party::Card(Card::new(party.value.into(), "12/30", Some("123".into())).map_err(bad)?)
+        }
         _ => Party::Other {
             kind: party.kind,
             value: party.value,
         },
     })
+}
+
+/// How a check's collection is paid.
+enum Payer {
+    /// The request names the payer (a phone, a card); the sandbox's test party decides.
+    Named(Party),
+    /// A payment page: the payer acts through [`SandboxEvent::PayerActs`].
+    Page,
+}
+
+/// How to collect with `outcome`: a phone request-to-pay where offered, else a payment page,
+/// else a direct card charge.
+fn payer(
+    target: &Target,
+    ops: &PaymentOperations,
+    outcome: TestOutcome,
+) -> Result<Payer, CheckError> {
+    if ops.offers(PaymentOperation::CollectPhone) {
+        return Ok(Payer::Named(test_party(target, outcome)?));
+    }
+    if ops.offers(PaymentOperation::CollectPage) {
+        return Ok(Payer::Page);
+    }
+    if ops.offers(PaymentOperation::ChargeCard) {
+        return Ok(Payer::Named(test_party(target, outcome)?));
+    }
+    Err(CheckError::NotApplicable(
+        "no way to collect is offered".into(),
+    ))
+}
+
+/// Collects `request` from a payer who ends with `outcome`; the created payment.
+async fn collect_with(
+    target: &Target,
+    payment: &dyn Payment,
+    ops: &PaymentOperations,
+    request: CollectRequest,
+    outcome: TestOutcome,
+) -> Result<PaymentDetails, CheckError> {
+    let payer = payer(target, ops, outcome)?;
+    let request = match &payer {
+        Payer::Named(party) => request.payer(party.clone()),
+        Payer::Page => request,
+    };
+    let created = payment
+        .collect(request)
+        .await
+        .map_err(|e| format!("collect: {e}"))?;
+    ensure(created.kind() == PaymentKind::Collection, || {
+        format!("created a {}, not a collection", created.kind())
+    })?;
+    if let Payer::Page = payer {
+        ensure(created.payment_url.is_some(), || {
+            "a payment-page collection has no payment_url".into()
+        })?;
+        target
+            .sandbox()
+            .trigger(SandboxEvent::PayerActs {
+                payment_id: created.id.id().to_owned(),
+                outcome,
+            })
+            .map_err(|e| format!("the payer could not act on {}: {e}", created.id))?;
+    }
+    Ok(created)
 }
 
 /// `minor` minor units in the currency of the sandbox's first account.
@@ -106,18 +181,19 @@ fn ledger_count(target: &Target, minor: i64) -> usize {
         .count()
 }
 
-/// Reads the payment's status, moving the clock on, until it is final (or gives up).
-async fn settle(
+/// Reads the payment's status, moving the clock on, until `done` holds (or gives up).
+async fn settle_until(
     target: &Target,
     payment: &dyn Payment,
     id: &PaymentId,
+    done: impl Fn(&PaymentDetails) -> bool,
 ) -> Result<PaymentDetails, CheckError> {
     let mut details = payment
         .status(id)
         .await
         .map_err(|e| format!("status of {id}: {e}"))?;
     for _ in 0..30 {
-        if details.status.is_final() {
+        if done(&details) {
             return Ok(details);
         }
         target.clock().advance(Duration::from_secs(10));
@@ -129,29 +205,39 @@ async fn settle(
     Ok(details)
 }
 
+/// Reads the payment's status until it is final (or gives up).
+async fn settle(
+    target: &Target,
+    payment: &dyn Payment,
+    id: &PaymentId,
+) -> Result<PaymentDetails, CheckError> {
+    settle_until(target, payment, id, |d| d.status.is_final()).await
+}
+
+/// Reads the payment's status until its refunds have settled (or gives up).
+async fn settle_refunds(
+    target: &Target,
+    payment: &dyn Payment,
+    id: &PaymentId,
+) -> Result<PaymentDetails, CheckError> {
+    settle_until(target, payment, id, |d| {
+        d.status.is_final() && d.refunds.iter().all(|r| r.status != RefundStatus::Pending)
+    })
+    .await
+}
+
 fn key() -> IdempotencyKey {
     IdempotencyKey::generate()
 }
 
-/// A collection from a party the sandbox approves reaches `Succeeded`, and the sandbox holds
+/// A collection from a payer the sandbox approves reaches `Succeeded`, and the sandbox holds
 /// exactly one movement of that amount.
 async fn collect_reaches_success(target: &Target) -> CheckResult {
     let provider = target.provider()?;
-    let payment = provider.payment().ok_or("no payment accessor")?;
-    if !payment.operations().collect {
-        return Err(CheckError::NotApplicable("collect not offered".into()));
-    }
+    let (payment, ops) = payment_of(provider.as_ref())?;
     let amount = money(target, 1723)?;
-    let request = CollectRequest::new(key(), amount)
-        .payer(party(target, TestOutcome::Success)?)
-        .description("Conformance order 1723");
-    let created = payment
-        .collect(request)
-        .await
-        .map_err(|e| format!("collect: {e}"))?;
-    ensure(created.kind == PaymentKind::Collection, || {
-        format!("created a {:?}, not a collection", created.kind)
-    })?;
+    let request = CollectRequest::new(key(), amount).description("Conformance order 1723");
+    let created = collect_with(target, payment, &ops, request, TestOutcome::Success).await?;
     let done = settle(target, payment, &created.id).await?;
     ensure(done.status == PaymentStatus::Succeeded, || {
         format!("ended {:?} ({})", done.status, done.provider_status)
@@ -159,6 +245,11 @@ async fn collect_reaches_success(target: &Target) -> CheckResult {
     ensure(done.amount == amount, || {
         format!("amount {} != {amount}", done.amount)
     })?;
+    if let (Some(fee), Some(net)) = (done.fee, done.net_amount) {
+        ensure(fee.checked_add(&net).ok() == Some(amount), || {
+            format!("fee {fee} and net {net} do not add up to {amount}")
+        })?;
+    }
     let count = ledger_count(target, 1723);
     ensure(count == 1, || {
         format!("the sandbox holds {count} movements of it")
@@ -168,23 +259,23 @@ async fn collect_reaches_success(target: &Target) -> CheckResult {
 /// A payout to a party the sandbox accepts reaches `Succeeded` and moves money once.
 async fn pay_out_reaches_success(target: &Target) -> CheckResult {
     let provider = target.provider()?;
-    let payment = provider.payment().ok_or("no payment accessor")?;
-    if !payment.operations().pay_out {
-        return Err(CheckError::NotApplicable("pay out not offered".into()));
-    }
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    require(&ops, &[PaymentOperation::PayOut])?;
     let amount = money(target, 841)?;
-    let request = PayoutRequest::new(key(), amount, party(target, TestOutcome::Success)?);
+    let request = PayoutRequest::new(key(), amount, test_party(target, TestOutcome::Success)?);
     let created = payment
         .pay_out(request)
         .await
         .map_err(|e| format!("pay out: {e}"))?;
     let done = settle(target, payment, &created.id).await?;
     ensure(
-        done.status == PaymentStatus::Succeeded && done.kind == PaymentKind::Payout,
+        done.status == PaymentStatus::Succeeded && done.kind() == PaymentKind::Payout,
         || {
             format!(
-                "ended {:?} {:?} ({})",
-                done.kind, done.status, done.provider_status
+                "ended {} {:?} ({})",
+                done.kind(),
+                done.status,
+                done.provider_status
             )
         },
     )?;
@@ -194,20 +285,13 @@ async fn pay_out_reaches_success(target: &Target) -> CheckResult {
     })
 }
 
-/// A collection from a party the sandbox refuses ends `Failed` with a core reason other
-/// than `Other` and the provider's code kept.
+/// A collection the payer fails ends `Failed` with a core reason other than `Other` and the
+/// provider's code kept, and moves no money.
 async fn failure_has_a_clear_reason(target: &Target) -> CheckResult {
     let provider = target.provider()?;
-    let payment = provider.payment().ok_or("no payment accessor")?;
-    if !payment.operations().collect {
-        return Err(CheckError::NotApplicable("collect not offered".into()));
-    }
-    let request =
-        CollectRequest::new(key(), money(target, 555)?).payer(party(target, TestOutcome::Failure)?);
-    let created = payment
-        .collect(request)
-        .await
-        .map_err(|e| format!("collect: {e}"))?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    let request = CollectRequest::new(key(), money(target, 555)?);
+    let created = collect_with(target, payment, &ops, request, TestOutcome::Failure).await?;
     let done = settle(target, payment, &created.id).await?;
     ensure(done.status == PaymentStatus::Failed, || {
         format!("ended {:?} ({})", done.status, done.provider_status)
@@ -226,16 +310,9 @@ async fn failure_has_a_clear_reason(target: &Target) -> CheckResult {
 /// A payment the sandbox keeps pending is reported as not final, never as a success.
 async fn pending_is_not_final(target: &Target) -> CheckResult {
     let provider = target.provider()?;
-    let payment = provider.payment().ok_or("no payment accessor")?;
-    if !payment.operations().collect {
-        return Err(CheckError::NotApplicable("collect not offered".into()));
-    }
-    let request =
-        CollectRequest::new(key(), money(target, 333)?).payer(party(target, TestOutcome::Pending)?);
-    let created = payment
-        .collect(request)
-        .await
-        .map_err(|e| format!("collect: {e}"))?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    let request = CollectRequest::new(key(), money(target, 333)?);
+    let created = collect_with(target, payment, &ops, request, TestOutcome::Pending).await?;
     target.clock().advance(Duration::from_secs(60));
     let now = payment
         .status(&created.id)
@@ -246,37 +323,333 @@ async fn pending_is_not_final(target: &Target) -> CheckResult {
     })
 }
 
-/// A successful collection refunded in full: the refund reaches `Succeeded`.
-async fn refund_of_a_collection(target: &Target) -> CheckResult {
-    let provider = target.provider()?;
-    let payment = provider.payment().ok_or("no payment accessor")?;
-    let ops = payment.operations();
-    if !(ops.collect && ops.refund) {
-        return Err(CheckError::NotApplicable(
-            "collect and refund not both offered".into(),
-        ));
-    }
-    let request = CollectRequest::new(key(), money(target, 2150)?)
-        .payer(party(target, TestOutcome::Success)?);
-    let collected = payment
-        .collect(request)
-        .await
-        .map_err(|e| format!("collect: {e}"))?;
-    let collected = settle(target, payment, &collected.id).await?;
-    ensure(collected.status == PaymentStatus::Succeeded, || {
-        format!("the collection ended {:?}", collected.status)
+/// A paid collection of `minor`, settled.
+async fn paid(
+    target: &Target,
+    payment: &dyn Payment,
+    ops: &PaymentOperations,
+    minor: i64,
+) -> Result<PaymentDetails, CheckError> {
+    let request = CollectRequest::new(key(), money(target, minor)?);
+    let created = collect_with(target, payment, ops, request, TestOutcome::Success).await?;
+    let done = settle(target, payment, &created.id).await?;
+    ensure(done.status == PaymentStatus::Succeeded, || {
+        format!(
+            "the collection ended {:?} ({})",
+            done.status, done.provider_status
+        )
     })?;
+    Ok(done)
+}
+
+/// Refunds `amount` (all when `None`) of `paid`; the refund once it has settled.
+async fn refund_and_settle(
+    target: &Target,
+    payment: &dyn Payment,
+    paid: &PaymentId,
+    amount: Option<Money>,
+) -> Result<(bankkit_core::Refund, PaymentDetails), CheckError> {
+    let mut request = RefundRequest::new(key(), paid.clone());
+    if let Some(amount) = amount {
+        request = request.amount(amount);
+    }
     let refund = payment
-        .refund(RefundRequest::new(key(), collected.id.clone()))
+        .refund(request)
         .await
         .map_err(|e| format!("refund: {e}"))?;
-    let refund = settle(target, payment, &refund.id).await?;
-    ensure(
-        refund.status == PaymentStatus::Succeeded && refund.kind == PaymentKind::Refund,
-        || format!("the refund ended {:?} {:?}", refund.kind, refund.status),
-    )?;
+    ensure(refund.payment_id == *paid, || {
+        format!("the refund names {}, not {paid}", refund.payment_id)
+    })?;
+    // A provider with refunds of their own reports them by their own id; others list them
+    // on the payment.
+    let settled = match &refund.id {
+        Some(id) if id.kind() == PaymentKind::Refund && id.parent().is_none() => {
+            let done = settle(target, payment, id).await?;
+            let mut refund = refund.clone();
+            refund.status = match done.status {
+                PaymentStatus::Succeeded => RefundStatus::Succeeded,
+                PaymentStatus::Failed => RefundStatus::Failed,
+                _ => RefundStatus::Pending,
+            };
+            refund
+        }
+        _ => {
+            let after = settle_refunds(target, payment, paid).await?;
+            after
+                .refunds
+                .iter()
+                .rev()
+                .find(|r| Some(r.amount) == amount.or(Some(r.amount)) && r.id == refund.id)
+                .cloned()
+                .ok_or_else(|| format!("the refund is not listed on {paid}: {:?}", after.refunds))?
+        }
+    };
+    let after = settle_refunds(target, payment, paid).await?;
+    Ok((settled, after))
+}
+
+/// A successful collection refunded in full: the refund succeeds for the whole amount and
+/// the payment reads `Refunded` where the provider lists refunds on it.
+async fn refund_in_full(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    require(&ops, &[PaymentOperation::Refund])?;
+    let collected = paid(target, payment, &ops, 2150).await?;
+    let (refund, after) = refund_and_settle(target, payment, &collected.id, None).await?;
+    ensure(refund.status == RefundStatus::Succeeded, || {
+        format!(
+            "the refund ended {:?} ({})",
+            refund.status, refund.provider_status
+        )
+    })?;
     ensure(refund.amount.amount() == Decimal::new(2150, 2), || {
         format!("refunded {}", refund.amount)
+    })?;
+    if !after.refunds.is_empty() {
+        ensure(after.status == PaymentStatus::Refunded, || {
+            format!("after a full refund the payment reads {:?}", after.status)
+        })?;
+    }
+    Ok(())
+}
+
+/// A successful collection refunded in two parts: each refund is for its amount, the first
+/// leaves the payment partially refunded, the second completes it, and asking for more than
+/// what is left is refused.
+async fn refund_in_parts(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    require(&ops, &[PaymentOperation::PartialRefund])?;
+    let collected = paid(target, payment, &ops, 3000).await?;
+    let (first, after_first) =
+        refund_and_settle(target, payment, &collected.id, Some(money(target, 1000)?)).await?;
+    ensure(
+        first.status == RefundStatus::Succeeded && first.amount == money(target, 1000)?,
+        || format!("the first part refund: {first:?}"),
+    )?;
+    let lists = !after_first.refunds.is_empty();
+    if lists {
+        ensure(
+            after_first.status == PaymentStatus::PartiallyRefunded,
+            || {
+                format!(
+                    "after a part refund the payment reads {:?}",
+                    after_first.status
+                )
+            },
+        )?;
+        ensure(after_first.refunded() == Some(money(target, 1000)?), || {
+            format!("refunds listed: {:?}", after_first.refunds)
+        })?;
+    }
+    let too_much = payment
+        .refund(RefundRequest::new(key(), collected.id.clone()).amount(money(target, 2500)?))
+        .await;
+    ensure(
+        matches!(
+            too_much,
+            Err(Error::InvalidRequest { .. } | Error::Conflict { .. })
+        ),
+        || format!("refunding more than what is left answered {too_much:?}"),
+    )?;
+    let (second, after) =
+        refund_and_settle(target, payment, &collected.id, Some(money(target, 2000)?)).await?;
+    ensure(second.status == RefundStatus::Succeeded, || {
+        format!("the second part refund: {second:?}")
+    })?;
+    if lists {
+        ensure(
+            after.status == PaymentStatus::Refunded && after.refunds.len() == 2,
+            || {
+                format!(
+                    "after both parts: {:?} with {:?}",
+                    after.status, after.refunds
+                )
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// A held collection of `minor`, authorised by the payer.
+async fn held(
+    target: &Target,
+    payment: &dyn Payment,
+    ops: &PaymentOperations,
+    minor: i64,
+) -> Result<PaymentDetails, CheckError> {
+    let request = CollectRequest::new(key(), money(target, minor)?).hold();
+    let created = collect_with(target, payment, ops, request, TestOutcome::Success).await?;
+    let done = settle_until(target, payment, &created.id, |d| {
+        d.status != PaymentStatus::Pending
+    })
+    .await?;
+    ensure(done.status == PaymentStatus::Authorized, || {
+        format!(
+            "a paid hold reads {:?} ({})",
+            done.status, done.provider_status
+        )
+    })?;
+    Ok(done)
+}
+
+/// A hold captured in full ends `Succeeded` with the whole amount taken.
+async fn hold_then_capture_in_full(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    require(&ops, &[PaymentOperation::Hold, PaymentOperation::Capture])?;
+    let hold = held(target, payment, &ops, 4100).await?;
+    payment
+        .capture(CaptureRequest::new(hold.id.clone()))
+        .await
+        .map_err(|e| format!("capture: {e}"))?;
+    let done = settle(target, payment, &hold.id).await?;
+    ensure(done.status == PaymentStatus::Succeeded, || {
+        format!(
+            "after capture: {:?} ({})",
+            done.status, done.provider_status
+        )
+    })?;
+    let taken = done.final_amount.unwrap_or(done.amount);
+    ensure(taken == money(target, 4100)?, || format!("took {taken}"))
+}
+
+/// A hold captured in part ends `Succeeded` with only that part taken; capturing more than
+/// the hold is refused.
+async fn hold_then_capture_in_part(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    require(
+        &ops,
+        &[PaymentOperation::Hold, PaymentOperation::PartialCapture],
+    )?;
+    let hold = held(target, payment, &ops, 5000).await?;
+    let over = payment
+        .capture(CaptureRequest::new(hold.id.clone()).amount(money(target, 5001)?))
+        .await;
+    ensure(
+        matches!(
+            over,
+            Err(Error::InvalidRequest { .. } | Error::Conflict { .. })
+        ),
+        || format!("capturing more than the hold answered {over:?}"),
+    )?;
+    payment
+        .capture(CaptureRequest::new(hold.id.clone()).amount(money(target, 3200)?))
+        .await
+        .map_err(|e| format!("capture in part: {e}"))?;
+    let done = settle(target, payment, &hold.id).await?;
+    ensure(done.status == PaymentStatus::Succeeded, || {
+        format!("after a part capture: {:?}", done.status)
+    })?;
+    ensure(done.final_amount == Some(money(target, 3200)?), || {
+        format!(
+            "a part capture reports final amount {:?}",
+            done.final_amount
+        )
+    })
+}
+
+/// An unpaid payment cancelled reads `Cancelled` and can no longer be paid.
+async fn cancel_of_an_unpaid_payment(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    require(
+        &ops,
+        &[
+            PaymentOperation::CancelUnpaid,
+            PaymentOperation::CollectPage,
+        ],
+    )?;
+    let created = payment
+        .collect(CollectRequest::new(key(), money(target, 777)?))
+        .await
+        .map_err(|e| format!("collect: {e}"))?;
+    let cancelled = payment
+        .cancel(&created.id)
+        .await
+        .map_err(|e| format!("cancel: {e}"))?;
+    ensure(cancelled.status == PaymentStatus::Cancelled, || {
+        format!("a cancelled payment reads {:?}", cancelled.status)
+    })?;
+    let pay = target.sandbox().trigger(SandboxEvent::PayerActs {
+        payment_id: created.id.id().to_owned(),
+        outcome: TestOutcome::Success,
+    });
+    ensure(pay.is_err(), || {
+        "a cancelled payment could still be paid".into()
+    })?;
+    ensure(ledger_count(target, 777) == 0, || {
+        "a cancelled payment moved money".into()
+    })
+}
+
+/// A hold released by cancel reads `Cancelled` and takes nothing.
+async fn cancel_releases_a_hold(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    require(
+        &ops,
+        &[PaymentOperation::Hold, PaymentOperation::CancelHold],
+    )?;
+    let hold = held(target, payment, &ops, 6100).await?;
+    payment
+        .cancel(&hold.id)
+        .await
+        .map_err(|e| format!("cancel of a hold: {e}"))?;
+    let done = settle_until(target, payment, &hold.id, |d| {
+        d.status != PaymentStatus::Authorized && d.status.is_final()
+    })
+    .await?;
+    ensure(
+        matches!(
+            done.status,
+            PaymentStatus::Cancelled | PaymentStatus::Refunded
+        ),
+        || {
+            format!(
+                "a released hold reads {:?} ({})",
+                done.status, done.provider_status
+            )
+        },
+    )?;
+    let net: i64 = target
+        .sandbox()
+        .ledger()
+        .accounts
+        .iter()
+        .flat_map(|a| a.transactions.iter())
+        .filter(|t| t.amount_minor.abs() == 6100)
+        .map(|t| t.amount_minor)
+        .sum();
+    ensure(net == 0, || {
+        format!("a released hold left {net} in the ledger")
+    })
+}
+
+/// A paid collection is found by the caller's reference; an unknown reference is `None`.
+async fn find_by_reference(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    require(&ops, &[PaymentOperation::Find])?;
+    let reference = format!("order-{}", IdempotencyKey::generate());
+    let request = CollectRequest::new(key(), money(target, 1999)?).reference(&reference);
+    let created = collect_with(target, payment, &ops, request, TestOutcome::Success).await?;
+    settle(target, payment, &created.id).await?;
+    let found = payment
+        .find(PaymentKind::Collection, &reference)
+        .await
+        .map_err(|e| format!("find: {e}"))?
+        .ok_or("the paid collection was not found by its reference")?;
+    ensure(found.id.id() == created.id.id(), || {
+        format!("found {} for the reference of {}", found.id, created.id)
+    })?;
+    let missing = payment
+        .find(PaymentKind::Collection, "conformance-no-such-order")
+        .await
+        .map_err(|e| format!("find of an unknown reference: {e}"))?;
+    ensure(missing.is_none(), || {
+        format!("an unknown reference found {missing:?}")
     })
 }
 
@@ -305,22 +678,29 @@ fn wait_for_ledger(target: &Target, minor: i64) -> usize {
     ledger_count(target, minor)
 }
 
-/// The sandbox commits a collection and drops the answer: the client retries with the same
-/// key, the call succeeds, a second call with the key returns the same payment, and the
-/// sandbox holds exactly one payment.
+/// [`AtMostOnce::ProviderDedupes`]: the sandbox commits a collection and drops the answer:
+/// the client retries with the same key, the call succeeds, a second call with the key
+/// returns the same payment, and the sandbox holds exactly one payment.
 ///
 /// Then the same with retries off, to make sure the request whose answer was lost is the
 /// create itself (not a token call before it): the caller gets a retryable error, the
 /// sandbox holds the payment already, and a retry with the key returns it — still one.
-async fn retry_after_lost_answer_pays_once(target: &Target) -> CheckResult {
+async fn provider_dedupes_after_lost_answer(target: &Target) -> CheckResult {
     let provider = target.provider()?;
-    let payment = provider.payment().ok_or("no payment accessor")?;
-    if !payment.operations().collect {
-        return Err(CheckError::NotApplicable("collect not offered".into()));
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    if ops.at_most_once != Some(AtMostOnce::ProviderDedupes) {
+        return Err(CheckError::NotApplicable(format!(
+            "the provider keeps creates at most once by {:?}",
+            ops.at_most_once
+        )));
     }
+    let Payer::Named(payer) = payer(target, &ops, TestOutcome::Success)? else {
+        return Err(CheckError::NotApplicable(
+            "collections go through a page".into(),
+        ));
+    };
     let key = key();
     let amount = money(target, 1337)?;
-    let payer = party(target, TestOutcome::Success)?;
     let request = CollectRequest::new(key.clone(), amount).payer(payer.clone());
     // Warm up right before injecting (credentials minted, caches filled), so that the next
     // POST the provider sends is the create itself.
@@ -398,78 +778,193 @@ async fn retry_after_lost_answer_pays_once(target: &Target) -> CheckResult {
     })
 }
 
-/// Every operation not in `operations()` answers `Unsupported`, never a fake success.
+/// [`AtMostOnce::LookupByReference`] and [`AtMostOnce::LocalRecord`]: a direct charge (or a
+/// phone collection) whose answer is lost after the provider committed it is never sent a
+/// second time. The first call fails; the call again with the same key returns the same
+/// payment (found by reference) or [`Error::OutcomeUnknown`] (no way to look it up) — never
+/// a second charge; the same key with another amount is a `Conflict`.
+async fn local_record_after_lost_answer(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    let rule = ops.at_most_once;
+    if !matches!(
+        rule,
+        Some(AtMostOnce::LookupByReference | AtMostOnce::LocalRecord)
+    ) {
+        return Err(CheckError::NotApplicable(format!(
+            "the provider keeps creates at most once by {rule:?}"
+        )));
+    }
+    // A payer named in the request (a card, a phone): the create itself moves the money.
+    let party =
+        if ops.offers(PaymentOperation::ChargeCard) || ops.offers(PaymentOperation::CollectPhone) {
+            test_party(target, TestOutcome::Success)?
+        } else {
+            return Err(CheckError::NotApplicable(
+                "no money-moving create (card charge or phone collection) is offered".into(),
+            ));
+        };
+    let key = key();
+    let request = CollectRequest::new(key.clone(), money(target, 2718)?).payer(party);
+    warm_up(provider.as_ref()).await?;
+    target
+        .sandbox()
+        .inject(Fault::drop_after_commit().method("POST").times(1));
+    let first = payment.collect(request.clone()).await;
+    ensure(target.sandbox().faults().is_empty(), || {
+        "the fault was not consumed: the create made no POST".into()
+    })?;
+    ensure(first.is_err(), || {
+        format!(
+            "a money-moving create whose answer was lost must not be sent again on its own; \
+             it returned {first:?}"
+        )
+    })?;
+    let committed = wait_for_ledger(target, 2718);
+    ensure(committed == 1, || {
+        format!("after the lost answer the sandbox holds {committed} charges of it, not 1")
+    })?;
+    match payment.collect(request.clone()).await {
+        Ok(found) => {
+            let done = settle(target, payment, &found.id).await?;
+            ensure(done.status == PaymentStatus::Succeeded, || {
+                format!("the found payment reads {:?}", done.status)
+            })?;
+        }
+        Err(Error::OutcomeUnknown { .. }) if rule == Some(AtMostOnce::LocalRecord) => {}
+        Err(e) => {
+            return Err(format!(
+                "the same key again must return the payment or OutcomeUnknown, got {e}"
+            )
+            .into())
+        }
+    }
+    let count = ledger_count(target, 2718);
+    ensure(count == 1, || {
+        format!("after the call again the sandbox holds {count} charges, not 1")
+    })?;
+    let other = CollectRequest::new(key, money(target, 2719)?);
+    let conflict = payment
+        .collect(match &request.payer {
+            Some(p) => other.payer(p.clone()),
+            None => other,
+        })
+        .await;
+    ensure(matches!(conflict, Err(Error::Conflict { .. })), || {
+        format!("the same key with another amount answered {conflict:?}")
+    })?;
+    ensure(ledger_count(target, 2719) == 0, || {
+        "the conflicting request was charged".into()
+    })
+}
+
+/// Every operation not offered answers `Unsupported`, never a fake success.
 async fn unsupported_operations_say_so(target: &Target) -> CheckResult {
     let provider = target.provider()?;
-    let payment = provider.payment().ok_or("no payment accessor")?;
-    let ops = payment.operations();
-    let id = PaymentId::new("conformance-unknown");
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    let id = PaymentId::new(PaymentKind::Collection, "conformance", "unknown");
     let amount = money(target, 100)?;
     let payee = Party::Other {
         kind: "test".into(),
         value: "x".into(),
     };
-    let mut checked = 0;
-    let outcomes = [
-        (!ops.collect, "collect"),
-        (!ops.pay_out, "pay_out"),
-        (!ops.cancel, "cancel"),
-        (!ops.refund, "refund"),
-    ];
-    for (missing, name) in outcomes {
-        if !missing {
-            continue;
-        }
-        checked += 1;
-        let result = match name {
-            "collect" => payment.collect(CollectRequest::new(key(), amount)).await,
-            "pay_out" => {
-                payment
-                    .pay_out(PayoutRequest::new(key(), amount, payee.clone()))
-                    .await
-            }
-            "cancel" => payment.cancel(&id).await,
-            _ => payment.refund(RefundRequest::new(key(), id.clone())).await,
-        };
+    let mut checked = Vec::new();
+    let missing = |op: PaymentOperation| !ops.offers(op);
+    if !ops.collects() {
+        checked.push((
+            "collect",
+            payment
+                .collect(CollectRequest::new(key(), amount))
+                .await
+                .map(drop),
+        ));
+    }
+    if missing(PaymentOperation::PayOut) {
+        let result = payment
+            .pay_out(PayoutRequest::new(key(), amount, payee.clone()))
+            .await;
+        checked.push(("pay_out", result.map(drop)));
+    }
+    if missing(PaymentOperation::CancelUnpaid) && missing(PaymentOperation::CancelHold) {
+        checked.push(("cancel", payment.cancel(&id).await.map(drop)));
+    }
+    if missing(PaymentOperation::Refund) && missing(PaymentOperation::PartialRefund) {
+        let result = payment.refund(RefundRequest::new(key(), id.clone())).await;
+        checked.push(("refund", result.map(drop)));
+    }
+    if missing(PaymentOperation::Capture) && missing(PaymentOperation::PartialCapture) {
+        checked.push((
+            "capture",
+            payment
+                .capture(CaptureRequest::new(id.clone()))
+                .await
+                .map(drop),
+        ));
+    }
+    if missing(PaymentOperation::Find) {
+        let result = payment.find(PaymentKind::Collection, "conformance").await;
+        checked.push(("find", result.map(drop)));
+    }
+    if missing(PaymentOperation::Hold) && ops.collects() {
+        let result = payment
+            .collect(CollectRequest::new(key(), amount).hold())
+            .await;
+        checked.push(("collect with a hold", result.map(drop)));
+    }
+    if checked.is_empty() {
+        return Err(CheckError::NotApplicable(
+            "every operation is offered".into(),
+        ));
+    }
+    for (name, result) in checked {
         match result {
             Err(Error::Unsupported { .. }) => {}
             other => return Err(format!("{name} is not offered but answered {other:?}").into()),
         }
     }
-    if checked == 0 {
-        return Err(CheckError::NotApplicable(
-            "every operation is offered".into(),
-        ));
-    }
     Ok(())
 }
 
-/// A receiver registered through the webhook capability gets the callback of a collection
-/// that reached its final state; what arrived verifies and parses into that payment.
-async fn callback_verifies_and_parses(target: &Target) -> CheckResult {
-    let provider = target.provider()?;
-    let payment = provider.payment().ok_or("no payment accessor")?;
-    let Some(webhook) = provider.webhook() else {
-        return Err(CheckError::NotApplicable("no webhook capability".into()));
-    };
-    if !payment.operations().collect {
-        return Err(CheckError::NotApplicable("collect not offered".into()));
-    }
+/// Starts a receiver that answers 200 to everything.
+async fn receiver() -> MockServer {
     let receiver = MockServer::start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(200))
         .mount(&receiver)
         .await;
-    webhook
-        .register(&format!("{}/hooks/payments", receiver.uri()), None)
+    receiver
+}
+
+/// The callbacks `receiver` got, as (path and query, headers, body).
+async fn callbacks(receiver: &MockServer) -> Vec<(String, http::HeaderMap, Vec<u8>)> {
+    receiver
+        .received_requests()
         .await
-        .map_err(|e| format!("register: {e}"))?;
-    let request = CollectRequest::new(key(), money(target, 4242)?)
-        .payer(party(target, TestOutcome::Success)?);
-    let created = payment
-        .collect(request)
-        .await
-        .map_err(|e| format!("collect: {e}"))?;
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.method == http::Method::PUT || r.method == http::Method::POST)
+        .map(|r| {
+            let uri = match r.url.query() {
+                Some(query) => format!("{}?{query}", r.url.path()),
+                None => r.url.path().to_owned(),
+            };
+            (uri, r.headers, r.body)
+        })
+        .collect()
+}
+
+/// Collects with a callback URL at a fresh receiver and lets the payer pay; the receiver
+/// and the settled payment.
+async fn paid_with_callbacks(
+    target: &Target,
+    payment: &dyn Payment,
+    ops: &PaymentOperations,
+    minor: i64,
+) -> Result<(MockServer, PaymentDetails), CheckError> {
+    let receiver = receiver().await;
+    let request = CollectRequest::new(key(), money(target, minor)?)
+        .callback_url(format!("{}/hooks/payments", receiver.uri()));
+    let created = collect_with(target, payment, ops, request, TestOutcome::Success).await?;
     let done = settle(target, payment, &created.id).await?;
     ensure(done.status == PaymentStatus::Succeeded, || {
         format!("ended {:?}", done.status)
@@ -478,24 +973,28 @@ async fn callback_verifies_and_parses(target: &Target) -> CheckResult {
         .sandbox()
         .wait_for_deliveries(1, Duration::from_secs(15))
         .await;
-    let requests = receiver.received_requests().await.unwrap_or_default();
-    let callback = requests
-        .iter()
-        .rev()
-        .find(|r| r.method == http::Method::PUT || r.method == http::Method::POST)
-        .ok_or("the receiver got no callback")?;
-    let uri = match callback.url.query() {
-        Some(query) => format!("{}?{query}", callback.url.path()),
-        None => callback.url.path().to_owned(),
+    Ok((receiver, done))
+}
+
+/// The callback of a collection that reached its final state verifies and parses into that
+/// payment; the genuine request replayed with its status or amount changed is refused.
+async fn callback_verifies_and_parses(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    let Some(webhook) = provider.webhook() else {
+        return Err(CheckError::NotApplicable("no webhook capability".into()));
     };
+    let (receiver, done) = paid_with_callbacks(target, payment, &ops, 4242).await?;
+    let received = callbacks(&receiver).await;
+    let (uri, headers, body) = received.last().ok_or("the receiver got no callback")?;
     let event = webhook
-        .verify_and_parse(WebhookRequest::new(&callback.headers, &callback.body).with_uri(&uri))
+        .verify_and_parse(WebhookRequest::new(headers, body).with_uri(uri))
         .await
         .map_err(|e| format!("verify_and_parse of a real callback: {e}"))?;
     match event {
         WebhookEvent::PaymentStatus { payment } => {
-            ensure(payment.id == created.id, || {
-                format!("the callback names {} not {}", payment.id, created.id)
+            ensure(payment.id == done.id, || {
+                format!("the callback names {} not {}", payment.id, done.id)
             })?;
             ensure(payment.status == PaymentStatus::Succeeded, || {
                 format!("the callback says {:?}", payment.status)
@@ -505,16 +1004,16 @@ async fn callback_verifies_and_parses(target: &Target) -> CheckResult {
     }
     // The genuine request replayed with its status or amount changed is a forgery: refused
     // as such (a signature that no longer matches, or a status re-read that disagrees).
-    let forged = forgeries(&callback.body);
+    let forged = forgeries(body);
     ensure(!forged.is_empty(), || {
         format!(
             "cannot forge the callback (no status, amount or digit in {:?})",
-            String::from_utf8_lossy(&callback.body)
+            String::from_utf8_lossy(body)
         )
     })?;
     for (what, body) in forged {
         match webhook
-            .verify_and_parse(WebhookRequest::new(&callback.headers, &body).with_uri(&uri))
+            .verify_and_parse(WebhookRequest::new(headers, &body).with_uri(uri))
             .await
         {
             Err(Error::Signature { .. }) => {}
@@ -528,6 +1027,39 @@ async fn callback_verifies_and_parses(target: &Target) -> CheckResult {
         }
     }
     Ok(())
+}
+
+/// Every callback of one payment, parsed in reverse order of arrival, resolves (by
+/// `PaymentDetails::supersedes`) to the payment's final state.
+async fn out_of_order_events(target: &Target) -> CheckResult {
+    let provider = target.provider()?;
+    let (payment, ops) = payment_of(provider.as_ref())?;
+    let Some(webhook) = provider.webhook() else {
+        return Err(CheckError::NotApplicable("no webhook capability".into()));
+    };
+    let (receiver, done) = paid_with_callbacks(target, payment, &ops, 4343).await?;
+    let mut latest: Option<PaymentDetails> = None;
+    let received = callbacks(&receiver).await;
+    for (uri, headers, body) in received.iter().rev() {
+        let event = webhook
+            .verify_and_parse(WebhookRequest::new(headers, body).with_uri(uri))
+            .await
+            .map_err(|e| format!("verify_and_parse: {e}"))?;
+        if let WebhookEvent::PaymentStatus { payment } = event {
+            if latest.as_ref().is_none_or(|l| payment.supersedes(l)) {
+                latest = Some(payment);
+            }
+        }
+    }
+    let latest = latest.ok_or("no payment status event arrived")?;
+    ensure(latest.status == done.status, || {
+        format!(
+            "{} events in reverse order resolve to {:?}, not {:?}",
+            received.len(),
+            latest.status,
+            done.status
+        )
+    })
 }
 
 /// Forged copies of a callback body: its `status` changed, its `amount` changed (any depth

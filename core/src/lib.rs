@@ -63,8 +63,8 @@ pub use ids::{AccountId, TransactionId, WebhookId};
 pub use money::{Currency, Decimal, Direction, Money};
 pub use payment::{
     CaptureMode, CaptureRequest, CollectRequest, IdempotencyKey, Party, Payment, PaymentDetails,
-    PaymentId, PaymentKind, PaymentOperation, PaymentStatus, PayoutRequest, Refund,
-    RefundRequest, RefundStatus,
+    PaymentId, PaymentKind, PaymentOperation, PaymentStatus, PayoutRequest, Refund, RefundRequest,
+    RefundStatus,
 };
 pub use provider::{Capabilities, Capability, Provider, Support};
 pub use statement::{

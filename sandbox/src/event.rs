@@ -4,6 +4,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{json, Value};
 
+use crate::TestOutcome;
+
 /// Something that happens at the provider without a client asking for it.
 ///
 /// As JSON (the body of `POST /__bankkit/events`):
@@ -23,6 +25,16 @@ pub enum SandboxEvent {
         /// The description the statement will show.
         description: String,
     },
+    /// The payer of a payment acts on it as on the provider's payment page: pays it
+    /// ([`TestOutcome::Success`]), fails it ([`TestOutcome::Failure`]) or starts paying and
+    /// never finishes ([`TestOutcome::Pending`]). `payment_id` is the provider's own id (an
+    /// invoice id). As JSON: `{"type":"payer_acts","payment_id":"…","outcome":"success"}`.
+    PayerActs {
+        /// The provider's id of the payment.
+        payment_id: String,
+        /// What the payer does.
+        outcome: TestOutcome,
+    },
     /// Provider-specific event as JSON (same as the body of `POST /__bankkit/events`).
     Custom(Value),
 }
@@ -36,6 +48,12 @@ impl SandboxEvent {
             description: description.into(),
         }
     }
+}
+
+#[derive(Deserialize)]
+struct PayerActsFields {
+    payment_id: String,
+    outcome: TestOutcome,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +79,15 @@ impl Serialize for SandboxEvent {
                 "description": description,
             })
             .serialize(serializer),
+            SandboxEvent::PayerActs {
+                payment_id,
+                outcome,
+            } => json!({
+                "type": "payer_acts",
+                "payment_id": payment_id,
+                "outcome": outcome,
+            })
+            .serialize(serializer),
             SandboxEvent::Custom(value) => value.serialize(serializer),
         }
     }
@@ -69,6 +96,14 @@ impl Serialize for SandboxEvent {
 impl<'de> Deserialize<'de> for SandboxEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(deserializer)?;
+        if value.get("type").and_then(Value::as_str) == Some("payer_acts") {
+            let fields: PayerActsFields =
+                serde_json::from_value(value).map_err(D::Error::custom)?;
+            return Ok(SandboxEvent::PayerActs {
+                payment_id: fields.payment_id,
+                outcome: fields.outcome,
+            });
+        }
         if value.get("type").and_then(Value::as_str) == Some("card_transaction") {
             let fields: CardTransactionFields =
                 serde_json::from_value(value).map_err(D::Error::custom)?;
@@ -95,6 +130,17 @@ mod tests {
             description: "Кава".into(),
         };
         let text = serde_json::to_string(&event).unwrap();
+        assert_eq!(serde_json::from_str::<SandboxEvent>(&text).unwrap(), event);
+    }
+
+    #[test]
+    fn payer_acts_round_trips_through_json() {
+        let event = SandboxEvent::PayerActs {
+            payment_id: "p2_1".into(),
+            outcome: TestOutcome::Failure,
+        };
+        let text = serde_json::to_string(&event).unwrap();
+        assert!(text.contains(r#""type":"payer_acts""#), "{text}");
         assert_eq!(serde_json::from_str::<SandboxEvent>(&text).unwrap(), event);
     }
 

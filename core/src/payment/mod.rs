@@ -651,6 +651,16 @@ impl PaymentDetails {
         self.id.kind()
     }
 
+    /// Whether this report of a payment is newer than `other` (of the same payment), for
+    /// events that arrive out of order: the later `updated_at` wins; when the times are equal
+    /// or unknown, a final status wins over one that is not.
+    pub fn supersedes(&self, other: &PaymentDetails) -> bool {
+        match (self.updated_at, other.updated_at) {
+            (Some(mine), Some(theirs)) if mine != theirs => mine > theirs,
+            _ => self.status.is_final() && !other.status.is_final(),
+        }
+    }
+
     /// The total of the refunds that succeeded or are pending.
     pub fn refunded(&self) -> Option<Money> {
         let mut total: Option<Money> = None;
@@ -845,6 +855,29 @@ mod tests {
         assert!(IdempotencyKey::new("has space").is_err());
         assert_eq!(IdempotencyKey::new("order-1").unwrap().as_str(), "order-1");
         assert_ne!(IdempotencyKey::generate(), IdempotencyKey::generate());
+    }
+
+    #[test]
+    fn the_later_report_of_a_payment_supersedes_the_earlier() {
+        let money =
+            Money::from_minor(100, crate::money::currency_from_code("UAH").unwrap()).unwrap();
+        let id = PaymentId::new(PaymentKind::Collection, "invoice", "p1");
+        let mut processing =
+            PaymentDetails::new(id.clone(), PaymentStatus::Pending, "processing", money);
+        let mut success = PaymentDetails::new(id, PaymentStatus::Succeeded, "success", money);
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-20T10:15:00Z")
+            .unwrap()
+            .to_utc();
+        processing.updated_at = Some(t);
+        success.updated_at = Some(t + chrono::Duration::seconds(1));
+        assert!(success.supersedes(&processing));
+        assert!(!processing.supersedes(&success));
+        processing.updated_at = None;
+        assert!(
+            success.supersedes(&processing),
+            "unknown times: the final status wins"
+        );
+        assert!(!processing.supersedes(&success));
     }
 
     #[test]

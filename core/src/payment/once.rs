@@ -545,19 +545,36 @@ mod tests {
         let sends = AtomicUsize::new(0);
         assert_eq!(charge(store, "k1", 100, &sends, Ok(7)).await.unwrap(), 7);
         assert_eq!(charge(store, "k1", 100, &sends, Ok(8)).await.unwrap(), 7);
-        assert_eq!(sends.load(Ordering::SeqCst), 1, "a recorded key is not sent again");
+        assert_eq!(
+            sends.load(Ordering::SeqCst),
+            1,
+            "a recorded key is not sent again"
+        );
 
         let conflict = charge(store, "k1", 200, &sends, Ok(9)).await.unwrap_err();
         assert!(matches!(conflict, Error::Conflict { .. }), "{conflict}");
 
-        let lost = charge(store, "k2", 100, &sends, Err(Error::Timeout(Duration::from_secs(1))));
+        let lost = charge(
+            store,
+            "k2",
+            100,
+            &sends,
+            Err(Error::Timeout(Duration::from_secs(1))),
+        );
         assert!(matches!(lost.await.unwrap_err(), Error::Timeout(_)));
         let unknown = charge(store, "k2", 100, &sends, Ok(10)).await.unwrap_err();
         assert!(matches!(unknown, Error::OutcomeUnknown { .. }), "{unknown}");
-        assert_eq!(sends.load(Ordering::SeqCst), 2, "an unknown outcome is never sent again");
+        assert_eq!(
+            sends.load(Ordering::SeqCst),
+            2,
+            "an unknown outcome is never sent again"
+        );
 
         let refused = charge(store, "k3", 100, &sends, Err(Error::invalid("bad amount")));
-        assert!(matches!(refused.await.unwrap_err(), Error::InvalidRequest { .. }));
+        assert!(matches!(
+            refused.await.unwrap_err(),
+            Error::InvalidRequest { .. }
+        ));
         assert_eq!(charge(store, "k3", 100, &sends, Ok(11)).await.unwrap(), 11);
     }
 

@@ -353,7 +353,9 @@ impl Iban {
             && iban.bytes().take(2).all(|b| b.is_ascii_uppercase())
             && iban.bytes().skip(2).take(2).all(|b| b.is_ascii_digit());
         if !shaped {
-            return Err(Error::invalid("an IBAN must be a country code, check digits and up to 30 letters or digits"));
+            return Err(Error::invalid(
+                "an IBAN must be a country code, check digits and up to 30 letters or digits",
+            ));
         }
         let rearranged = iban[4..].bytes().chain(iban[..4].bytes());
         let remainder = rearranged.fold(0u32, |acc, b| {
@@ -383,7 +385,11 @@ impl Iban {
 impl fmt::Debug for Iban {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let country = self.0.get(..2).unwrap_or_default();
-        write!(f, "Iban({country}{:?})", Masked(self.0.get(2..).unwrap_or_default()))
+        write!(
+            f,
+            "Iban({country}{:?})",
+            Masked(self.0.get(2..).unwrap_or_default())
+        )
     }
 }
 
@@ -439,7 +445,7 @@ pub(crate) fn luhn(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]
@@ -462,24 +468,40 @@ mod tests {
 
     #[test]
     fn phones_ibans_wallets_and_emails_are_masked_in_debug() {
-        let phone = Party::Phone(Phone::new("+380 67 123 4567").unwrap().at_bank("100000000111"));
+        let phone = Party::Phone(
+            Phone::new("+380 67 123 4567")
+                .unwrap()
+                .at_bank("100000000111"),
+        );
         let printed = format!("{phone:?}");
-        assert!(printed.contains("4567") && !printed.contains("380671234567"), "{printed}");
+        assert!(
+            printed.contains("4567") && !printed.contains("380671234567"),
+            "{printed}"
+        );
         assert!(printed.contains("100000000111"));
 
         let iban = Party::Iban(Iban::new("UA21 3223 1300 0002 6007 2335 6600 1").unwrap());
         let printed = format!("{iban:?}");
-        assert!(printed.contains("6001") && !printed.contains("322313"), "{printed}");
+        assert!(
+            printed.contains("6001") && !printed.contains("322313"),
+            "{printed}"
+        );
 
         let wallet = Party::Wallet {
             service: "qiwi".into(),
             id: "79991234567".into(),
         };
         let printed = format!("{wallet:?}");
-        assert!(printed.contains("qiwi") && !printed.contains("79991234567"), "{printed}");
+        assert!(
+            printed.contains("qiwi") && !printed.contains("79991234567"),
+            "{printed}"
+        );
 
         let email = format!("{:?}", Party::Email("olena@example.com".into()));
-        assert!(email.contains("o***@example.com") && !email.contains("olena"), "{email}");
+        assert!(
+            email.contains("o***@example.com") && !email.contains("olena"),
+            "{email}"
+        );
 
         let saved = format!("{:?}", Party::SavedCard("tok_secret".into()));
         assert!(!saved.contains("tok_secret"));
@@ -495,7 +517,10 @@ mod tests {
 
     #[test]
     fn phones_need_seven_to_fifteen_digits() {
-        assert_eq!(Phone::new("+46 733 123 450").unwrap().number(), "46733123450");
+        assert_eq!(
+            Phone::new("+46 733 123 450").unwrap().number(),
+            "46733123450"
+        );
         assert!(Phone::new("12345").is_err());
         assert!(Phone::new("46733a23450").is_err());
     }

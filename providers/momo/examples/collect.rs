@@ -61,7 +61,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 IdempotencyKey::new("order-42")?,
                 Money::parse("15.50", eur)?,
             )
-            .payer(Party::Msisdn("46733123456".into()))
+            .payer(Party::phone("46733123456")?)
             .description("Order 42"),
         )
         .await?;
@@ -69,7 +69,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .pay_out(PayoutRequest::new(
             IdempotencyKey::new("payout-7")?,
             Money::parse("5", eur)?,
-            Party::Msisdn("46733123456".into()),
+            Party::phone("46733123456")?,
         ))
         .await?;
     println!(

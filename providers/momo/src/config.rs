@@ -275,10 +275,11 @@ mod tests {
             .provider(&BuildContext::default())
             .unwrap();
         let ops = provider.capabilities().payment_operations;
-        assert!(ops.collect);
-        assert!(!ops.pay_out);
-        assert!(!ops.refund);
-        assert!(!ops.cancel);
+        use bankkit_core::PaymentOperation;
+        assert!(ops.offers(PaymentOperation::CollectPhone));
+        assert!(!ops.offers(PaymentOperation::PayOut));
+        assert!(!ops.offers(PaymentOperation::Refund));
+        assert!(!ops.offers(PaymentOperation::CancelUnpaid));
         assert_eq!(provider.client().products(), vec![Product::Collection]);
     }
 

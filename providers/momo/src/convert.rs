@@ -1,25 +1,30 @@
 //! MoMo wire types ↔ core types: the only place they meet.
 
 use bankkit_core::money::{currency_from_code, Currency, Decimal, Money};
-use bankkit_core::payment::{FailureReason, Party as CoreParty, PaymentFailure};
-use bankkit_core::{Error, PaymentDetails, PaymentKind, PaymentStatus, Result};
+use bankkit_core::payment::{FailureReason, Party as CoreParty, PaymentFailure, RefundStatus};
+use bankkit_core::{
+    CollectRequest, Error, PaymentDetails, PaymentId, PaymentKind, PaymentStatus, PayoutRequest,
+    Refund as CoreRefund, RefundRequest, Result,
+};
 
-use crate::ids::{PaymentRef, PaymentResource};
+use crate::ids::{PaymentRef, PaymentResource, ReferenceId};
 use crate::wire::{
-    Party, PartyIdType, Reason, RequestToPayResult, TransactionStatus, TransferResult,
+    Party, PartyIdType, Reason, Refund, RequestToPay, RequestToPayResult, TransactionStatus,
+    Transfer, TransferResult,
 };
 
 /// The longest `payerMessage`/`payeeNote` MoMo accepts.
 pub(crate) const MAX_NOTE: usize = 160;
 
-/// A core party as a MoMo payer/payee: `Msisdn` → `MSISDN`, `Email` → `EMAIL`,
-/// `Other { kind, value }` → `kind` upper-cased (`party_code` → `PARTY_CODE`).
+/// A core party as a MoMo payer/payee: `Phone` (at no named bank) → `MSISDN`, `Email` →
+/// `EMAIL`, `Other { kind, value }` → `kind` upper-cased (`party_code` → `PARTY_CODE`).
 ///
 /// # Errors
-/// [`Error::InvalidRequest`] for an IBAN or account, which MoMo cannot address.
+/// [`Error::InvalidRequest`] for a card, IBAN, wallet, account, or a phone at a named bank,
+/// which MoMo cannot address.
 pub(crate) fn party(party: &CoreParty) -> Result<Party> {
     match party {
-        CoreParty::Msisdn(msisdn) => Ok(Party::msisdn(msisdn.trim_start_matches('+'))),
+        CoreParty::Phone(phone) if phone.bank().is_none() => Ok(Party::msisdn(phone.number())),
         CoreParty::Email(email) => Ok(Party::new(PartyIdType::Email, email.clone())),
         CoreParty::Other { kind, value } => {
             let kind = match kind.to_ascii_uppercase().as_str() {
@@ -32,7 +37,11 @@ pub(crate) fn party(party: &CoreParty) -> Result<Party> {
             Ok(Party::new(kind, value.clone()))
         }
         other => Err(Error::invalid(format!(
-            "MoMo addresses parties by MSISDN, e-mail or party code, not {other:?}"
+            "MoMo addresses parties by MSISDN, e-mail or party code, not by {}",
+            match other {
+                CoreParty::Phone(_) => "a phone at a named bank",
+                other => other.kind(),
+            }
         ))),
     }
 }
@@ -218,7 +227,6 @@ pub(crate) fn details(id: &PaymentRef, view: StatusView<'_>) -> Result<PaymentDe
     let status = payment_status(view.status);
     let mut details = PaymentDetails::new(
         id.payment_id(),
-        kind(id.resource),
         status,
         status_text(view.status),
         money(view.amount, view.currency)?,
@@ -232,15 +240,73 @@ pub(crate) fn details(id: &PaymentRef, view: StatusView<'_>) -> Result<PaymentDe
 
 /// Details of a create MoMo just accepted (202): pending.
 pub(crate) fn accepted(id: &PaymentRef, amount: Money, reference: &str) -> PaymentDetails {
-    let mut details = PaymentDetails::new(
-        id.payment_id(),
-        kind(id.resource),
-        PaymentStatus::Pending,
-        "PENDING",
-        amount,
-    );
+    let mut details =
+        PaymentDetails::new(id.payment_id(), PaymentStatus::Pending, "PENDING", amount);
     details.reference = Some(reference.to_owned());
     details
+}
+
+/// The caller's reference, or the idempotency key when there is none: MoMo's `externalId`.
+fn external_id(reference: Option<&str>, key: &bankkit_core::IdempotencyKey) -> String {
+    reference.map_or_else(|| key.to_string(), str::to_owned)
+}
+
+/// The request-to-pay body of a collect from `payer`: the description (or the external id)
+/// as both notes.
+pub(crate) fn request_to_pay(request: &CollectRequest, payer: Party) -> RequestToPay {
+    let external_id = external_id(request.reference.as_deref(), &request.idempotency_key);
+    let message = note(request.description.as_deref().unwrap_or(&external_id));
+    RequestToPay {
+        amount: request.amount.amount(),
+        currency: request.amount.currency().code().to_owned(),
+        external_id,
+        payer,
+        payer_message: message.clone(),
+        payee_note: message,
+    }
+}
+
+/// The disbursement transfer body of a pay-out to `payee`.
+pub(crate) fn transfer(request: &PayoutRequest, payee: Party) -> Transfer {
+    let external_id = external_id(request.reference.as_deref(), &request.idempotency_key);
+    let message = note(request.description.as_deref().unwrap_or(&external_id));
+    Transfer {
+        amount: request.amount.amount(),
+        currency: request.amount.currency().code().to_owned(),
+        external_id,
+        payee,
+        payer_message: message.clone(),
+        payee_note: message,
+    }
+}
+
+/// The disbursement refund (v1) body of `amount` of the request-to-pay `original`; the
+/// idempotency key is its external id.
+pub(crate) fn refund(request: &RefundRequest, amount: Money, original: &ReferenceId) -> Refund {
+    let message = note(request.reason.as_deref().unwrap_or("Refund"));
+    Refund {
+        amount: amount.amount(),
+        currency: amount.currency().code().to_owned(),
+        external_id: request.idempotency_key.to_string(),
+        payer_message: message.clone(),
+        payee_note: message,
+        reference_id_to_refund: original.to_string(),
+    }
+}
+
+/// A refund resource's details as a core refund of `payment`.
+pub(crate) fn refund_of(details: PaymentDetails, payment: PaymentId) -> CoreRefund {
+    let status = match details.status {
+        PaymentStatus::Succeeded => RefundStatus::Succeeded,
+        PaymentStatus::Failed => RefundStatus::Failed,
+        _ => RefundStatus::Pending,
+    };
+    let mut refund = CoreRefund::new(payment, details.amount, status, details.provider_status);
+    refund.id = Some(details.id);
+    refund.reference = details.reference;
+    refund.created_at = details.created_at;
+    refund.updated_at = details.updated_at;
+    refund
 }
 
 /// The currency of a configured code.
@@ -378,7 +444,7 @@ mod tests {
 
     #[test]
     fn core_parties_become_momo_parties() {
-        let p = party(&CoreParty::Msisdn("+46733123450".into())).unwrap();
+        let p = party(&CoreParty::phone("+46733123450").unwrap()).unwrap();
         assert_eq!(p, Party::msisdn("46733123450"));
         let p = party(&CoreParty::Email("a@b.example".into())).unwrap();
         assert_eq!(p.party_id_type, PartyIdType::Email);
@@ -388,6 +454,11 @@ mod tests {
         })
         .unwrap();
         assert_eq!(p.party_id_type, PartyIdType::PartyCode);
-        assert!(party(&CoreParty::Iban("GB00".into())).is_err());
+        let iban = bankkit_core::payment::Iban::new("GB82WEST12345698765432").unwrap();
+        assert!(party(&CoreParty::Iban(iban)).is_err());
+        let at_bank = bankkit_core::payment::Phone::new("46733123450")
+            .unwrap()
+            .at_bank("100000000111");
+        assert!(party(&CoreParty::Phone(at_bank)).is_err());
     }
 }

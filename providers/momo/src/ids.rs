@@ -93,8 +93,9 @@ impl PaymentResource {
     }
 }
 
-/// A bankkit [`PaymentId`] for MoMo: `<resource>:<reference id>`, for example
-/// `requesttopay:3f0c…`.
+/// A bankkit [`PaymentId`] for MoMo: the resource and its reference id. As text (in the
+/// callback URL's `bankkit_payment` parameter) it is `<resource>:<reference id>`, for
+/// example `requesttopay:3f0c…`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct PaymentRef {
@@ -113,17 +114,30 @@ impl PaymentRef {
         }
     }
 
-    /// As a core payment id.
+    /// As a core payment id: kind from the resource, resource name, reference id.
     pub fn payment_id(&self) -> PaymentId {
-        PaymentId::new(self.to_string())
+        PaymentId::new(
+            crate::convert::kind(self.resource),
+            self.resource.as_str(),
+            self.reference_id.as_str(),
+        )
     }
 
     /// Reads a core payment id.
     ///
     /// # Errors
-    /// [`Error::NotFound`] when it is not a MoMo payment id.
+    /// [`Error::NotFound`] when it is not a MoMo payment id (another resource, a kind that
+    /// does not match it, or an id that is not a UUID v4).
     pub fn from_payment_id(id: &PaymentId) -> Result<Self> {
-        id.as_str().parse()
+        let not_ours = || Error::NotFound {
+            message: format!("{id} is not a MoMo payment id"),
+        };
+        let resource = PaymentResource::ALL
+            .into_iter()
+            .find(|r| r.as_str() == id.resource() && crate::convert::kind(*r) == id.kind())
+            .ok_or_else(not_ours)?;
+        let reference_id = ReferenceId::parse(id.id()).map_err(|_| not_ours())?;
+        Ok(Self::new(resource, reference_id))
     }
 }
 
@@ -186,15 +200,18 @@ mod tests {
         for resource in PaymentResource::ALL {
             let r = PaymentRef::new(resource, reference.clone());
             let id = r.payment_id();
-            assert!(id.as_str().starts_with(resource.as_str()));
+            assert_eq!(id.resource(), resource.as_str());
+            assert_eq!(id.id(), reference.as_str());
             assert_eq!(PaymentRef::from_payment_id(&id).unwrap(), r);
+            assert_eq!(r.to_string().parse::<PaymentRef>().unwrap(), r);
         }
+        use bankkit_core::PaymentKind;
         for bad in [
-            "invoice_123",
-            "requesttopay:not-a-uuid",
-            "nope:3f0c2a9e-1b7d-4c3e-9f00-1234567890ab",
+            PaymentId::new(PaymentKind::Collection, "invoice", "p2_123"),
+            PaymentId::new(PaymentKind::Collection, "requesttopay", "not-a-uuid"),
+            PaymentId::new(PaymentKind::Payout, "requesttopay", reference.as_str()),
         ] {
-            let err = PaymentRef::from_payment_id(&PaymentId::new(bad)).unwrap_err();
+            let err = PaymentRef::from_payment_id(&bad).unwrap_err();
             assert!(matches!(err, Error::NotFound { .. }), "{bad}: {err:?}");
         }
         // A v1 UUID is not accepted as a reference id.

@@ -33,7 +33,7 @@
 //!     IdempotencyKey::new("order-42")?,
 //!     Money::parse("15.50", currency_from_code("EUR")?)?,
 //! )
-//! .payer(Party::Msisdn("46733123456".into()))
+//! .payer(Party::phone("46733123456")?)
 //! .description("Order 42");
 //! let payment = momo.collect(request).await?;
 //! sandbox.advance(Duration::from_secs(10));
@@ -41,7 +41,7 @@
 //!
 //! // Assert: it waited for the payer's approval, then succeeded.
 //! assert_eq!(payment.status, PaymentStatus::Pending);
-//! assert!(payment.id.as_str().starts_with("requesttopay:"));
+//! assert_eq!(payment.id.resource(), "requesttopay");
 //! assert_eq!(now.status, PaymentStatus::Succeeded);
 //! # Ok(()) }
 //! ```

@@ -5,19 +5,19 @@ use std::sync::{PoisonError, RwLock};
 
 use async_trait::async_trait;
 use bankkit_core::money::{Currency, Money};
-use bankkit_core::payment::PaymentOperations;
+use bankkit_core::payment::{AtMostOnce, CaptureMode, PaymentOperation, PaymentOperations};
 use bankkit_core::{
     Account, AccountBalance, AccountId, AccountKind, Balance, Capabilities, Capability,
     CollectRequest, Error, Payment, PaymentDetails, PaymentId, PaymentStatus, PayoutRequest,
-    Provider, RefundRequest, Result, Support, Webhook, WebhookEvent, WebhookId,
+    Provider, Refund, RefundRequest, Result, Support, Webhook, WebhookEvent, WebhookId,
     WebhookRegistration, WebhookRequest,
 };
 
 use crate::client::{MomoClient, Product, PROVIDER};
-use crate::convert::{self, note};
+use crate::convert;
 use crate::ids::{PaymentRef, PaymentResource, ReferenceId};
 use crate::webhook;
-use crate::wire::{Party as WireParty, Refund, RequestToPay, Transfer};
+use crate::wire::Party as WireParty;
 
 /// Why statements are unsupported.
 pub const NO_STATEMENTS: &str = "MoMo has no statement or transaction-list endpoint: read each \
@@ -26,8 +26,11 @@ pub const NO_STATEMENTS: &str = "MoMo has no statement or transaction-list endpo
 /// The id of the one callback "registration" (see [`MomoProvider`]).
 pub const CALLBACK_REGISTRATION: &str = "callback";
 
-/// What a provider with every product can do: balances, collect, pay out, refund (no
-/// cancel: a request-to-pay cannot be cancelled), callbacks; no statements.
+/// What a provider with every product can do: balances, collect from a phone, pay out,
+/// refund in full or in part (no hold, capture or cancel: MoMo has none; no lookup by
+/// reference: MoMo looks payments up only by their reference id), callbacks; no
+/// statements. Creates are kept at most once by MoMo itself
+/// ([`AtMostOnce::ProviderDedupes`]: the `X-Reference-Id` is derived from the key).
 ///
 /// With fewer products: collect needs `collection_key`, pay out `disbursement_key`, and
 /// refund **both** — the refund is a disbursement, but the request-to-pay it refunds is read
@@ -39,11 +42,21 @@ pub fn capabilities() -> Capabilities {
 fn capabilities_for(products: &[Product]) -> Capabilities {
     let collect = products.contains(&Product::Collection);
     let disburse = products.contains(&Product::Disbursement);
-    let mut operations = PaymentOperations::default();
-    operations.collect = collect;
-    operations.pay_out = disburse;
-    operations.refund = collect && disburse;
-    operations.cancel = false;
+    let mut offered = Vec::new();
+    if collect {
+        offered.push(PaymentOperation::CollectPhone);
+    }
+    if disburse {
+        offered.push(PaymentOperation::PayOut);
+    }
+    if collect && disburse {
+        offered.extend([PaymentOperation::Refund, PaymentOperation::PartialRefund]);
+    }
+    let operations = if offered.is_empty() {
+        PaymentOperations::default()
+    } else {
+        PaymentOperations::new(offered, AtMostOnce::ProviderDedupes)
+    };
     let mut caps = Capabilities::none(NO_STATEMENTS)
         .with(Capability::Balance, Support::Supported)
         .with(Capability::Webhook, Support::Supported)
@@ -63,11 +76,12 @@ fn capabilities_for(products: &[Product]) -> Capabilities {
 ///   `remittance`; kind `Merchant`), each listed with the currency of its
 ///   `GET /{product}/v1_0/account/balance` answer — so `accounts()` makes one request per
 ///   product. A balance is `availableBalance`.
-/// - **Payments**: `collect` is a request-to-pay to the payer (`Party::Msisdn`, `Email` or
-///   `Other { kind: "party_code", .. }`), `pay_out` a disbursement transfer, `refund` a
-///   disbursement refund (v1) of a successful request-to-pay, `status` reads the right
-///   resource. Payment ids are `<resource>:<X-Reference-Id>` ([`PaymentRef`]), e.g.
-///   `requesttopay:3f0c…`. The `X-Reference-Id` is derived from the
+/// - **Payments**: `collect` is a request-to-pay to the payer (`Party::Phone` at no named
+///   bank, `Email` or `Other { kind: "party_code", .. }`), `pay_out` a disbursement
+///   transfer, `refund` a disbursement refund (v1) of all or part of a successful
+///   request-to-pay, `status` reads the right resource. Payment ids carry the resource
+///   (`requesttopay`, `transfer`, `refund`, …) and its `X-Reference-Id` ([`PaymentRef`]).
+///   The `X-Reference-Id` is derived from the
 ///   [`bankkit_core::IdempotencyKey`], so a repeat (a retry after a timeout, or a new call
 ///   with the same key) is deduped by MoMo; its 409 answer means "already accepted" and the
 ///   existing payment is read and returned (a different amount, or another payer/payee,
@@ -75,7 +89,7 @@ fn capabilities_for(products: &[Product]) -> Capabilities {
 ///   and answers 404, or a 5xx), the create is still reported as accepted: `Pending` with the
 ///   requested amount — never `NotFound`, which would invite a retry under a new key and a
 ///   second payment. `refund` needs both the collection and the disbursement product.
-///   `cancel` is `Unsupported`: MoMo cannot cancel a request-to-pay.
+///   `cancel`, `capture` and holds are `Unsupported`: MoMo has none of them.
 /// - **Callbacks**: MoMo has no webhook registration; callbacks go to the `X-Callback-Url`
 ///   of each create. [`Webhook::register`] sets the provider's callback URL, used for every
 ///   later create whose request has no `callback_url` of its own; [`Webhook::list`] returns
@@ -355,33 +369,27 @@ impl Balance for MomoProvider {
 
 #[async_trait]
 impl Payment for MomoProvider {
-    fn operations(&self) -> PaymentOperations {
-        self.capabilities().payment_operations
+    fn provider_id(&self) -> &str {
+        PROVIDER
     }
 
     async fn collect(&self, request: CollectRequest) -> Result<PaymentDetails> {
         self.require(Product::Collection, "collect")?;
+        if request.capture == CaptureMode::Hold {
+            return Err(Error::unsupported(
+                PROVIDER,
+                "holds (a request-to-pay is captured when the payer approves it)",
+            ));
+        }
         self.check_currency(&request.amount)?;
         let payer = request
             .payer
             .as_ref()
-            .ok_or_else(|| Error::invalid("a MoMo request-to-pay needs a payer (Party::Msisdn)"))?;
+            .ok_or_else(|| Error::invalid("a MoMo request-to-pay needs a payer (a phone)"))?;
+        let payer = convert::party(payer)?;
         let reference_id = ReferenceId::from_idempotency_key(&request.idempotency_key);
         let id = PaymentRef::new(PaymentResource::RequestToPay, reference_id.clone());
-        let external_id = request
-            .reference
-            .clone()
-            .unwrap_or_else(|| request.idempotency_key.to_string());
-        let message = note(request.description.as_deref().unwrap_or(&external_id));
-        let payer = convert::party(payer)?;
-        let body = RequestToPay {
-            amount: request.amount.amount(),
-            currency: request.amount.currency().code().to_owned(),
-            external_id: external_id.clone(),
-            payer: payer.clone(),
-            payer_message: message.clone(),
-            payee_note: message,
-        };
+        let body = convert::request_to_pay(&request, payer.clone());
         let callback = self.callback_for(request.callback_url.as_deref(), &id)?;
         match self
             .client
@@ -389,9 +397,9 @@ impl Payment for MomoProvider {
             .request_to_pay(&reference_id, &body, callback.as_deref())
             .await
         {
-            Ok(()) => Ok(convert::accepted(&id, request.amount, &external_id)),
+            Ok(()) => Ok(convert::accepted(&id, request.amount, &body.external_id)),
             Err(Error::Conflict { .. }) => {
-                self.existing(&id, &request.amount, Some(&payer), &external_id)
+                self.existing(&id, &request.amount, Some(&payer), &body.external_id)
                     .await
             }
             Err(e) => Err(e),
@@ -401,22 +409,10 @@ impl Payment for MomoProvider {
     async fn pay_out(&self, request: PayoutRequest) -> Result<PaymentDetails> {
         self.require(Product::Disbursement, "pay_out")?;
         self.check_currency(&request.amount)?;
+        let payee = convert::party(&request.payee)?;
         let reference_id = ReferenceId::from_idempotency_key(&request.idempotency_key);
         let id = PaymentRef::new(PaymentResource::Transfer, reference_id.clone());
-        let external_id = request
-            .reference
-            .clone()
-            .unwrap_or_else(|| request.idempotency_key.to_string());
-        let message = note(request.description.as_deref().unwrap_or(&external_id));
-        let payee = convert::party(&request.payee)?;
-        let body = Transfer {
-            amount: request.amount.amount(),
-            currency: request.amount.currency().code().to_owned(),
-            external_id: external_id.clone(),
-            payee: payee.clone(),
-            payer_message: message.clone(),
-            payee_note: message,
-        };
+        let body = convert::transfer(&request, payee.clone());
         let callback = self.callback_for(request.callback_url.as_deref(), &id)?;
         match self
             .client
@@ -424,9 +420,9 @@ impl Payment for MomoProvider {
             .transfer(&reference_id, &body, callback.as_deref())
             .await
         {
-            Ok(()) => Ok(convert::accepted(&id, request.amount, &external_id)),
+            Ok(()) => Ok(convert::accepted(&id, request.amount, &body.external_id)),
             Err(Error::Conflict { .. }) => {
-                self.existing(&id, &request.amount, Some(&payee), &external_id)
+                self.existing(&id, &request.amount, Some(&payee), &body.external_id)
                     .await
             }
             Err(e) => Err(e),
@@ -438,14 +434,7 @@ impl Payment for MomoProvider {
         Ok(self.read(&payment).await?.0)
     }
 
-    async fn cancel(&self, _id: &PaymentId) -> Result<PaymentDetails> {
-        Err(Error::unsupported(
-            PROVIDER,
-            "payment cancel (MoMo cannot cancel a request-to-pay or a transfer)",
-        ))
-    }
-
-    async fn refund(&self, request: RefundRequest) -> Result<PaymentDetails> {
+    async fn refund(&self, request: RefundRequest) -> Result<Refund> {
         // The refund is a disbursement, but the payment it refunds is read through the
         // collection product: both are needed (as `capabilities_for` declares).
         self.require(Product::Collection, "refund")?;
@@ -453,15 +442,16 @@ impl Payment for MomoProvider {
         let original = PaymentRef::from_payment_id(&request.payment_id)?;
         if original.resource != PaymentResource::RequestToPay {
             return Err(Error::invalid(format!(
-                "only a request-to-pay can be refunded, not {original}"
+                "only a request-to-pay can be refunded, not {}",
+                request.payment_id
             )));
         }
         let paid = self.status(&request.payment_id).await?;
         if paid.status != PaymentStatus::Succeeded {
             return Err(Error::Conflict {
                 message: format!(
-                    "{original} is {} and cannot be refunded",
-                    paid.provider_status
+                    "{} is {} and cannot be refunded",
+                    request.payment_id, paid.provider_status
                 ),
             });
         }
@@ -474,27 +464,21 @@ impl Payment for MomoProvider {
         }
         let reference_id = ReferenceId::from_idempotency_key(&request.idempotency_key);
         let id = PaymentRef::new(PaymentResource::Refund, reference_id.clone());
-        let external_id = request.idempotency_key.to_string();
-        let message = note(request.reason.as_deref().unwrap_or("Refund"));
-        let body = Refund {
-            amount: amount.amount(),
-            currency: amount.currency().code().to_owned(),
-            external_id: external_id.clone(),
-            payer_message: message.clone(),
-            payee_note: message,
-            reference_id_to_refund: original.reference_id.to_string(),
-        };
+        let body = convert::refund(&request, amount, &original.reference_id);
         let callback = self.callback_for(None, &id)?;
-        match self
+        let details = match self
             .client
             .disbursement()
             .refund_v1(&reference_id, &body, callback.as_deref())
             .await
         {
-            Ok(()) => Ok(convert::accepted(&id, amount, &external_id)),
-            Err(Error::Conflict { .. }) => self.existing(&id, &amount, None, &external_id).await,
-            Err(e) => Err(e),
-        }
+            Ok(()) => convert::accepted(&id, amount, &body.external_id),
+            Err(Error::Conflict { .. }) => {
+                self.existing(&id, &amount, None, &body.external_id).await?
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(convert::refund_of(details, request.payment_id))
     }
 }
 

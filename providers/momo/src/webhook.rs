@@ -121,7 +121,7 @@ pub(crate) fn confirm(body: &Callback, current: &PaymentDetails) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use bankkit_core::money::{currency_from_code, Money};
-    use bankkit_core::{PaymentKind, PaymentStatus};
+    use bankkit_core::PaymentStatus;
 
     use super::*;
     use crate::ids::{PaymentResource, ReferenceId};
@@ -172,7 +172,6 @@ mod tests {
         let eur = currency_from_code("EUR").unwrap();
         let current = PaymentDetails::new(
             id().payment_id(),
-            PaymentKind::Collection,
             PaymentStatus::Succeeded,
             "SUCCESSFUL",
             Money::parse("15.50", eur).unwrap(),

@@ -372,8 +372,9 @@ pub enum PartyIdType {
     Other(String),
 }
 
-/// A payer or payee (`{partyIdType, partyId}`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A payer or payee (`{partyIdType, partyId}`). `Debug` shows only the id's last four
+/// characters: request bodies are printed in logs, phone numbers must not be.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Party {
@@ -381,6 +382,22 @@ pub struct Party {
     pub party_id_type: PartyIdType,
     /// The id.
     pub party_id: String,
+}
+
+impl std::fmt::Debug for Party {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let count = self.party_id.chars().count();
+        let masked: String = self
+            .party_id
+            .chars()
+            .enumerate()
+            .map(|(i, c)| if i + 4 >= count && count > 6 { c } else { '*' })
+            .collect();
+        f.debug_struct("Party")
+            .field("party_id_type", &self.party_id_type)
+            .field("party_id", &masked)
+            .finish()
+    }
 }
 
 impl Party {

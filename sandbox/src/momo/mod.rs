@@ -330,6 +330,9 @@ impl SandboxProvider for MomoSandbox {
             SandboxEvent::CardTransaction { .. } => Err(SandboxError::UnsupportedEvent(
                 "momo has no card transactions".to_owned(),
             )),
+            SandboxEvent::PayerActs { .. } => Err(SandboxError::UnsupportedEvent(
+                "momo has no payment page for a payer to act on".to_owned(),
+            )),
             SandboxEvent::Custom(value) => self.custom(value),
         }
     }

@@ -174,6 +174,9 @@ impl SandboxProvider for MonobankSandbox {
                     ..NewItem::default()
                 },
             ),
+            SandboxEvent::PayerActs { .. } => Err(SandboxError::UnsupportedEvent(
+                "the monobank personal API has no payment page for a payer to act on".to_owned(),
+            )),
             SandboxEvent::Custom(value)
                 if value.get("type").and_then(Value::as_str) == Some("statement_item") =>
             {

@@ -404,6 +404,9 @@ impl SandboxProvider for MonzoSandbox {
                 amount_minor,
                 description,
             } => self.card_transaction(account_id.as_deref(), *amount_minor, description),
+            SandboxEvent::PayerActs { .. } => Err(SandboxError::UnsupportedEvent(
+                "monzo has no payment page for a payer to act on".to_owned(),
+            )),
             SandboxEvent::Custom(value) => self.custom(value),
         }
     }
