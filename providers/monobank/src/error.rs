@@ -509,4 +509,168 @@ mod tests {
         let e = answer(500, &body);
         assert!(e.to_string().len() < 400);
     }
+
+    fn acquiring(status: u16, code: &str, text: &str) -> Error {
+        let body = serde_json::json!({ "errCode": code, "errText": text }).to_string();
+        acquiring_error_for(status, body.as_bytes())
+    }
+
+    #[test]
+    fn acquiring_forbidden_is_unauthorized_and_keeps_code_and_text() {
+        let e = acquiring(403, "FORBIDDEN", "forbidden");
+        assert!(
+            matches!(e, Error::Unauthorized { ref message } if message == "FORBIDDEN: forbidden"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn acquiring_html_403_is_the_firewall_block() {
+        let e = acquiring_error_for(
+            403,
+            b"<html><head><title>403 Forbidden</title></head></html>",
+        );
+        assert!(
+            matches!(e, Error::Forbidden { reason: ForbiddenReason::Blocked, ref message } if !message.contains("<html>")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn acquiring_not_found_codes_are_not_found() {
+        for (status, code) in [(404, "NOT_FOUND"), (404, "1004"), (400, "TOKEN_NOT_FOUND")] {
+            let e = acquiring(status, code, "invalid 'qrId'");
+            assert!(
+                matches!(e, Error::NotFound { ref message } if message.starts_with(code)),
+                "{code}: {e:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn acquiring_too_many_requests_is_rate_limited() {
+        let e = acquiring(429, "TMR", "too many requests");
+        assert!(
+            matches!(e, Error::RateLimited { retry_after: None }),
+            "{e:?}"
+        );
+        assert!(e.is_retryable());
+        let e = acquiring_error_for(429, b"slow down");
+        assert!(matches!(e, Error::RateLimited { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn acquiring_bad_requests_are_invalid_requests() {
+        for code in [
+            "BAD_REQUEST",
+            "1001",
+            "INVALID_MERCHANT_PAYM_INFO",
+            "SOMETHING_NEW",
+        ] {
+            let e = acquiring(400, code, "empty 'invoiceId'");
+            assert!(
+                matches!(e, Error::InvalidRequest { ref message } if message == &format!("{code}: empty 'invoiceId'")),
+                "{code}: {e:?}"
+            );
+        }
+        let e = acquiring(405, "METHOD_NOT_ALLOWED", "Method not allowed");
+        assert!(matches!(e, Error::InvalidRequest { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn acquiring_state_conflicts_are_conflicts() {
+        for (status, code) in [
+            (400, "WRONG_CANCEL_AMOUNT"),
+            (400, "ORDER_IN_PROGRESS"),
+            (400, "HOLD_INVOICE_NOT_FINALIZED"),
+            (500, "CANCEL_NOT_AVAILABLE"),
+        ] {
+            let e = acquiring(status, code, "no");
+            assert!(
+                matches!(e, Error::Conflict { ref message } if message == &format!("{code}: no")),
+                "{code}: {e:?}"
+            );
+            assert!(!e.is_retryable());
+        }
+    }
+
+    #[test]
+    fn acquiring_internal_errors_are_retryable_provider_errors_with_the_code() {
+        let e = acquiring(500, "INTERNAL_ERROR", "internal server error");
+        assert!(
+            matches!(e, Error::Provider { status: 500, ref code, ref message }
+                if code.as_deref() == Some("INTERNAL_ERROR") && message == "internal server error"),
+            "{e:?}"
+        );
+        assert!(e.is_retryable());
+        let e = acquiring_error_for(502, b"<html>Bad Gateway</html>");
+        assert!(
+            matches!(
+                e,
+                Error::Provider {
+                    status: 502,
+                    code: None,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn payment_failure_codes_map_to_core_reasons() {
+        let cases = [
+            ("59", FailureReason::InsufficientFunds),
+            ("51", FailureReason::Blocked),
+            ("40", FailureReason::Blocked),
+            ("6", FailureReason::Blocked),
+            ("61", FailureReason::LimitExceeded),
+            ("8005", FailureReason::LimitExceeded),
+            ("1034", FailureReason::PayerDeclined),
+            ("8004", FailureReason::PayerDeclined),
+            ("80", FailureReason::Invalid),
+            ("52", FailureReason::Invalid),
+            ("1080", FailureReason::Invalid),
+            ("8001", FailureReason::PayerDeclined),
+            ("8002", FailureReason::PayerDeclined),
+            ("1090", FailureReason::PartyNotFound),
+            ("1000", FailureReason::ProviderError),
+            ("8003", FailureReason::ProviderError),
+        ];
+        for (code, reason) in cases {
+            let failure = PaymentFailureCode::new(code);
+            assert_eq!(failure.reason(), reason, "{code}");
+            assert!(
+                failure.is_known() && failure.description().is_some(),
+                "{code}"
+            );
+        }
+        assert_eq!(PaymentFailureCode::new(" 59 ").as_str(), "59");
+        assert_eq!(
+            PaymentFailureCode::new("8002").contact(),
+            Some(FailureContact::Payer)
+        );
+        assert_eq!(
+            PaymentFailureCode::new("67").contact(),
+            Some(FailureContact::Monobank)
+        );
+    }
+
+    #[test]
+    fn unknown_payment_failure_codes_are_kept_as_other() {
+        let failure = PaymentFailureCode::new("9999");
+        assert_eq!(failure.reason(), FailureReason::Other);
+        assert_eq!(failure.to_string(), "9999");
+        assert!(!failure.is_known());
+        assert_eq!(failure.description(), None);
+    }
+
+    #[test]
+    fn the_failure_table_lists_each_code_once() {
+        let mut codes: Vec<&str> = FAILURE_CODES.iter().map(|(code, ..)| *code).collect();
+        let all = codes.len();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), all);
+    }
 }

@@ -376,3 +376,296 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod acquiring_tests {
+    use bankkit_core::clock::ManualClock;
+    use bankkit_core::secret::secret;
+    use p256::ecdsa::signature::Signer as _;
+    use p256::ecdsa::SigningKey;
+    use p256::pkcs8::{EncodePublicKey as _, LineEnding};
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::wire::acquiring::{CancelStatus, InvoiceState};
+
+    /// The bank's documented example: key, `X-Sign`, and the exact body bytes.
+    const EXAMPLE_KEY: &str = "LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KTUZrd0V3WUhLb1pJemowQ0FRWUlLb1pJemowREFRY0RRZ0FFQUc1LzZ3NnZubGJZb0ZmRHlYWE4vS29CbVVjTgo3NWJSUWg4MFBhaEdldnJoanFCQnI3OXNSS0JSbnpHODFUZVQ5OEFOakU1c0R3RmZ5Znhub0ZJcmZBPT0KLS0tLS1FTkQgUFVCTElDIEtFWS0tLS0tCg==";
+    const EXAMPLE_SIGN: &str =
+        "MEUCIQC/mVKhi8FKoayul2Mim3E2oaIOCNJk5dEXxTqbkeJSOQIgOM0hsW0qcP2H8iXy1aQYpmY0SJWEaWur7nQXlKDCFxA=";
+    const EXAMPLE_BODY: &[u8] = include_bytes!("../tests/fixtures/acquiring_webhook_example.json");
+    const MERCHANT_TOKEN: &str = "mT0k3n-merchant-9aB2cD4eF6gH8iJ0kL1mN3oP5qR7s";
+
+    fn example_key() -> MerchantPublicKey {
+        MerchantPublicKey::from_base64_pem(EXAMPLE_KEY).unwrap()
+    }
+
+    /// A signing key of our own, its `/pubkey` answer, and a signer.
+    struct Bank(SigningKey);
+
+    impl Bank {
+        fn new(seed: u8) -> Self {
+            Self(SigningKey::from_slice(&[seed; 32]).unwrap())
+        }
+
+        fn pubkey_answer(&self) -> serde_json::Value {
+            let pem = self
+                .0
+                .verifying_key()
+                .to_public_key_pem(LineEnding::LF)
+                .unwrap();
+            serde_json::json!({ "key": BASE64.encode(pem) })
+        }
+
+        fn sign(&self, body: &[u8]) -> String {
+            let signature: Signature = self.0.sign(body);
+            BASE64.encode(signature.to_der().as_bytes())
+        }
+    }
+
+    fn client(server: &MockServer, clock: &ManualClock) -> MonobankClient {
+        MonobankClient::builder()
+            .merchant_token(secret(MERCHANT_TOKEN))
+            .base_url(server.uri())
+            .clock(clock.shared())
+            .build()
+            .unwrap()
+    }
+
+    fn clock() -> ManualClock {
+        ManualClock::frozen_at("2026-11-20T10:00:00Z".parse().unwrap())
+    }
+
+    async fn pubkey_requests(server: &MockServer) -> usize {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/api/merchant/pubkey")
+            .count()
+    }
+
+    #[test]
+    fn the_documentation_example_verifies() {
+        example_key().verify(EXAMPLE_SIGN, EXAMPLE_BODY).unwrap();
+    }
+
+    #[test]
+    fn one_changed_byte_fails() {
+        let mut body = EXAMPLE_BODY.to_vec();
+        let at = body.iter().position(|b| *b == b'4').unwrap();
+        body[at] = b'5';
+        let e = example_key().verify(EXAMPLE_SIGN, &body).unwrap_err();
+        assert!(matches!(e, Error::Signature { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_reindented_or_compacted_body_fails() {
+        let text = std::str::from_utf8(EXAMPLE_BODY).unwrap();
+        let four_spaces = text.replace("\n  ", "\n    ");
+        let value: serde_json::Value = serde_json::from_slice(EXAMPLE_BODY).unwrap();
+        let compact = serde_json::to_vec(&value).unwrap();
+        let with_newline = format!("{text}\n");
+        for body in [four_spaces.as_bytes(), &compact, with_newline.as_bytes()] {
+            assert!(matches!(
+                example_key().verify(EXAMPLE_SIGN, body),
+                Err(Error::Signature { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn garbled_signatures_and_keys_are_typed_errors() {
+        for x_sign in ["not base64!", "AAAA", "", "MEUCIQC"] {
+            let e = example_key().verify(x_sign, EXAMPLE_BODY).unwrap_err();
+            assert!(matches!(e, Error::Signature { .. }), "{x_sign:?}: {e:?}");
+        }
+        for key in [
+            "",
+            "not base64!",
+            "aGVsbG8=",
+            &BASE64.encode("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+        ] {
+            let e = MerchantPublicKey::from_base64_pem(key).unwrap_err();
+            assert!(matches!(e, Error::Decode { .. }), "{key:?}: {e:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_verifier_fetches_the_key_once_and_reads_the_body() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/merchant/pubkey"))
+            .and(header("X-Token", MERCHANT_TOKEN))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({ "key": EXAMPLE_KEY })),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let verifier = MerchantWebhookVerifier::new(client(&server, &clock()));
+        for _ in 0..3 {
+            let status = verifier
+                .verify_and_parse(Some(EXAMPLE_SIGN), EXAMPLE_BODY)
+                .await
+                .unwrap();
+            assert_eq!(status.invoice_id, "p2_9ZgpZVsl3");
+            assert_eq!(status.status, InvoiceState::Created);
+            assert_eq!(status.cancel_list[0].status, CancelStatus::Processing);
+        }
+        let mut headers = http::HeaderMap::new();
+        headers.insert("X-Sign", http::HeaderValue::from_static(EXAMPLE_SIGN));
+        verifier
+            .verify_request(&headers, EXAMPLE_BODY)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_rotated_key_is_refetched_once_per_failure() {
+        let (old, new, forger) = (Bank::new(1), Bank::new(2), Bank::new(3));
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/merchant/pubkey"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(old.pubkey_answer()))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/merchant/pubkey"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(new.pubkey_answer()))
+            .mount(&server)
+            .await;
+        let verifier = MerchantWebhookVerifier::new(client(&server, &clock()))
+            .with_min_refetch_interval(Duration::ZERO);
+        let body = br#"{"invoiceId":"p2_1","status":"success","amount":100,"ccy":980}"#;
+
+        verifier.verify(Some(&old.sign(body)), body).await.unwrap();
+        assert_eq!(pubkey_requests(&server).await, 1);
+
+        verifier.verify(Some(&new.sign(body)), body).await.unwrap();
+        assert_eq!(
+            pubkey_requests(&server).await,
+            2,
+            "one refetch after the rotation"
+        );
+        verifier.verify(Some(&new.sign(body)), body).await.unwrap();
+        assert_eq!(pubkey_requests(&server).await, 2, "the new key is cached");
+
+        let e = verifier
+            .verify(Some(&forger.sign(body)), body)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Signature { .. }), "{e:?}");
+        assert_eq!(
+            pubkey_requests(&server).await,
+            3,
+            "one refetch, then the error"
+        );
+    }
+
+    #[tokio::test]
+    async fn failures_refetch_the_key_at_most_once_per_interval() {
+        let (bank, forger) = (Bank::new(1), Bank::new(3));
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/merchant/pubkey"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(bank.pubkey_answer()))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let verifier = MerchantWebhookVerifier::new(client(&server, &clock));
+        let body = b"{}";
+        for _ in 0..5 {
+            let e = verifier
+                .verify(Some(&forger.sign(body)), body)
+                .await
+                .unwrap_err();
+            assert!(matches!(e, Error::Signature { .. }), "{e:?}");
+        }
+        assert_eq!(pubkey_requests(&server).await, 1);
+        clock.advance(Duration::from_secs(61));
+        assert!(verifier
+            .verify(Some(&forger.sign(body)), body)
+            .await
+            .is_err());
+        assert_eq!(pubkey_requests(&server).await, 2);
+        verifier.verify(Some(&bank.sign(body)), body).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_garbled_header_is_a_signature_error_and_fetches_nothing() {
+        let server = MockServer::start().await;
+        let verifier = MerchantWebhookVerifier::new(client(&server, &clock()));
+        for x_sign in [None, Some(""), Some("%%%"), Some("AAAA")] {
+            let e = verifier
+                .verify_and_parse(x_sign, EXAMPLE_BODY)
+                .await
+                .unwrap_err();
+            assert!(matches!(e, Error::Signature { .. }), "{x_sign:?}: {e:?}");
+        }
+        let e = verifier
+            .verify_request(&http::HeaderMap::new(), EXAMPLE_BODY)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Signature { ref message } if message.contains("X-Sign")));
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_signed_body_that_is_not_a_status_is_a_decode_error() {
+        let bank = Bank::new(1);
+        let server = MockServer::start().await;
+        let verifier = MerchantWebhookVerifier::with_key(
+            client(&server, &clock()),
+            MerchantPublicKey::from_base64_pem(bank.pubkey_answer()["key"].as_str().unwrap())
+                .unwrap(),
+        );
+        let body = br#"{"hello":"world"}"#;
+        let e = verifier
+            .verify_and_parse(Some(&bank.sign(body)), body)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_later_modified_date_is_current_whatever_the_arrival_order() {
+        let status = |state: &str, modified: Option<&str>| -> InvoiceStatus {
+            let mut value = serde_json::json!({
+                "invoiceId": "p2_1", "status": state, "amount": 100, "ccy": 980,
+            });
+            if let Some(modified) = modified {
+                value["modifiedDate"] = modified.into();
+            }
+            serde_json::from_value(value).unwrap()
+        };
+        let success = status("success", Some("2026-11-20T10:16:12Z"));
+        let processing = status("processing", Some("2026-11-20T12:16:00+02:00"));
+        assert_eq!(
+            current_status(&success, &processing).status,
+            InvoiceState::Success
+        );
+        assert_eq!(
+            current_status(&processing, &success).status,
+            InvoiceState::Success
+        );
+        let reversed = status("reversed", Some("2026-11-21T09:00:00Z"));
+        assert_eq!(
+            current_status(&success, &reversed).status,
+            InvoiceState::Reversed
+        );
+        let undated = status("hold", None);
+        assert_eq!(
+            current_status(&success, &undated).status,
+            InvoiceState::Success
+        );
+        assert_eq!(
+            current_status(&undated, &success).status,
+            InvoiceState::Success
+        );
+    }
+}
