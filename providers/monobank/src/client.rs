@@ -1,4 +1,7 @@
-//! [`MonobankClient`]: one typed call per endpoint of the personal API (monobank.md §3.1).
+//! [`MonobankClient`]: one typed call per endpoint of the personal API (monobank.md §3.1),
+//! and through [`MonobankClient::acquiring`] of the acquiring API (§3.3, in `acquiring.rs`).
+
+mod acquiring;
 
 use std::fmt;
 use std::sync::Arc;
@@ -15,6 +18,8 @@ use http::{HeaderName, HeaderValue};
 use crate::error::map_error;
 use crate::wire::{BankSync, ClientInfo, CurrencyInfo, SetWebhook, StatementItem};
 
+pub use acquiring::Acquiring;
+
 /// Where the real API lives.
 pub const DEFAULT_BASE_URL: &str = "https://api.monobank.ua";
 
@@ -25,12 +30,21 @@ pub(crate) const PROVIDER: &str = "monobank";
 const PERSONAL_LIMIT_PERIOD: Duration = Duration::from_secs(60);
 
 const X_TOKEN: HeaderName = HeaderName::from_static("x-token");
+const X_CMS: HeaderName = HeaderName::from_static("x-cms");
+const X_CMS_VERSION: HeaderName = HeaderName::from_static("x-cms-version");
 
-/// A client of Monobank's personal API for one personal token.
+/// A client of Monobank's personal API for one personal token, and of the acquiring API
+/// for one merchant token.
 ///
 /// One typed call per endpoint; wire types in and out (see [`crate::wire`] types such as
 /// [`ClientInfo`]). Point it at the sandbox (or anywhere) with
 /// [`MonobankClientBuilder::base_url`].
+///
+/// **Two tokens.** Personal calls send the personal token
+/// ([`MonobankClientBuilder::token`]); acquiring calls ([`MonobankClient::acquiring`]) send
+/// the merchant token ([`MonobankClientBuilder::merchant_token`]). Either may be missing: a
+/// call whose token is not configured fails with [`Error::Config`] naming the missing field
+/// (`token` or `merchant_token`) and sends nothing.
 ///
 /// **Rate limits.** The bank allows one `client-info` and one `statement` request per 60
 /// seconds per token (monobank.md §7). The client spaces those calls itself, on its
@@ -47,6 +61,9 @@ const X_TOKEN: HeaderName = HeaderName::from_static("x-token");
 pub struct MonobankClient {
     http: HttpClient,
     token: Option<HeaderValue>,
+    merchant_token: Option<HeaderValue>,
+    cms: Option<HeaderValue>,
+    cms_version: Option<HeaderValue>,
     pacing: Pacing,
     /// `None` when pacing is off.
     client_info_limit: Option<Arc<RateLimiter>>,
@@ -59,6 +76,12 @@ impl fmt::Debug for MonobankClient {
         f.debug_struct("MonobankClient")
             .field("base_url", &self.http.base_url().as_str())
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "merchant_token",
+                &self.merchant_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("cms", &self.cms)
+            .field("cms_version", &self.cms_version)
             .field("pacing", &self.pacing)
             .finish_non_exhaustive()
     }
@@ -68,6 +91,9 @@ impl fmt::Debug for MonobankClient {
 #[derive(Default)]
 pub struct MonobankClientBuilder {
     token: Option<SecretString>,
+    merchant_token: Option<SecretString>,
+    cms: Option<String>,
+    cms_version: Option<String>,
     base_url: Option<String>,
     clock: Option<Arc<dyn Clock>>,
     http_options: Option<HttpOptions>,
@@ -78,6 +104,12 @@ impl fmt::Debug for MonobankClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MonobankClientBuilder")
             .field("token", &self.token.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "merchant_token",
+                &self.merchant_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("cms", &self.cms)
+            .field("cms_version", &self.cms_version)
             .field("base_url", &self.base_url)
             .field("clock", &self.clock)
             .field("http_options", &self.http_options)
@@ -92,6 +124,27 @@ impl MonobankClientBuilder {
     /// [`MonobankClient::bank_sync`]) work.
     pub fn token(mut self, token: SecretString) -> Self {
         self.token = Some(token);
+        self
+    }
+
+    /// The merchant token of the acquiring API (sent as `X-Token` on `/api/merchant/...`
+    /// calls): from <https://web.monobank.ua/>, or a test token from
+    /// <https://api.monobank.ua/> for the bank's test mode.
+    pub fn merchant_token(mut self, token: SecretString) -> Self {
+        self.merchant_token = Some(token);
+        self
+    }
+
+    /// The name of the CMS plugin making the calls, sent as `X-Cms` on invoice create,
+    /// `payment-direct`, `sync-payment` and `wallet/payment`.
+    pub fn cms(mut self, name: impl Into<String>) -> Self {
+        self.cms = Some(name.into());
+        self
+    }
+
+    /// The CMS plugin's version, sent as `X-Cms-Version` with [`cms`](Self::cms).
+    pub fn cms_version(mut self, version: impl Into<String>) -> Self {
+        self.cms_version = Some(version.into());
         self
     }
 
@@ -130,7 +183,8 @@ impl MonobankClientBuilder {
     /// Builds the client.
     ///
     /// # Errors
-    /// [`Error::Config`] naming `token` for an empty token or one a header cannot carry,
+    /// [`Error::Config`] naming `token` (or `merchant_token`) for an empty token or one a
+    /// header cannot carry, `cms` or `cms_version` for a value a header cannot carry,
     /// `base_url` for a base URL that is not an absolute http(s) URL, `pacing` for
     /// [`Pacing::SandboxClock`] together with a [`clock`](MonobankClientBuilder::clock).
     pub fn build(self) -> Result<MonobankClient> {
@@ -141,6 +195,15 @@ impl MonobankClientBuilder {
                 Some(sensitive_header(token, "token")?)
             }
         };
+        let merchant_token = match &self.merchant_token {
+            None => None,
+            Some(token) => {
+                validate::non_blank_secret(token, "merchant_token")?;
+                Some(sensitive_header(token, "merchant_token")?)
+            }
+        };
+        let cms = plain_header(self.cms.as_deref(), "cms")?;
+        let cms_version = plain_header(self.cms_version.as_deref(), "cms_version")?;
         let base_url = self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
         let clock = self.pacing.clock(base_url, self.clock)?;
         let http = HttpClient::new(
@@ -153,6 +216,9 @@ impl MonobankClientBuilder {
         Ok(MonobankClient {
             http,
             token,
+            merchant_token,
+            cms,
+            cms_version,
             pacing: self.pacing,
             client_info_limit: limiter("monobank client-info"),
             statement_limit: limiter("monobank statement"),
@@ -270,6 +336,28 @@ impl MonobankClient {
         Ok(())
     }
 
+    /// The acquiring API (`/api/merchant/...`) with the merchant token.
+    ///
+    /// ```
+    /// # async fn run(client: bankkit_monobank::MonobankClient) -> bankkit_core::Result<()> {
+    /// let status = client.acquiring().invoice_status("p2_9ZgpZVsl3").await?;
+    /// println!("{}: {}", status.invoice_id, status.status);
+    /// # Ok(()) }
+    /// ```
+    pub fn acquiring(&self) -> Acquiring<'_> {
+        Acquiring::new(self)
+    }
+
+    /// Whether a merchant token is configured (acquiring calls can be made).
+    pub fn has_merchant_token(&self) -> bool {
+        self.merchant_token.is_some()
+    }
+
+    /// Whether a personal token is configured (personal calls can be made).
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
     /// How the client paces `client-info` and `statement` calls.
     pub fn pacing(&self) -> Pacing {
         self.pacing
@@ -283,6 +371,16 @@ impl MonobankClient {
             .ok_or_else(|| Error::config("token", "the personal API needs a token (X-Token)"))?;
         Ok(request.header(X_TOKEN, token))
     }
+}
+
+/// A header value from configuration text, `None` when unset.
+fn plain_header(value: Option<&str>, field: &str) -> Result<Option<HeaderValue>> {
+    value
+        .map(|text| {
+            HeaderValue::from_str(text)
+                .map_err(|_| Error::config(field, "contains characters not allowed in a header"))
+        })
+        .transpose()
 }
 
 /// `request`, counted against `limit` when the client has one (pacing is not off).

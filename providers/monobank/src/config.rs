@@ -5,13 +5,13 @@ use std::sync::Arc;
 use bankkit_core::http::Pacing;
 use bankkit_core::registry::{BuildContext, ProviderConfig};
 use bankkit_core::secret::SecretString;
-use bankkit_core::{validate, Provider, Result};
+use bankkit_core::{validate, Error, Provider, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{MonobankClient, DEFAULT_BASE_URL};
 use crate::provider::MonobankProvider;
 
-/// Configuration of the Monobank personal API.
+/// Configuration of the Monobank personal API and acquiring API.
 ///
 /// In a providers file:
 ///
@@ -19,10 +19,15 @@ use crate::provider::MonobankProvider;
 /// [[providers]]
 /// provider = "monobank"
 /// token = "your 44-character personal token"
+/// # merchant_token = "your merchant token (acquiring), or a test token"
 /// # base_url = "https://api.monobank.ua"
 /// # timeout_secs = 30
 /// # pacing = "provider"   # or "off", or "sandbox_clock"
 /// ```
+///
+/// `token` (the personal API) and `merchant_token` (the acquiring API, `/api/merchant/...`)
+/// are each optional, but at least one is required; a config with neither is a config error
+/// naming both. Each token is sent only to its own API.
 ///
 /// `pacing` says how the client spaces `client-info` and `statement` calls (see
 /// [`Pacing`]): `"provider"` (the default) keeps the bank's one call per 60 s on the build
@@ -32,15 +37,28 @@ use crate::provider::MonobankProvider;
 /// pointed at a developer's own sandbox started with `bankkit-sandbox --limits off`; any
 /// other value is a config error.
 ///
-/// `Debug` never shows the token, and serialising a config writes `"[REDACTED]"` in its
-/// place, so a written-out config cannot leak it (nor be loaded back as is).
+/// `Debug` never shows the tokens, and serialising a config writes `"[REDACTED]"` in their
+/// place, so a written-out config cannot leak them (nor be loaded back as is).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct MonobankConfig {
-    /// The personal token from <https://api.monobank.ua/>, sent as `X-Token`.
-    #[serde(serialize_with = "bankkit_core::secret::serialize_redacted")]
-    pub token: SecretString,
+    /// The personal token from <https://api.monobank.ua/>, sent as `X-Token` to the
+    /// personal API.
+    #[serde(
+        default,
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub token: Option<SecretString>,
+    /// The merchant token (from <https://web.monobank.ua/>, or a test token from
+    /// <https://api.monobank.ua/>), sent as `X-Token` to the acquiring API.
+    #[serde(
+        default,
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub merchant_token: Option<SecretString>,
     /// Where the API lives (default `https://api.monobank.ua`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
@@ -53,14 +71,32 @@ pub struct MonobankConfig {
 }
 
 impl MonobankConfig {
-    /// A config for the real API with `token`.
+    /// A config for the real personal API with `token`.
     pub fn new(token: SecretString) -> Self {
         Self {
-            token,
+            token: Some(token),
+            merchant_token: None,
             base_url: None,
             timeout_secs: None,
             pacing: Pacing::default(),
         }
+    }
+
+    /// A config for the real acquiring API only, with `merchant_token`.
+    pub fn merchant(merchant_token: SecretString) -> Self {
+        Self {
+            token: None,
+            merchant_token: Some(merchant_token),
+            base_url: None,
+            timeout_secs: None,
+            pacing: Pacing::default(),
+        }
+    }
+
+    /// Adds (or replaces) the merchant token of the acquiring API.
+    pub fn with_merchant_token(mut self, merchant_token: SecretString) -> Self {
+        self.merchant_token = Some(merchant_token);
+        self
     }
 
     /// Points the config at another base URL (the sandbox).
@@ -85,11 +121,24 @@ impl MonobankConfig {
     /// [`Pacing::SandboxClock`], the sandbox's) and HTTP options.
     ///
     /// # Errors
-    /// [`Error::Config`](bankkit_core::Error::Config) naming `token`, `base_url` or `timeout_secs`.
+    /// [`Error::Config`] naming `token` (also when neither token is set),
+    /// `merchant_token`, `base_url` or `timeout_secs`.
     pub fn client(&self, context: &BuildContext) -> Result<MonobankClient> {
+        if self.token.is_none() && self.merchant_token.is_none() {
+            return Err(Error::config(
+                "token",
+                "set `token` (personal API), `merchant_token` (acquiring API), or both",
+            ));
+        }
         let http = validate::timeout_secs(context.http.clone(), self.timeout_secs, "timeout_secs")?;
-        let builder = MonobankClient::builder()
-            .token(self.token.clone())
+        let mut builder = MonobankClient::builder();
+        if let Some(token) = &self.token {
+            builder = builder.token(token.clone());
+        }
+        if let Some(merchant_token) = &self.merchant_token {
+            builder = builder.merchant_token(merchant_token.clone());
+        }
+        let builder = builder
             .base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
             .http_options(http)
             .pacing(self.pacing);
@@ -171,6 +220,64 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(read.pacing, Pacing::SandboxClock);
+    }
+
+    const MERCHANT: &str = "mT0k3n-merchant-9aB2cD4eF6gH8iJ0kL1mN3oP5qR7s";
+
+    #[test]
+    fn a_config_needs_a_personal_or_a_merchant_token() {
+        let e = load_json(r#"{"providers":[{"provider":"monobank"}]}"#)
+            .unwrap()
+            .remove(0)
+            .build(&BuildContext::default())
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Config { ref field, ref message } if field == "token" && message.contains("merchant_token")),
+            "{e:?}"
+        );
+        let merchant_only = load_json(&format!(
+            r#"{{"providers":[{{"provider":"monobank","merchant_token":"{MERCHANT}"}}]}}"#
+        ))
+        .unwrap();
+        merchant_only[0].build(&BuildContext::default()).unwrap();
+        let e = MonobankConfig::merchant(secret(" "))
+            .build(&BuildContext::default())
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Config { ref field, .. } if field == "merchant_token"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn existing_personal_configs_load_unchanged() {
+        let configs = load_json(&format!(
+            r#"{{"providers":[{{"provider":"monobank","token":"{TOKEN}"}}]}}"#
+        ))
+        .unwrap();
+        let provider = configs[0].build(&BuildContext::default()).unwrap();
+        assert_eq!(provider.id(), "monobank");
+    }
+
+    #[test]
+    fn both_tokens_are_hidden_in_debug_and_serialised_configs() {
+        let config = MonobankConfig::new(secret(TOKEN)).with_merchant_token(secret(MERCHANT));
+        let shown = format!("{config:?}");
+        assert!(
+            !shown.contains(TOKEN) && !shown.contains(MERCHANT),
+            "{shown}"
+        );
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(!json.contains(TOKEN) && !json.contains(MERCHANT), "{json}");
+        assert!(json.contains(r#""merchant_token":"[REDACTED]""#), "{json}");
+        let client = config.client(&BuildContext::default()).unwrap();
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains(TOKEN) && !shown.contains(MERCHANT),
+            "{shown}"
+        );
+        let personal_only = serde_json::to_string(&MonobankConfig::new(secret(TOKEN))).unwrap();
+        assert!(!personal_only.contains("merchant_token"), "{personal_only}");
     }
 
     #[test]

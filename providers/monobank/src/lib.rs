@@ -3,7 +3,9 @@
 //! Monobank's **personal API** for bankkit: accounts and jars with their balances,
 //! statements, and the personal webhook, behind the core traits
 //! ([`bankkit_core::Balance`], [`bankkit_core::Statement`], [`bankkit_core::Webhook`]).
-//! The acquiring (merchant) and corporate APIs are not covered yet.
+//! The **acquiring API** ("plata by mono", `/api/merchant/...`) has a typed client:
+//! [`MonobankClient::acquiring`] ([`Acquiring`]), its wire types in [`wire::acquiring`], and
+//! webhook verification ([`MerchantWebhookVerifier`]). The corporate API is not covered.
 //!
 //! Against the in-process sandbox (point [`MonobankClientBuilder::base_url`] at
 //! `https://api.monobank.ua`, the default, for the real bank):
@@ -60,8 +62,20 @@
 //!   the bank names no delay), an unknown account is `NotFound`, a too-long window is
 //!   `InvalidRequest`.
 //!
-//! The token is a [`bankkit_core::secret::SecretString`] from config to the header; no
-//! `Debug`, `Display` or error shows it.
+//! **Acquiring.** [`MonobankClientBuilder::merchant_token`] (config: `merchant_token`) is
+//! sent only to `/api/merchant/...`, the personal token only to the personal API; a call
+//! whose token is missing is a config error and sends nothing. One typed call per
+//! endpoint: invoices (create, status, cancel, remove, finalize, `payment-direct`,
+//! `sync-payment`, receipt, fiscal checks), merchant details, statement and key, QR tills,
+//! wallets, submerchants, split receivers, tap to phone, POS refunds, subscriptions and
+//! monopay keys. Calls that move money are never retried. Errors `{errCode, errText}`
+//! become [`bankkit_core::Error`] by status and code; [`PaymentFailureCode`] reads a failed
+//! payment's code into a core [`FailureReason`](bankkit_core::payment::FailureReason).
+//! Card data and card tokens are secret types: `Debug` shows at most a card's first six
+//! and last four digits.
+//!
+//! The tokens are [`bankkit_core::secret::SecretString`]s from config to the header; no
+//! `Debug`, `Display` or error shows them.
 
 mod client;
 mod config;
@@ -75,23 +89,29 @@ use bankkit_core::registry::{ProviderConfig, ProviderRegistration, SandboxTarget
 use bankkit_core::secret::secret;
 use bankkit_core::Result;
 
-pub use client::{MonobankClient, MonobankClientBuilder, DEFAULT_BASE_URL};
+pub use client::{Acquiring, MonobankClient, MonobankClientBuilder, DEFAULT_BASE_URL};
 pub use config::MonobankConfig;
 pub use convert::CurrencyRate;
+pub use error::{FailureContact, PaymentFailureCode};
 pub use provider::{
     capabilities, MonobankProvider, CLIENT_INFO_CACHE, MAX_STATEMENT_WINDOW, PERSONAL_WEBHOOK_ID,
     STATEMENT_PAGE_SIZE,
 };
+pub use webhook::{current_status, MerchantPublicKey, MerchantWebhookVerifier, X_SIGN};
 pub use wire::{
     Account, AccountType, BankSync, CashbackType, ClientInfo, CurrencyInfo, Jar, ManagedClient,
     StatementItem,
 };
 
-/// A config pointing at the sandbox's Monobank imitation (`{"token": "..."}` credentials).
+/// A config pointing at the sandbox's Monobank imitation (`{"token": "..."}` credentials,
+/// plus `"merchant_token"` where the sandbox offers the acquiring API).
 fn sandbox_config(target: &SandboxTarget) -> Result<Box<dyn ProviderConfig>> {
-    Ok(Box::new(
-        MonobankConfig::new(secret(target.credential("token")?)).with_base_url(&target.base_url),
-    ))
+    let mut config =
+        MonobankConfig::new(secret(target.credential("token")?)).with_base_url(&target.base_url);
+    if target.credentials.get("merchant_token").is_some() {
+        config = config.with_merchant_token(secret(target.credential("merchant_token")?));
+    }
+    Ok(Box::new(config))
 }
 
 bankkit_core::register_provider!(ProviderRegistration {
@@ -99,6 +119,7 @@ bankkit_core::register_provider!(ProviderRegistration {
     description: "Monobank personal API: accounts, jars, balances, statements, webhook",
     capabilities,
     sample_config: "token = \"your 44-character personal token from https://api.monobank.ua/\"\n\
+                    # merchant_token = \"your acquiring merchant token (or a test token)\"\n\
                     # base_url = \"https://api.monobank.ua\"\n\
                     # timeout_secs = 30\n\
                     # pacing = \"provider\"   # \"off\" or \"sandbox_clock\" for your own sandbox run with --limits off\n",

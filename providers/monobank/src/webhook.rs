@@ -1,5 +1,8 @@
-//! What the bank POSTs to a personal webhook (monobank.md §9.1).
+//! What the bank POSTs to a webhook: the personal API's (monobank.md §9.1, below) and the
+//! acquiring API's (§9.3: [`MerchantWebhookVerifier`], [`MerchantPublicKey`],
+//! [`current_status`]).
 //!
+//! **Personal webhooks.**
 //! The body is `{"type": "StatementItem", "data": {"account": "...", "statementItem":
 //! {...}}}`. The personal API documents **no signature**. Third parties report an `X-Sign`
 //! header (secp256k1 over the body, key from `/bank/sync`), but it is unconfirmed, so this
@@ -9,8 +12,21 @@
 //! put a hard-to-guess secret path segment in the webhook URL
 //! (`https://example.org/hooks/monobank/<random>`) and reject requests to other paths.
 
-use bankkit_core::{Error, Result};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
 
+use bankkit_core::{Error, Result};
+use base64::alphabet;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use base64::Engine as _;
+use chrono::{DateTime, Utc};
+use p256::ecdsa::signature::Verifier as _;
+use p256::ecdsa::{Signature, VerifyingKey};
+use p256::pkcs8::DecodePublicKey as _;
+
+use crate::client::MonobankClient;
+use crate::wire::acquiring::InvoiceStatus;
 use crate::wire::{StatementItemEvent, WebhookBody};
 
 /// The only event type the bank documents.
@@ -45,6 +61,294 @@ pub(crate) fn parse(body: &[u8]) -> Result<StatementItemEvent> {
     Ok(event)
 }
 
+/// The header carrying an acquiring webhook's signature.
+pub const X_SIGN: &str = "x-sign";
+
+/// Standard base64, padding optional (header values and keys are read leniently on
+/// padding, strictly on the alphabet).
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// The public key acquiring webhooks are signed with: ECDSA on P-256, from
+/// `GET /api/merchant/pubkey` (base64 of a PEM `PUBLIC KEY`).
+///
+/// ```
+/// use bankkit_monobank::MerchantPublicKey;
+///
+/// // The example key of the bank's documentation.
+/// let key = MerchantPublicKey::from_base64_pem(
+///     "LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KTUZrd0V3WUhLb1pJemowQ0FRWUlLb1pJemowREFRY0RRZ0FFQUc1LzZ3NnZubGJZb0ZmRHlYWE4vS29CbVVjTgo3NWJSUWg4MFBhaEdldnJoanFCQnI3OXNSS0JSbnpHODFUZVQ5OEFOakU1c0R3RmZ5Znhub0ZJcmZBPT0KLS0tLS1FTkQgUFVCTElDIEtFWS0tLS0tCg==",
+/// )?;
+/// assert!(key.verify("MEUCIQC/mVKhi8FKoayul2Mim3E2oaIOCNJk5dEXxTqbkeJSOQIgOM0hsW0qcP2H8iXy1aQYpmY0SJWEaWur7nQXlKDCFxA=", b"{}").is_err());
+/// # Ok::<(), bankkit_core::Error>(())
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct MerchantPublicKey(VerifyingKey);
+
+impl MerchantPublicKey {
+    /// Reads the `key` of `GET /api/merchant/pubkey`: base64 of a PEM SubjectPublicKeyInfo.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when it is not base64 of a PEM P-256 public key.
+    pub fn from_base64_pem(key: &str) -> Result<Self> {
+        let pem = BASE64
+            .decode(key.trim())
+            .map_err(|e| Error::decode("merchant public key", format!("not base64: {e}")))?;
+        let pem = std::str::from_utf8(&pem)
+            .map_err(|_| Error::decode("merchant public key", "not a PEM text"))?;
+        Self::from_pem(pem)
+    }
+
+    /// Reads a PEM `-----BEGIN PUBLIC KEY-----` (SubjectPublicKeyInfo) P-256 key.
+    ///
+    /// # Errors
+    /// [`Error::Decode`] when it is not one.
+    pub fn from_pem(pem: &str) -> Result<Self> {
+        VerifyingKey::from_public_key_pem(pem.trim())
+            .map(Self)
+            .map_err(|e| Error::decode("merchant public key", format!("not a P-256 PEM key: {e}")))
+    }
+
+    /// Checks `x_sign` (base64 of a DER ECDSA signature) over the exact `body` bytes,
+    /// hashed with SHA-256.
+    ///
+    /// # Errors
+    /// [`Error::Signature`] when the header is not base64 of a DER signature, or does not
+    /// match the body.
+    pub fn verify(&self, x_sign: &str, body: &[u8]) -> Result<()> {
+        let signature = parse_signature(x_sign)?;
+        self.verify_signature(&signature, body)
+    }
+
+    fn verify_signature(&self, signature: &Signature, body: &[u8]) -> Result<()> {
+        self.0
+            .verify(body, signature)
+            .map_err(|_| Error::Signature {
+                message: "X-Sign does not match the body".to_owned(),
+            })
+    }
+}
+
+impl fmt::Debug for MerchantPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MerchantPublicKey(P-256)")
+    }
+}
+
+/// The `X-Sign` value as a signature.
+fn parse_signature(x_sign: &str) -> Result<Signature> {
+    let der = BASE64.decode(x_sign.trim()).map_err(|_| Error::Signature {
+        message: "X-Sign is not base64".to_owned(),
+    })?;
+    Signature::from_der(&der).map_err(|_| Error::Signature {
+        message: "X-Sign is not a DER ECDSA signature".to_owned(),
+    })
+}
+
+/// Verifies acquiring webhooks and reads their body, keeping the bank's public key.
+///
+/// The key is fetched from `GET /api/merchant/pubkey` (merchant token) on first use and
+/// kept. When a signature does not verify with it, the key is fetched **once more** (the
+/// bank may have rotated it) and the signature checked again; a second failure is
+/// [`Error::Signature`]. To keep forged requests from making a key request each (the
+/// merchant token's rate limit is shared with payments), a key is refetched at most once
+/// per [`min_refetch_interval`](Self::with_min_refetch_interval) (default 60 s) on the
+/// client's clock. Concurrent verifications share one fetch.
+///
+/// Verification runs over the **exact bytes received**: never parse and re-serialise the
+/// body first (a re-indented body no longer verifies). After the signature, the body is
+/// read as an [`InvoiceStatus`]. Events may arrive out of order: keep the one
+/// [`current_status`] picks.
+///
+/// ```no_run
+/// # async fn run(client: bankkit_monobank::MonobankClient, headers: http::HeaderMap, body: Vec<u8>) -> bankkit_core::Result<()> {
+/// use bankkit_monobank::MerchantWebhookVerifier;
+///
+/// let verifier = MerchantWebhookVerifier::new(client); // keep it for the process
+/// let status = verifier.verify_request(&headers, &body).await?;
+/// println!("{} is {}", status.invoice_id, status.status);
+/// # Ok(()) }
+/// ```
+pub struct MerchantWebhookVerifier {
+    client: MonobankClient,
+    min_refetch_interval: Duration,
+    state: tokio::sync::Mutex<KeyState>,
+}
+
+#[derive(Default)]
+struct KeyState {
+    key: Option<Arc<MerchantPublicKey>>,
+    fetched_at: Option<DateTime<Utc>>,
+}
+
+impl fmt::Debug for MerchantWebhookVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MerchantWebhookVerifier")
+            .field("client", &self.client)
+            .field("min_refetch_interval", &self.min_refetch_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MerchantWebhookVerifier {
+    /// The default shortest time between two key fetches.
+    pub const DEFAULT_MIN_REFETCH_INTERVAL: Duration = Duration::from_secs(60);
+
+    /// A verifier fetching the key with `client`'s merchant token.
+    pub fn new(client: MonobankClient) -> Self {
+        Self {
+            client,
+            min_refetch_interval: Self::DEFAULT_MIN_REFETCH_INTERVAL,
+            state: tokio::sync::Mutex::new(KeyState::default()),
+        }
+    }
+
+    /// A verifier starting with a known key (from an earlier fetch); the first signature
+    /// it does not verify refetches it.
+    pub fn with_key(client: MonobankClient, key: MerchantPublicKey) -> Self {
+        Self {
+            client,
+            min_refetch_interval: Self::DEFAULT_MIN_REFETCH_INTERVAL,
+            state: tokio::sync::Mutex::new(KeyState {
+                key: Some(Arc::new(key)),
+                fetched_at: None,
+            }),
+        }
+    }
+
+    /// Sets the shortest time between two key fetches (zero: refetch on every failure).
+    pub fn with_min_refetch_interval(mut self, interval: Duration) -> Self {
+        self.min_refetch_interval = interval;
+        self
+    }
+
+    /// Verifies a webhook from its headers (`X-Sign`) and raw body, then reads the body.
+    ///
+    /// # Errors
+    /// As [`MerchantWebhookVerifier::verify_and_parse`]; a missing or non-text `X-Sign`
+    /// is [`Error::Signature`].
+    pub async fn verify_request(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<InvoiceStatus> {
+        let x_sign = match headers.get(X_SIGN) {
+            None => None,
+            Some(value) => Some(value.to_str().map_err(|_| Error::Signature {
+                message: "X-Sign is not text".to_owned(),
+            })?),
+        };
+        self.verify_and_parse(x_sign, body).await
+    }
+
+    /// Verifies `x_sign` over `body` and reads the body as an [`InvoiceStatus`].
+    ///
+    /// # Errors
+    /// [`Error::Signature`] for a missing, malformed or non-matching signature (after one
+    /// key refetch); [`Error::Decode`] for a signed body that is not an invoice status or a
+    /// key that cannot be read; the errors of [`crate::Acquiring::pubkey`] when the key
+    /// cannot be fetched (a missing merchant token is [`Error::Config`]).
+    pub async fn verify_and_parse(
+        &self,
+        x_sign: Option<&str>,
+        body: &[u8],
+    ) -> Result<InvoiceStatus> {
+        self.verify(x_sign, body).await?;
+        serde_json::from_slice(body).map_err(|e| Error::decode("acquiring webhook body", e))
+    }
+
+    /// Verifies `x_sign` over the exact `body` bytes, fetching the key when needed.
+    ///
+    /// # Errors
+    /// As [`MerchantWebhookVerifier::verify_and_parse`], without the body's decoding.
+    pub async fn verify(&self, x_sign: Option<&str>, body: &[u8]) -> Result<()> {
+        let x_sign = x_sign
+            .filter(|s| !s.trim().is_empty())
+            .ok_or_else(|| Error::Signature {
+                message: "missing X-Sign header".to_owned(),
+            })?;
+        let signature = parse_signature(x_sign)?;
+        let used = self.key().await?;
+        if used.verify_signature(&signature, body).is_ok() {
+            return Ok(());
+        }
+        let Some(fresh) = self.refetched_after(&used).await? else {
+            return used.verify_signature(&signature, body);
+        };
+        fresh.verify_signature(&signature, body)
+    }
+
+    /// The cached key, fetched if there is none.
+    async fn key(&self) -> Result<Arc<MerchantPublicKey>> {
+        let mut state = self.state.lock().await;
+        if let Some(key) = &state.key {
+            return Ok(key.clone());
+        }
+        self.fetch_into(&mut state).await
+    }
+
+    /// A key other than `used`: one another task fetched meanwhile, or a new fetch when the
+    /// refetch interval allows; `None` when neither.
+    async fn refetched_after(
+        &self,
+        used: &Arc<MerchantPublicKey>,
+    ) -> Result<Option<Arc<MerchantPublicKey>>> {
+        let mut state = self.state.lock().await;
+        if let Some(current) = &state.key {
+            if !Arc::ptr_eq(current, used) {
+                return Ok(Some(current.clone()));
+            }
+        }
+        let now = self.client.clock().now();
+        let allowed = state.fetched_at.is_none_or(|at| {
+            now.signed_duration_since(at)
+                .to_std()
+                .is_ok_and(|since| since >= self.min_refetch_interval)
+        });
+        if !allowed {
+            tracing::debug!("acquiring webhook signature failed; key refetch not due yet");
+            return Ok(None);
+        }
+        self.fetch_into(&mut state).await.map(Some)
+    }
+
+    async fn fetch_into(&self, state: &mut KeyState) -> Result<Arc<MerchantPublicKey>> {
+        let answer = self.client.acquiring().pubkey().await?;
+        let key = Arc::new(MerchantPublicKey::from_base64_pem(&answer.key)?);
+        state.key = Some(key.clone());
+        state.fetched_at = Some(self.client.clock().now());
+        Ok(key)
+    }
+}
+
+/// Of two statuses of one invoice, the current one: the later `modifiedDate` (webhooks may
+/// arrive out of order, a `processing` after its `success`). On equal or missing dates the
+/// second (`b`, typically the one that arrived later) is taken.
+///
+/// ```
+/// use bankkit_monobank::current_status;
+/// use bankkit_monobank::wire::acquiring::{InvoiceState, InvoiceStatus};
+///
+/// let status = |state: &str, modified: &str| -> InvoiceStatus {
+///     serde_json::from_value(serde_json::json!({
+///         "invoiceId": "p2_9ZgpZVsl3", "status": state, "amount": 4200, "ccy": 980,
+///         "modifiedDate": modified,
+///     })).unwrap()
+/// };
+/// let success = status("success", "2026-11-20T10:16:12Z");
+/// let late_processing = status("processing", "2026-11-20T10:16:00Z");
+/// assert_eq!(current_status(&success, &late_processing).status, InvoiceState::Success);
+/// ```
+pub fn current_status<'s>(a: &'s InvoiceStatus, b: &'s InvoiceStatus) -> &'s InvoiceStatus {
+    match (a.modified_date, b.modified_date) {
+        (Some(first), Some(second)) if first > second => a,
+        (Some(_), None) => a,
+        _ => b,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,5 +374,298 @@ mod tests {
             parse(br#"{"type":"StatementItem","data":{"account":"a"}}"#),
             Err(Error::Decode { .. })
         ));
+    }
+}
+
+#[cfg(test)]
+mod acquiring_tests {
+    use bankkit_core::clock::ManualClock;
+    use bankkit_core::secret::secret;
+    use p256::ecdsa::signature::Signer as _;
+    use p256::ecdsa::SigningKey;
+    use p256::pkcs8::{EncodePublicKey as _, LineEnding};
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+    use crate::wire::acquiring::{CancelStatus, InvoiceState};
+
+    /// The bank's documented example: key, `X-Sign`, and the exact body bytes.
+    const EXAMPLE_KEY: &str = "LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KTUZrd0V3WUhLb1pJemowQ0FRWUlLb1pJemowREFRY0RRZ0FFQUc1LzZ3NnZubGJZb0ZmRHlYWE4vS29CbVVjTgo3NWJSUWg4MFBhaEdldnJoanFCQnI3OXNSS0JSbnpHODFUZVQ5OEFOakU1c0R3RmZ5Znhub0ZJcmZBPT0KLS0tLS1FTkQgUFVCTElDIEtFWS0tLS0tCg==";
+    const EXAMPLE_SIGN: &str =
+        "MEUCIQC/mVKhi8FKoayul2Mim3E2oaIOCNJk5dEXxTqbkeJSOQIgOM0hsW0qcP2H8iXy1aQYpmY0SJWEaWur7nQXlKDCFxA=";
+    const EXAMPLE_BODY: &[u8] = include_bytes!("../tests/fixtures/acquiring_webhook_example.json");
+    const MERCHANT_TOKEN: &str = "mT0k3n-merchant-9aB2cD4eF6gH8iJ0kL1mN3oP5qR7s";
+
+    fn example_key() -> MerchantPublicKey {
+        MerchantPublicKey::from_base64_pem(EXAMPLE_KEY).unwrap()
+    }
+
+    /// A signing key of our own, its `/pubkey` answer, and a signer.
+    struct Bank(SigningKey);
+
+    impl Bank {
+        fn new(seed: u8) -> Self {
+            Self(SigningKey::from_slice(&[seed; 32]).unwrap())
+        }
+
+        fn pubkey_answer(&self) -> serde_json::Value {
+            let pem = self
+                .0
+                .verifying_key()
+                .to_public_key_pem(LineEnding::LF)
+                .unwrap();
+            serde_json::json!({ "key": BASE64.encode(pem) })
+        }
+
+        fn sign(&self, body: &[u8]) -> String {
+            let signature: Signature = self.0.sign(body);
+            BASE64.encode(signature.to_der().as_bytes())
+        }
+    }
+
+    fn client(server: &MockServer, clock: &ManualClock) -> MonobankClient {
+        MonobankClient::builder()
+            .merchant_token(secret(MERCHANT_TOKEN))
+            .base_url(server.uri())
+            .clock(clock.shared())
+            .build()
+            .unwrap()
+    }
+
+    fn clock() -> ManualClock {
+        ManualClock::frozen_at("2026-11-20T10:00:00Z".parse().unwrap())
+    }
+
+    async fn pubkey_requests(server: &MockServer) -> usize {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/api/merchant/pubkey")
+            .count()
+    }
+
+    #[test]
+    fn the_documentation_example_verifies() {
+        example_key().verify(EXAMPLE_SIGN, EXAMPLE_BODY).unwrap();
+    }
+
+    #[test]
+    fn one_changed_byte_fails() {
+        let mut body = EXAMPLE_BODY.to_vec();
+        let at = body.iter().position(|b| *b == b'4').unwrap();
+        body[at] = b'5';
+        let e = example_key().verify(EXAMPLE_SIGN, &body).unwrap_err();
+        assert!(matches!(e, Error::Signature { .. }), "{e:?}");
+    }
+
+    #[test]
+    fn a_reindented_or_compacted_body_fails() {
+        let text = std::str::from_utf8(EXAMPLE_BODY).unwrap();
+        let four_spaces = text.replace("\n  ", "\n    ");
+        let value: serde_json::Value = serde_json::from_slice(EXAMPLE_BODY).unwrap();
+        let compact = serde_json::to_vec(&value).unwrap();
+        let with_newline = format!("{text}\n");
+        for body in [four_spaces.as_bytes(), &compact, with_newline.as_bytes()] {
+            assert!(matches!(
+                example_key().verify(EXAMPLE_SIGN, body),
+                Err(Error::Signature { .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn garbled_signatures_and_keys_are_typed_errors() {
+        for x_sign in ["not base64!", "AAAA", "", "MEUCIQC"] {
+            let e = example_key().verify(x_sign, EXAMPLE_BODY).unwrap_err();
+            assert!(matches!(e, Error::Signature { .. }), "{x_sign:?}: {e:?}");
+        }
+        for key in [
+            "",
+            "not base64!",
+            "aGVsbG8=",
+            &BASE64.encode("-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"),
+        ] {
+            let e = MerchantPublicKey::from_base64_pem(key).unwrap_err();
+            assert!(matches!(e, Error::Decode { .. }), "{key:?}: {e:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_verifier_fetches_the_key_once_and_reads_the_body() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/merchant/pubkey"))
+            .and(header("X-Token", MERCHANT_TOKEN))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(serde_json::json!({ "key": EXAMPLE_KEY })),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let verifier = MerchantWebhookVerifier::new(client(&server, &clock()));
+        for _ in 0..3 {
+            let status = verifier
+                .verify_and_parse(Some(EXAMPLE_SIGN), EXAMPLE_BODY)
+                .await
+                .unwrap();
+            assert_eq!(status.invoice_id, "p2_9ZgpZVsl3");
+            assert_eq!(status.status, InvoiceState::Created);
+            assert_eq!(status.cancel_list[0].status, CancelStatus::Processing);
+        }
+        let mut headers = http::HeaderMap::new();
+        headers.insert("X-Sign", http::HeaderValue::from_static(EXAMPLE_SIGN));
+        verifier
+            .verify_request(&headers, EXAMPLE_BODY)
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_rotated_key_is_refetched_once_per_failure() {
+        let (old, new, forger) = (Bank::new(1), Bank::new(2), Bank::new(3));
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/merchant/pubkey"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(old.pubkey_answer()))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/api/merchant/pubkey"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(new.pubkey_answer()))
+            .mount(&server)
+            .await;
+        let verifier = MerchantWebhookVerifier::new(client(&server, &clock()))
+            .with_min_refetch_interval(Duration::ZERO);
+        let body = br#"{"invoiceId":"p2_1","status":"success","amount":100,"ccy":980}"#;
+
+        verifier.verify(Some(&old.sign(body)), body).await.unwrap();
+        assert_eq!(pubkey_requests(&server).await, 1);
+
+        verifier.verify(Some(&new.sign(body)), body).await.unwrap();
+        assert_eq!(
+            pubkey_requests(&server).await,
+            2,
+            "one refetch after the rotation"
+        );
+        verifier.verify(Some(&new.sign(body)), body).await.unwrap();
+        assert_eq!(pubkey_requests(&server).await, 2, "the new key is cached");
+
+        let e = verifier
+            .verify(Some(&forger.sign(body)), body)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Signature { .. }), "{e:?}");
+        assert_eq!(
+            pubkey_requests(&server).await,
+            3,
+            "one refetch, then the error"
+        );
+    }
+
+    #[tokio::test]
+    async fn failures_refetch_the_key_at_most_once_per_interval() {
+        let (bank, forger) = (Bank::new(1), Bank::new(3));
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/merchant/pubkey"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(bank.pubkey_answer()))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let verifier = MerchantWebhookVerifier::new(client(&server, &clock));
+        let body = b"{}";
+        for _ in 0..5 {
+            let e = verifier
+                .verify(Some(&forger.sign(body)), body)
+                .await
+                .unwrap_err();
+            assert!(matches!(e, Error::Signature { .. }), "{e:?}");
+        }
+        assert_eq!(pubkey_requests(&server).await, 1);
+        clock.advance(Duration::from_secs(61));
+        assert!(verifier
+            .verify(Some(&forger.sign(body)), body)
+            .await
+            .is_err());
+        assert_eq!(pubkey_requests(&server).await, 2);
+        verifier.verify(Some(&bank.sign(body)), body).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_missing_or_garbled_header_is_a_signature_error_and_fetches_nothing() {
+        let server = MockServer::start().await;
+        let verifier = MerchantWebhookVerifier::new(client(&server, &clock()));
+        for x_sign in [None, Some(""), Some("%%%"), Some("AAAA")] {
+            let e = verifier
+                .verify_and_parse(x_sign, EXAMPLE_BODY)
+                .await
+                .unwrap_err();
+            assert!(matches!(e, Error::Signature { .. }), "{x_sign:?}: {e:?}");
+        }
+        let e = verifier
+            .verify_request(&http::HeaderMap::new(), EXAMPLE_BODY)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Signature { ref message } if message.contains("X-Sign")));
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_signed_body_that_is_not_a_status_is_a_decode_error() {
+        let bank = Bank::new(1);
+        let server = MockServer::start().await;
+        let verifier = MerchantWebhookVerifier::with_key(
+            client(&server, &clock()),
+            MerchantPublicKey::from_base64_pem(bank.pubkey_answer()["key"].as_str().unwrap())
+                .unwrap(),
+        );
+        let body = br#"{"hello":"world"}"#;
+        let e = verifier
+            .verify_and_parse(Some(&bank.sign(body)), body)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+        assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_later_modified_date_is_current_whatever_the_arrival_order() {
+        let status = |state: &str, modified: Option<&str>| -> InvoiceStatus {
+            let mut value = serde_json::json!({
+                "invoiceId": "p2_1", "status": state, "amount": 100, "ccy": 980,
+            });
+            if let Some(modified) = modified {
+                value["modifiedDate"] = modified.into();
+            }
+            serde_json::from_value(value).unwrap()
+        };
+        let success = status("success", Some("2026-11-20T10:16:12Z"));
+        let processing = status("processing", Some("2026-11-20T12:16:00+02:00"));
+        assert_eq!(
+            current_status(&success, &processing).status,
+            InvoiceState::Success
+        );
+        assert_eq!(
+            current_status(&processing, &success).status,
+            InvoiceState::Success
+        );
+        let reversed = status("reversed", Some("2026-11-21T09:00:00Z"));
+        assert_eq!(
+            current_status(&success, &reversed).status,
+            InvoiceState::Reversed
+        );
+        let undated = status("hold", None);
+        assert_eq!(
+            current_status(&success, &undated).status,
+            InvoiceState::Success
+        );
+        assert_eq!(
+            current_status(&undated, &success).status,
+            InvoiceState::Success
+        );
     }
 }
