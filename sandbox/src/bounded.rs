@@ -206,6 +206,11 @@ impl<K: Eq + Hash + Clone, V> BoundedMap<K, V> {
         self.order.len()
     }
 
+    /// Every entry, in no particular order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.entries.iter().map(|(key, slot)| (key, &slot.value))
+    }
+
     /// Every value, in no particular order.
     pub(crate) fn values(&self) -> impl Iterator<Item = &V> {
         self.entries.values().map(|slot| &slot.value)

@@ -194,11 +194,17 @@ impl Fault {
 /// How a provider writes an error body for a given status.
 pub type ErrorBodyFn = fn(u16) -> Value;
 
+/// How a provider writes an error body for a given status and request path, for providers
+/// whose error shape differs between parts of one server (e.g. Monobank's personal and
+/// acquiring APIs).
+pub type PathErrorBodyFn = fn(u16, &str) -> Value;
+
 /// The faults waiting for requests on one provider server.
 #[derive(Default)]
 pub struct FaultRegistry {
     active: Mutex<Vec<Fault>>,
     error_body: Mutex<Option<ErrorBodyFn>>,
+    path_error_body: Mutex<Option<PathErrorBodyFn>>,
     json_content_type: Mutex<Option<&'static str>>,
 }
 
@@ -233,6 +239,13 @@ impl FaultRegistry {
         *lock(&self.error_body) = Some(error_body);
     }
 
+    /// Sets how status faults without a body write it when the shape depends on the request
+    /// path (used instead of [`set_error_body`](Self::set_error_body)'s for injected faults;
+    /// the server's own refusals, which may come before a path is known, keep that one).
+    pub fn set_path_error_body(&self, error_body: PathErrorBodyFn) {
+        *lock(&self.path_error_body) = Some(error_body);
+    }
+
     /// Sets the `Content-Type` of JSON bodies that faults write (default `application/json`),
     /// for providers that always send another form (e.g. `application/json;charset=utf-8`).
     pub fn set_json_content_type(&self, content_type: &'static str) {
@@ -256,7 +269,10 @@ impl FaultRegistry {
         Some(kind)
     }
 
-    fn error_body(&self, status: http::StatusCode) -> Value {
+    fn error_body(&self, status: http::StatusCode, path: Option<&str>) -> Value {
+        if let (Some(path), Some(error_body)) = (path, *lock(&self.path_error_body)) {
+            return error_body(status.as_u16(), path);
+        }
         match *lock(&self.error_body) {
             Some(error_body) => error_body(status.as_u16()),
             None => json!({ "error": status.canonical_reason().unwrap_or("error") }),
@@ -288,14 +304,19 @@ impl AfterRun {
 }
 
 impl FaultRegistry {
-    /// What to do about a fault of `kind`.
-    pub(crate) fn act_on(&self, kind: &FaultKind) -> FaultAction {
+    /// What to do about a fault of `kind` taken by a request for `path`.
+    pub(crate) fn act_on(&self, kind: &FaultKind, path: &str) -> FaultAction {
         match kind {
             FaultKind::Status {
                 status,
                 body,
                 retry_after,
-            } => FaultAction::Answer(self.status_reply(*status, body.clone(), *retry_after)),
+            } => FaultAction::Answer(self.status_reply(
+                *status,
+                body.clone(),
+                *retry_after,
+                Some(path),
+            )),
             FaultKind::Delay { ms } => {
                 FaultAction::RunThen(AfterRun::Delay(Duration::from_millis(*ms)))
             }
@@ -311,10 +332,16 @@ impl FaultRegistry {
     /// The provider's error answer for `status` (its error shape and JSON content type): for
     /// injected faults and for the server's own refusals (body too large, timeouts, …).
     pub(crate) fn error_reply(&self, status: u16) -> Reply {
-        self.status_reply(status, None, None)
+        self.status_reply(status, None, None, None)
     }
 
-    fn status_reply(&self, status: u16, body: Option<Value>, retry_after: Option<u64>) -> Reply {
+    fn status_reply(
+        &self,
+        status: u16,
+        body: Option<Value>,
+        retry_after: Option<u64>,
+        path: Option<&str>,
+    ) -> Reply {
         let status =
             http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         let reply = Reply::new(status);
@@ -326,7 +353,7 @@ impl FaultRegistry {
                 reply.set_body_raw(value.to_string().into_bytes(), self.json_content_type())
             }
             None => reply.set_body_raw(
-                self.error_body(status).to_string().into_bytes(),
+                self.error_body(status, path).to_string().into_bytes(),
                 self.json_content_type(),
             ),
         };

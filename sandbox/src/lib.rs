@@ -117,7 +117,7 @@ pub use wiremock;
 
 pub use crate::error::SandboxError;
 pub use crate::event::SandboxEvent;
-pub use crate::fault::{ErrorBodyFn, Fault, FaultKind, FaultRegistry};
+pub use crate::fault::{ErrorBodyFn, Fault, FaultKind, FaultRegistry, PathErrorBodyFn};
 pub use crate::journal::{JournalEntry, DEFAULT_JOURNAL_CAPACITY};
 pub use crate::ledger::{Ledger, LedgerAccount, LedgerTransaction};
 pub use crate::limits::StateLimits;

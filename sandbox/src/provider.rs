@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::fault::{ErrorBodyFn, FaultRegistry};
+use crate::fault::{ErrorBodyFn, FaultRegistry, PathErrorBodyFn};
 use crate::limits::StateLimits;
 use crate::outbound::OutboundPolicy;
 use crate::route::{RespondAsync, Route, RouteBuilder, Routes};
@@ -310,6 +310,12 @@ impl ProviderContext {
     /// Sets the provider's error body for status faults injected without a body.
     pub fn set_error_body(&self, error_body: ErrorBodyFn) {
         self.faults.set_error_body(error_body);
+    }
+
+    /// Sets the provider's error body for status faults injected without a body, chosen by the
+    /// request's path too (for a server whose error shape differs by path).
+    pub fn set_path_error_body(&self, error_body: PathErrorBodyFn) {
+        self.faults.set_path_error_body(error_body);
     }
 
     /// Sets the `Content-Type` of JSON bodies written by injected faults (default

@@ -180,7 +180,8 @@ impl Route {
             return self.run(request).await;
         };
         let faults = self.faults.as_deref();
-        match faults.map(|faults| faults.act_on(&kind)) {
+        let path = request.url.path().to_owned();
+        match faults.map(|faults| faults.act_on(&kind, &path)) {
             Some(crate::fault::FaultAction::Answer(reply)) => reply,
             Some(crate::fault::FaultAction::RunThen(then)) => then.apply(self.run(request).await),
             None => self.run(request).await,

@@ -28,7 +28,11 @@
 //!   `mcc`, `hold`, `operation_amount`, `currency_code`, `commission_rate`, `cashback_amount`,
 //!   `comment`, `receipt_id`, `invoice_id`, `counter_edrpou`, `counter_iban`, `counter_name`.
 //!   Both return the new `StatementItem`.
+//!
+//! The acquiring API (`/api/merchant/…`, credentials `merchant_token`) and its payment page
+//! (host `pay`) are described in [`acquiring`].
 
+pub(crate) mod acquiring;
 mod check;
 mod routes;
 mod seed;
@@ -41,6 +45,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path, path_regex};
 
+use self::acquiring::{Acquiring, PAY_HOST};
 use self::routes::{
     ClientInfoRoute, CurrencyRates, NotFound, ServerSync, SetWebhook, StatementRoute,
     STATEMENT_PATH,
@@ -48,7 +53,7 @@ use self::routes::{
 use self::state::{NewItem, State};
 use crate::{
     Ledger, ProviderContext, ProviderRegistration, Route, Routes, SandboxError, SandboxEvent,
-    SandboxProvider,
+    SandboxProvider, TestOutcome, TestParty,
 };
 
 /// The provider's name in the registry.
@@ -58,20 +63,32 @@ pub(crate) const NAME: &str = "monobank";
 pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration {
     name: NAME,
     build,
-    hosts: &[],
+    hosts: &[PAY_HOST],
 };
 
 pub(crate) fn build(ctx: &ProviderContext) -> Arc<dyn SandboxProvider> {
     ctx.set_error_body(routes::error_body_for);
-    Arc::new(MonobankSandbox {
-        state: State::new(ctx.clone()),
-    })
+    ctx.set_path_error_body(error_body_for_path);
+    let state = State::new(ctx.clone());
+    let acquiring = Acquiring::new(ctx, state.token());
+    Arc::new(MonobankSandbox { state, acquiring })
 }
 
-/// The Monobank personal API module.
+/// The error body of an injected fault: the acquiring shape under `/api/merchant/`, else the
+/// personal API's.
+fn error_body_for_path(status: u16, path: &str) -> Value {
+    if path == "/api/merchant" || path.starts_with("/api/merchant/") {
+        acquiring::error_body_for(status)
+    } else {
+        routes::error_body_for(status)
+    }
+}
+
+/// The Monobank module: personal API and acquiring.
 #[derive(Debug)]
 struct MonobankSandbox {
     state: Arc<State>,
+    acquiring: Arc<Acquiring>,
 }
 
 /// The `statement_item` custom event.
@@ -114,6 +131,7 @@ impl SandboxProvider for MonobankSandbox {
     }
 
     fn mount(&self, routes: &mut Routes, ctx: &ProviderContext) {
+        self.acquiring.mount(routes, ctx);
         let state = &self.state;
         let table = [
             ctx.route(
@@ -151,12 +169,31 @@ impl SandboxProvider for MonobankSandbox {
         }
     }
 
+    fn mount_host(&self, host: &str, routes: &mut Routes, ctx: &ProviderContext) {
+        if host == PAY_HOST {
+            self.acquiring.mount_page(routes, ctx);
+        }
+    }
+
     fn credentials(&self) -> Value {
-        json!({ "token": self.state.token() })
+        json!({
+            "token": self.state.token(),
+            "merchant_token": self.acquiring.merchant_token(),
+        })
     }
 
     fn ledger(&self) -> Ledger {
-        self.state.with_bank(|bank| bank.ledger())
+        let mut ledger = self.state.with_bank(|bank| bank.ledger());
+        ledger.accounts.extend(self.acquiring.ledger_accounts());
+        ledger
+    }
+
+    fn test_party(&self, outcome: TestOutcome) -> Option<TestParty> {
+        Acquiring::test_party(outcome)
+    }
+
+    fn state_sizes(&self) -> Value {
+        self.acquiring.sizes()
     }
 
     fn trigger(&self, event: &SandboxEvent) -> Result<Value, SandboxError> {
@@ -174,9 +211,14 @@ impl SandboxProvider for MonobankSandbox {
                     ..NewItem::default()
                 },
             ),
-            SandboxEvent::PayerActs { .. } => Err(SandboxError::UnsupportedEvent(
-                "the monobank personal API has no payment page for a payer to act on".to_owned(),
-            )),
+            SandboxEvent::PayerActs {
+                payment_id,
+                outcome,
+            } => self.acquiring.pay_event(&json!({
+                "type": "pay_invoice",
+                "invoice_id": payment_id,
+                "outcome": outcome,
+            })),
             SandboxEvent::Custom(value)
                 if value.get("type").and_then(Value::as_str) == Some("statement_item") =>
             {
@@ -202,8 +244,20 @@ impl SandboxProvider for MonobankSandbox {
                     },
                 )
             }
+            SandboxEvent::Custom(value)
+                if value.get("type").and_then(Value::as_str) == Some("pay_invoice") =>
+            {
+                self.acquiring.pay_event(value)
+            }
+            SandboxEvent::Custom(value)
+                if value.get("type").and_then(Value::as_str)
+                    == Some("acquiring_webhooks_out_of_order") =>
+            {
+                self.acquiring.out_of_order_event(value)
+            }
             SandboxEvent::Custom(value) => Err(SandboxError::UnsupportedEvent(format!(
-                "monobank knows `card_transaction` and `statement_item`, not {}",
+                "monobank knows `card_transaction`, `statement_item`, `pay_invoice` and \
+                 `acquiring_webhooks_out_of_order`, not {}",
                 value.get("type").unwrap_or(&Value::Null)
             ))),
         }
@@ -211,5 +265,6 @@ impl SandboxProvider for MonobankSandbox {
 
     fn reset(&self) {
         self.state.reset();
+        self.acquiring.reset();
     }
 }

@@ -75,10 +75,34 @@ async fn json_mode_lists_other_hosts_and_a_port_option_places_them() {
     let auth = format!("http://127.0.0.1:{port}");
     assert_eq!(monzo["hosts"]["auth"], auth.as_str());
     assert_eq!(monzo["credentials"]["auth_url"], auth.as_str());
+    let monobank = &summary["providers"]["monobank"];
     assert_eq!(
-        summary["providers"]["monobank"]["hosts"],
-        serde_json::json!({})
+        monobank["hosts"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        ["pay"]
     );
+    let merchant_token = monobank["credentials"]["merchant_token"].as_str().unwrap();
+    assert_eq!(merchant_token.len(), 44);
+    assert_ne!(
+        merchant_token,
+        monobank["credentials"]["token"].as_str().unwrap()
+    );
+    let details = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .get(format!(
+            "{}/api/merchant/details",
+            monobank["base_url"].as_str().unwrap()
+        ))
+        .header("X-Token", merchant_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(details.status(), 200);
     let consent = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())

@@ -35,7 +35,12 @@ async fn credentials_returns_the_seeded_token() {
     let (status, body) = control(&mono, "GET", "/__bankkit/credentials", None).await;
 
     assert_eq!(status, 200);
-    assert_eq!(body, json!({ "token": mono.token }));
+    let merchant_token = mono.handle.credentials()["merchant_token"].clone();
+    assert_eq!(merchant_token.as_str().unwrap().len(), 44);
+    assert_eq!(
+        body,
+        json!({ "token": mono.token, "merchant_token": merchant_token })
+    );
 }
 
 #[tokio::test]
@@ -187,7 +192,15 @@ async fn events_create_a_transaction_whose_webhook_shows_in_the_delivery_log() {
 #[tokio::test]
 async fn a_custom_statement_item_event_sets_the_optional_fields() {
     let mono = monobank().await;
-    let jar = mono.handle.ledger().accounts.last().unwrap().id.clone();
+    let ledger = mono.handle.ledger();
+    let jar = ledger
+        .accounts
+        .iter()
+        .rev()
+        .find(|account| account.kind == "jar")
+        .unwrap()
+        .id
+        .clone();
     let event = json!({"type": "statement_item", "account_id": jar, "amount_minor": 10_000,
                        "description": "Поповнення", "comment": "на море", "mcc": 4829});
 

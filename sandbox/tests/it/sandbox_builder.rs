@@ -224,7 +224,9 @@ async fn another_host_of_a_provider_gets_its_own_server_and_port() {
     let auth = format!("http://127.0.0.1:{port}");
     assert_eq!(monzo.hosts().get("auth"), Some(&auth));
     assert_ne!(monzo.base_url(), auth);
-    assert!(sandbox.monobank().unwrap().hosts().is_empty());
+    let monobank_hosts = sandbox.monobank().unwrap().hosts();
+    assert_eq!(monobank_hosts.keys().collect::<Vec<_>>(), ["pay"]);
+    assert_ne!(monobank_hosts["pay"], auth);
     let page = reqwest::Client::builder()
         .no_proxy()
         .build()
