@@ -270,6 +270,68 @@ impl Acquiring {
         })
     }
 
+    /// The `t2p_payment` event: a tap-to-phone payment made now on the first terminal.
+    pub(crate) fn t2p_event(&self, event: &Value) -> Result<Value, SandboxError> {
+        let amount = event
+            .get("amount")
+            .and_then(Value::as_i64)
+            .filter(|amount| *amount > 0)
+            .ok_or_else(|| {
+                SandboxError::InvalidEvent("t2p_payment needs a positive `amount`".into())
+            })?;
+        let status = match event
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("success")
+        {
+            "success" => "success",
+            "pending" => "pending",
+            "rejected" => "rejected",
+            "txp_does_not_answer" => "txp_does_not_answer",
+            "transaction_not_completed" => "transaction_not_completed",
+            other => {
+                return Err(SandboxError::InvalidEvent(format!(
+                    "unknown tap-to-phone status `{other}`"
+                )))
+            }
+        };
+        self.with(|merchant, now| {
+            let mut rng = crate::rng::SeededRng::new(crate::rng::mix64(
+                merchant.seed.id_key
+                    ^ now.timestamp().unsigned_abs()
+                    ^ merchant.t2p_payments.len() as u64,
+            ));
+            let payment = seed::T2pPayment {
+                external_payment_id: event
+                    .get("external_payment_id")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| seed::uuid(&mut rng), str::to_owned),
+                internal_payment_id: seed::uuid(&mut rng),
+                terminal: merchant
+                    .seed
+                    .t2p_terminals
+                    .first()
+                    .and_then(|terminal| terminal["terminal"].as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                payment_type: "purchase",
+                amount,
+                status,
+                time: now,
+                transaction_id: rng.digits(11),
+                masked_pan: format!("424242******{}", rng.digits(2)),
+                card_mask: "visa",
+                approval_code: rng.digits(6),
+                rrn: rng.digits(12),
+                response_code: if status == "success" { "1" } else { "0" },
+                error_message: None,
+            };
+            let body = payment.status_json();
+            merchant.add_t2p_payment(payment);
+            Ok(body)
+        })
+    }
+
     /// The `acquiring_webhooks_out_of_order` event.
     pub(crate) fn out_of_order_event(&self, event: &Value) -> Result<Value, SandboxError> {
         let id = event
