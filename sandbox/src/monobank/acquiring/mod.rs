@@ -41,10 +41,19 @@
 //!   `InvoiceStatus` body to `webHookUrl` with `X-Sign` = base64 DER ECDSA P-256/SHA-256 over
 //!   the exact body bytes; the key comes from the seed and `GET /api/merchant/pubkey` serves
 //!   it. 3 attempts, 60 s apart (sandbox clock), until exactly 200.
+//! - **Payment page**: `pageUrl` = `{pay host}/{invoiceId}`: an HTML page (merchant, amount,
+//!   destination) with a form POSTing `pan`, `exp` (`MM/YY`), `cvv` (submit button `id="pay"`)
+//!   back to it; paying redirects (303) to `redirectUrl`, or shows a result page whose
+//!   `id="status"` carries `data-status`; a bad card gives the form again (422).
 //! - **Events**: `{"type":"pay_invoice","invoice_id":…,"outcome":"success"|"failure"|"pending",
 //!   "card":…}` pays an invoice (or a subscription's first charge) as the page does and
 //!   returns its status; `{"type":"acquiring_webhooks_out_of_order","invoice_id":…}` sends
-//!   the previous status's webhook again now, after the current one.
+//!   the previous status's webhook again now, after the current one;
+//!   `{"type":"t2p_payment","amount":…,"status":…,"external_payment_id":…}` adds a
+//!   tap-to-phone payment.
+//! - **Bounded state**: invoices and subscriptions are capped by `max_payments` (finished
+//!   invoices first), wallet cards and monopay keys by `max_tokens`, the merchant ledger by
+//!   `max_added_transactions` per account.
 
 mod cards;
 mod page;
