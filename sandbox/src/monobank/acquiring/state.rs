@@ -637,7 +637,7 @@ impl Merchant {
 
     /// Removes a dropped invoice from every index.
     fn forget(&mut self, invoice: &Invoice) {
-        self.deadlines.retain(|(_, id)| *id != invoice.id);
+        self.clear_deadline(invoice);
         if let Some(delivery) = invoice.hold_webhook {
             self.webhooks.cancel(delivery);
         }
