@@ -28,8 +28,9 @@
 //! # How it fits together
 //!
 //! - **Providers.** Each imitated API is a module implementing [`SandboxProvider`] over its own
-//!   shared state, registered by name ([`register_provider!`]; Monobank's personal API,
-//!   Monzo's developer API and MTN MoMo's Open API are built in). Each is served on a port of
+//!   shared state, registered by name ([`register_provider!`]; Monobank's personal and
+//!   acquiring APIs, Monzo's developer API and MTN MoMo's Open API are built in). Each is
+//!   served on a port of
 //!   its own, as real APIs live on separate hosts. Its [`Routes`] are wiremock matchers in
 //!   front of responders ([`Respond`]: synchronous and short, no I/O, no sleeping;
 //!   [`RespondAsync`] for the rare route that waits on the outside world) answering a

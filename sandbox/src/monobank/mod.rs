@@ -250,14 +250,19 @@ impl SandboxProvider for MonobankSandbox {
                 self.acquiring.pay_event(value)
             }
             SandboxEvent::Custom(value)
+                if value.get("type").and_then(Value::as_str) == Some("t2p_payment") =>
+            {
+                self.acquiring.t2p_event(value)
+            }
+            SandboxEvent::Custom(value)
                 if value.get("type").and_then(Value::as_str)
                     == Some("acquiring_webhooks_out_of_order") =>
             {
                 self.acquiring.out_of_order_event(value)
             }
             SandboxEvent::Custom(value) => Err(SandboxError::UnsupportedEvent(format!(
-                "monobank knows `card_transaction`, `statement_item`, `pay_invoice` and \
-                 `acquiring_webhooks_out_of_order`, not {}",
+                "monobank knows `card_transaction`, `statement_item`, `pay_invoice`, \
+                 `t2p_payment` and `acquiring_webhooks_out_of_order`, not {}",
                 value.get("type").unwrap_or(&Value::Null)
             ))),
         }

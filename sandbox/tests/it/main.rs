@@ -2,6 +2,7 @@
 //! builds small and quick to link.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod acquiring_common;
 mod common;
 mod momo_common;
 mod monzo_common;
@@ -15,6 +16,9 @@ mod momo_access;
 mod momo_callbacks;
 mod momo_collection;
 mod momo_payments;
+mod monobank_acquiring;
+mod monobank_acquiring_webhooks;
+mod monobank_page;
 mod monobank_personal_api;
 mod monobank_statement;
 mod monobank_webhooks;

@@ -41,10 +41,19 @@
 //!   `InvoiceStatus` body to `webHookUrl` with `X-Sign` = base64 DER ECDSA P-256/SHA-256 over
 //!   the exact body bytes; the key comes from the seed and `GET /api/merchant/pubkey` serves
 //!   it. 3 attempts, 60 s apart (sandbox clock), until exactly 200.
+//! - **Payment page**: `pageUrl` = `{pay host}/{invoiceId}`: an HTML page (merchant, amount,
+//!   destination) with a form POSTing `pan`, `exp` (`MM/YY`), `cvv` (submit button `id="pay"`)
+//!   back to it; paying redirects (303) to `redirectUrl`, or shows a result page whose
+//!   `id="status"` carries `data-status`; a bad card gives the form again (422).
 //! - **Events**: `{"type":"pay_invoice","invoice_id":…,"outcome":"success"|"failure"|"pending",
 //!   "card":…}` pays an invoice (or a subscription's first charge) as the page does and
 //!   returns its status; `{"type":"acquiring_webhooks_out_of_order","invoice_id":…}` sends
-//!   the previous status's webhook again now, after the current one.
+//!   the previous status's webhook again now, after the current one;
+//!   `{"type":"t2p_payment","amount":…,"status":…,"external_payment_id":…}` adds a
+//!   tap-to-phone payment.
+//! - **Bounded state**: invoices and subscriptions are capped by `max_payments` (finished
+//!   invoices first), wallet cards and monopay keys by `max_tokens`, the merchant ledger by
+//!   `max_added_transactions` per account.
 
 mod cards;
 mod page;
@@ -267,6 +276,68 @@ impl Acquiring {
             Err(SandboxError::InvalidEvent(format!(
                 "unknown invoice `{id}`"
             )))
+        })
+    }
+
+    /// The `t2p_payment` event: a tap-to-phone payment made now on the first terminal.
+    pub(crate) fn t2p_event(&self, event: &Value) -> Result<Value, SandboxError> {
+        let amount = event
+            .get("amount")
+            .and_then(Value::as_i64)
+            .filter(|amount| *amount > 0)
+            .ok_or_else(|| {
+                SandboxError::InvalidEvent("t2p_payment needs a positive `amount`".into())
+            })?;
+        let status = match event
+            .get("status")
+            .and_then(Value::as_str)
+            .unwrap_or("success")
+        {
+            "success" => "success",
+            "pending" => "pending",
+            "rejected" => "rejected",
+            "txp_does_not_answer" => "txp_does_not_answer",
+            "transaction_not_completed" => "transaction_not_completed",
+            other => {
+                return Err(SandboxError::InvalidEvent(format!(
+                    "unknown tap-to-phone status `{other}`"
+                )))
+            }
+        };
+        self.with(|merchant, now| {
+            let mut rng = crate::rng::SeededRng::new(crate::rng::mix64(
+                merchant.seed.id_key
+                    ^ now.timestamp().unsigned_abs()
+                    ^ merchant.t2p_payments.len() as u64,
+            ));
+            let payment = seed::T2pPayment {
+                external_payment_id: event
+                    .get("external_payment_id")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| seed::uuid(&mut rng), str::to_owned),
+                internal_payment_id: seed::uuid(&mut rng),
+                terminal: merchant
+                    .seed
+                    .t2p_terminals
+                    .first()
+                    .and_then(|terminal| terminal["terminal"].as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                payment_type: "purchase",
+                amount,
+                status,
+                time: now,
+                transaction_id: rng.digits(11),
+                masked_pan: format!("424242******{}", rng.digits(2)),
+                card_mask: "visa",
+                approval_code: rng.digits(6),
+                rrn: rng.digits(12),
+                response_code: if status == "success" { "1" } else { "0" },
+                error_message: None,
+            };
+            let body = payment.status_json();
+            merchant.add_t2p_payment(payment);
+            Ok(body)
         })
     }
 

@@ -735,41 +735,18 @@ fn handle(
         Op::T2pPaymentStatus => {
             let id = query_required(&query(), "externalPaymentId")?;
             let oldest = after(now, -90 * 86_400);
-            let payment = merchant
-                .seed
+            merchant
                 .t2p_payments
                 .iter()
                 .find(|p| p.external_payment_id == id && p.time >= oldest)
-                .ok_or_else(|| AcqError::not_found("invalid 'externalPaymentId'"))?;
-            let mut answer = json!({
-                "bank": "АТ Універсал Банк",
-                "terminal": payment.terminal,
-                "paymentType": payment.payment_type,
-                "amount": payment.amount,
-                "ccy": "UAH",
-                "status": payment.status,
-                "dataTime": payment.time.format("%Y-%m-%d %H:%M:%S").to_string(),
-                "internalPaymentId": payment.internal_payment_id,
-                "externalPaymentId": payment.external_payment_id,
-                "transactionId": payment.transaction_id,
-                "maskedPan": payment.masked_pan,
-                "cardMask": payment.card_mask,
-                "approvalCode": payment.approval_code,
-                "rrn": payment.rrn,
-                "responseCode": payment.response_code,
-                "countryCard": "804",
-            });
-            if let (Some(message), Some(map)) = (payment.error_message, answer.as_object_mut()) {
-                map.insert("errorMessage".into(), json!(message));
-            }
-            Ok(answer)
+                .map(super::seed::T2pPayment::status_json)
+                .ok_or_else(|| AcqError::not_found("invalid 'externalPaymentId'"))
         }
         Op::PosTransactionCancel => {
             let body = json_body(request)?;
             let rrn = required_str(&body, "rrn")?;
             let amount = amount(&body)?;
             let payment = merchant
-                .seed
                 .t2p_payments
                 .iter()
                 .find(|p| p.rrn == rrn && p.status == "success")

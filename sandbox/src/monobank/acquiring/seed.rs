@@ -15,6 +15,34 @@ const MERCHANTS: &[(&str, &str)] = &[
     ("ТОВ «Смачна Полиця»", "Шевченко Марія"),
 ];
 
+impl T2pPayment {
+    /// The body of `t2p/terminal/payment/external/status`.
+    pub(crate) fn status_json(&self) -> Value {
+        let mut answer = json!({
+            "bank": "АТ Універсал Банк",
+            "terminal": self.terminal,
+            "paymentType": self.payment_type,
+            "amount": self.amount,
+            "ccy": "UAH",
+            "status": self.status,
+            "dataTime": self.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+            "internalPaymentId": self.internal_payment_id,
+            "externalPaymentId": self.external_payment_id,
+            "transactionId": self.transaction_id,
+            "maskedPan": self.masked_pan,
+            "cardMask": self.card_mask,
+            "approvalCode": self.approval_code,
+            "rrn": self.rrn,
+            "responseCode": self.response_code,
+            "countryCard": "804",
+        });
+        if let (Some(message), Some(map)) = (self.error_message, answer.as_object_mut()) {
+            map.insert("errorMessage".into(), json!(message));
+        }
+        answer
+    }
+}
+
 /// A tap-to-phone payment known by its `externalPaymentId`.
 #[derive(Debug, Clone)]
 pub(crate) struct T2pPayment {
@@ -75,7 +103,8 @@ pub(crate) struct MerchantSeed {
     pub(crate) id_key: u64,
 }
 
-fn uuid(rng: &mut SeededRng) -> String {
+/// A UUID-looking id from the stream.
+pub(crate) fn uuid(rng: &mut SeededRng) -> String {
     let hex = rng.hex(32);
     format!(
         "{}-{}-4{}-a{}-{}",

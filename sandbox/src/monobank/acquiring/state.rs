@@ -495,6 +495,8 @@ pub(crate) struct Merchant {
     pub(crate) keys: BoundedMap<String, MonopayKey>,
     /// QR tills with an amount set: qrId → invoice id.
     pub(crate) qr_amounts: HashMap<String, String>,
+    /// Tap-to-phone payments (seeded, then added by events; the oldest added go first).
+    pub(crate) t2p_payments: VecDeque<super::seed::T2pPayment>,
     /// Tap-to-phone refunds so far, by rrn.
     pub(crate) pos_refunded: HashMap<String, i64>,
     books: BTreeMap<(Mode, u16), Book>,
@@ -516,7 +518,9 @@ impl Merchant {
         limits: StateLimits,
     ) -> Merchant {
         let rng = SeededRng::new(mix64(seed.id_key));
+        let t2p_payments = seed.t2p_payments.iter().cloned().collect();
         Merchant {
+            t2p_payments,
             seed,
             key,
             webhooks,
@@ -633,7 +637,7 @@ impl Merchant {
 
     /// Removes a dropped invoice from every index.
     fn forget(&mut self, invoice: &Invoice) {
-        self.deadlines.retain(|(_, id)| *id != invoice.id);
+        self.clear_deadline(invoice);
         if let Some(delivery) = invoice.hold_webhook {
             self.webhooks.cancel(delivery);
         }
@@ -1326,6 +1330,15 @@ impl Merchant {
         }
     }
 
+    /// Adds a tap-to-phone payment (control event); the oldest added ones go past the cap.
+    pub(crate) fn add_t2p_payment(&mut self, payment: super::seed::T2pPayment) {
+        let seeded = self.seed.t2p_payments.len();
+        self.t2p_payments.push_back(payment);
+        while self.t2p_payments.len() > seeded + self.limits.max_payments.max(1) {
+            self.t2p_payments.remove(seeded);
+        }
+    }
+
     /// Counts of what is held.
     pub(crate) fn sizes(&self) -> Value {
         json!({
@@ -1334,6 +1347,7 @@ impl Merchant {
             "wallet_cards": self.cards.len(),
             "subscriptions": self.subscriptions.len(),
             "monopay_keys": self.keys.len(),
+            "t2p_payments": self.t2p_payments.len(),
             "merchant_ledger_transactions":
                 self.books.values().map(|book| book.transactions.len()).sum::<usize>(),
         })
