@@ -68,6 +68,11 @@ pub struct MonobankConfig {
     /// How calls the bank limits are paced (default [`Pacing::Provider`]).
     #[serde(default, skip_serializing_if = "Pacing::is_default")]
     pub pacing: Pacing,
+    /// A file keeping the at-most-once records of payment creates (see
+    /// [`bankkit_core::payment::once`]); in memory when unset. Use one per machine when
+    /// several processes or restarts must never charge twice for one idempotency key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_file: Option<std::path::PathBuf>,
 }
 
 impl MonobankConfig {
@@ -79,6 +84,7 @@ impl MonobankConfig {
             base_url: None,
             timeout_secs: None,
             pacing: Pacing::default(),
+            idempotency_file: None,
         }
     }
 
@@ -90,6 +96,7 @@ impl MonobankConfig {
             base_url: None,
             timeout_secs: None,
             pacing: Pacing::default(),
+            idempotency_file: None,
         }
     }
 
@@ -153,7 +160,13 @@ impl MonobankConfig {
 #[typetag::serde(name = "monobank")]
 impl ProviderConfig for MonobankConfig {
     fn build(&self, context: &BuildContext) -> Result<Arc<dyn Provider>> {
-        Ok(Arc::new(MonobankProvider::new(self.client(context)?)))
+        let mut provider = MonobankProvider::new(self.client(context)?);
+        if let Some(path) = &self.idempotency_file {
+            provider = provider.with_idempotency_store(Arc::new(
+                bankkit_core::payment::once::FileIdempotencyStore::new(path),
+            ));
+        }
+        Ok(Arc::new(provider))
     }
 }
 

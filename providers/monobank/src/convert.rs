@@ -14,6 +14,8 @@
 //! `hold = true` is [`TransactionStatus::Pending`], anything else
 //! [`TransactionStatus::Booked`].
 
+pub(crate) mod acquiring;
+
 use bankkit_core::money::{currency_from_numeric, Currency, Decimal, JsonDecimal};
 use bankkit_core::{
     Account as CoreAccount, AccountBalance, AccountId, AccountKind, Direction, Error, Money,

@@ -94,8 +94,8 @@ pub use config::MonobankConfig;
 pub use convert::CurrencyRate;
 pub use error::{FailureContact, PaymentFailureCode};
 pub use provider::{
-    capabilities, MonobankProvider, CLIENT_INFO_CACHE, MAX_STATEMENT_WINDOW, PERSONAL_WEBHOOK_ID,
-    STATEMENT_PAGE_SIZE,
+    capabilities, capabilities_for, MonobankProvider, CLIENT_INFO_CACHE, MAX_STATEMENT_WINDOW,
+    PERSONAL_WEBHOOK_ID, STATEMENT_PAGE_SIZE,
 };
 pub use webhook::{current_status, MerchantPublicKey, MerchantWebhookVerifier, X_SIGN};
 pub use wire::{
@@ -116,7 +116,8 @@ fn sandbox_config(target: &SandboxTarget) -> Result<Box<dyn ProviderConfig>> {
 
 bankkit_core::register_provider!(ProviderRegistration {
     name: "monobank",
-    description: "Monobank personal API: accounts, jars, balances, statements, webhook",
+    description: "Monobank: personal API (accounts, jars, balances, statements, webhook) and \
+                  acquiring (invoices, card and saved-card charges, holds, refunds, signed webhooks)",
     capabilities,
     sample_config: "token = \"your 44-character personal token from https://api.monobank.ua/\"\n\
                     # merchant_token = \"your acquiring merchant token (or a test token)\"\n\

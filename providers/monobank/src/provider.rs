@@ -1,5 +1,7 @@
 //! [`MonobankProvider`]: the core traits on top of [`MonobankClient`].
 
+mod acquiring;
+
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,17 +9,18 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bankkit_core::clock::Clock;
 use bankkit_core::money::{currency_from_numeric, Currency};
+use bankkit_core::payment::once::{IdempotencyStore, MemoryIdempotencyStore};
 use bankkit_core::{
     Account, AccountBalance, AccountId, Balance, Capabilities, Capability, Error, PageCursor,
-    Provider, Result, Statement, StatementLimits, StatementPage, StatementRequest, Support,
-    Webhook, WebhookEvent, WebhookId, WebhookRegistration, WebhookRequest,
+    Payment, Provider, Result, Statement, StatementLimits, StatementPage, StatementRequest,
+    Support, Webhook, WebhookEvent, WebhookId, WebhookRegistration, WebhookRequest,
 };
 use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
 
 use crate::client::{MonobankClient, PROVIDER};
 use crate::convert;
-use crate::webhook;
+use crate::webhook::{self, MerchantWebhookVerifier, X_SIGN};
 use crate::wire::ClientInfo;
 
 /// The longest statement window: 31 days + 1 hour (monobank.md §4.4).
@@ -35,15 +38,35 @@ pub const PERSONAL_WEBHOOK_ID: &str = "personal";
 /// The account id meaning "the default account" in statement paths; it is the UAH card.
 const DEFAULT_ACCOUNT: &str = "0";
 
-/// Why payments are unsupported.
-const NO_PAYMENTS: &str = "the personal API is read-only; invoices come with the acquiring API";
+/// Why payments are unsupported without a merchant token.
+const NO_PAYMENTS: &str =
+    "no merchant_token is configured: the personal API is read-only; payments need the acquiring API";
 
-/// What `MonobankProvider` can do: balances, statements and webhooks; no payments.
+/// Why balances and statements are unsupported without a personal token.
+const NO_PERSONAL: &str =
+    "no personal token is configured: balances and statements need the personal API";
+
+/// What `MonobankProvider` can do with both tokens: balances, statements and webhooks
+/// (personal token), and payments (merchant token).
 pub fn capabilities() -> Capabilities {
-    Capabilities::none(NO_PAYMENTS)
-        .with(Capability::Balance, Support::Supported)
-        .with(Capability::Statement, Support::Supported)
-        .with(Capability::Webhook, Support::Supported)
+    capabilities_for(true, true)
+}
+
+/// What a provider with a personal token (`personal`) and/or a merchant token (`merchant`)
+/// can do.
+pub fn capabilities_for(personal: bool, merchant: bool) -> Capabilities {
+    let mut caps = Capabilities::none(if personal { NO_PAYMENTS } else { NO_PERSONAL });
+    if personal {
+        caps = caps
+            .with(Capability::Balance, Support::Supported)
+            .with(Capability::Statement, Support::Supported);
+    }
+    if merchant {
+        caps = caps.with_payment_operations(convert::acquiring::operations());
+    } else {
+        caps = caps.with(Capability::Payment, Support::unsupported(NO_PAYMENTS));
+    }
+    caps.with(Capability::Webhook, Support::Supported)
 }
 
 /// Monobank's personal API behind the core traits: [`Balance`], [`Statement`] and
@@ -62,9 +85,23 @@ pub fn capabilities() -> Capabilities {
 ///   accounts: the personal API documents no signature. It reads only the body (not the
 ///   URI or headers): use a secret path segment in the URL and have the receiver reject
 ///   other paths itself.
+///
+/// With a merchant token it also offers [`Payment`] (the acquiring API): a collection
+/// without a payer is an invoice with a payment page, one from a card a direct charge
+/// (`payment-direct`), one from a saved card a wallet charge; holds are finalized
+/// (captured) in full or in part, an unpaid invoice is removed and a hold cancelled,
+/// refunds are `invoice/cancel` with an amount and the idempotency key as `extRef`, and
+/// [`Payment::find`] reads the merchant statement. Creates are kept at most once by a
+/// local record ([`MonobankProvider::with_idempotency_store`]; in memory by default): a
+/// direct or wallet charge whose answer was lost is looked up in the merchant statement by
+/// its reference, or answers `OutcomeUnknown`; an invoice create is sent again (an invoice
+/// whose page reached no one moves no money). Acquiring webhooks are verified with the
+/// merchant key (`X-Sign`, ECDSA P-256 over the exact bytes).
 pub struct MonobankProvider {
     client: MonobankClient,
     cache: Mutex<Option<Cached>>,
+    once: Arc<dyn IdempotencyStore>,
+    verifier: Option<MerchantWebhookVerifier>,
 }
 
 struct Cached {
@@ -81,12 +118,26 @@ impl fmt::Debug for MonobankProvider {
 }
 
 impl MonobankProvider {
-    /// The provider over `client` (which must have a token).
+    /// The provider over `client` (with a personal token, a merchant token or both);
+    /// creates are recorded in memory.
     pub fn new(client: MonobankClient) -> Self {
+        let verifier = client
+            .has_merchant_token()
+            .then(|| MerchantWebhookVerifier::new(client.clone()));
         Self {
             client,
             cache: Mutex::new(None),
+            once: Arc::new(MemoryIdempotencyStore::new()),
+            verifier,
         }
+    }
+
+    /// Keeps the at-most-once records of payment creates in `store` (a
+    /// [`bankkit_core::payment::once::FileIdempotencyStore`] survives restarts and is shared
+    /// by processes on one machine).
+    pub fn with_idempotency_store(mut self, store: Arc<dyn IdempotencyStore>) -> Self {
+        self.once = store;
+        self
     }
 
     /// The underlying client, for the endpoints the core traits do not cover.
@@ -288,7 +339,13 @@ impl Webhook for MonobankProvider {
         Ok(())
     }
 
-    /// Reads a personal webhook POST.
+    /// Reads an acquiring webhook (one with `X-Sign`, when a merchant token is configured):
+    /// the signature is checked over the exact bytes with the merchant key (fetched once,
+    /// fetched again once when a signature does not verify) and the body becomes a payment
+    /// status event. Events may arrive out of order: keep the one that
+    /// [`PaymentDetails::supersedes`](bankkit_core::PaymentDetails::supersedes) the other.
+    ///
+    /// Otherwise reads a personal webhook POST.
     ///
     /// The personal API documents no signature (an `X-Sign` header reported by third
     /// parties is unconfirmed and not checked), so verification is limited: the body must
@@ -303,6 +360,16 @@ impl Webhook for MonobankProvider {
     /// [`Error::Signature`] for an event naming an account this token does not have; any
     /// error of the `client-info` call when the cached answer is older than 60 s.
     async fn verify_and_parse(&self, request: WebhookRequest<'_>) -> Result<WebhookEvent> {
+        if let Some(verifier) = &self.verifier {
+            if request.headers.contains_key(X_SIGN) || !self.client.has_token() {
+                let status = verifier
+                    .verify_request(request.headers, request.body)
+                    .await?;
+                return Ok(WebhookEvent::PaymentStatus {
+                    payment: convert::acquiring::details(&status)?,
+                });
+            }
+        }
         let event = webhook::parse(request.body)?;
         let (info, _) = self.client_info().await?;
         let currency =
@@ -328,19 +395,29 @@ impl Provider for MonobankProvider {
     }
 
     fn name(&self) -> &str {
-        "Monobank (personal API)"
+        match (self.client.has_token(), self.client.has_merchant_token()) {
+            (true, true) => "Monobank (personal and acquiring APIs)",
+            (false, true) => "Monobank (acquiring API)",
+            _ => "Monobank (personal API)",
+        }
     }
 
     fn capabilities(&self) -> Capabilities {
-        capabilities()
+        capabilities_for(self.client.has_token(), self.client.has_merchant_token())
     }
 
     fn balance(&self) -> Option<&dyn Balance> {
-        Some(self)
+        self.client.has_token().then_some(self as &dyn Balance)
     }
 
     fn statement(&self) -> Option<&dyn Statement> {
-        Some(self)
+        self.client.has_token().then_some(self as &dyn Statement)
+    }
+
+    fn payment(&self) -> Option<&dyn Payment> {
+        self.client
+            .has_merchant_token()
+            .then_some(self as &dyn Payment)
     }
 
     fn webhook(&self) -> Option<&dyn Webhook> {
