@@ -126,3 +126,34 @@ bankkit_core::register_provider!(ProviderRegistration {
                     # pacing = \"provider\"   # \"off\" or \"sandbox_clock\" for your own sandbox run with --limits off\n",
     sandbox_config,
 });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(credentials: serde_json::Value) -> SandboxTarget {
+        SandboxTarget::new("http://127.0.0.1:9", credentials)
+    }
+
+    #[test]
+    fn sandbox_config_reads_the_merchant_token_when_the_sandbox_offers_one() {
+        let with = sandbox_config(&target(
+            serde_json::json!({"token": "personal-1", "merchant_token": "merchant-1"}),
+        ))
+        .unwrap();
+        let json = serde_json::to_string(&with).unwrap();
+        assert!(json.contains(r#""merchant_token":"[REDACTED]""#), "{json}");
+        assert!(!json.contains("merchant-1"), "{json}");
+
+        let without = sandbox_config(&target(serde_json::json!({"token": "personal-1"}))).unwrap();
+        let json = serde_json::to_string(&without).unwrap();
+        assert!(!json.contains("merchant_token"), "{json}");
+
+        let bad = sandbox_config(&target(
+            serde_json::json!({"token": "personal-1", "merchant_token": 7}),
+        ));
+        assert!(
+            matches!(bad, Err(bankkit_core::Error::Config { ref field, .. }) if field == "credentials.merchant_token")
+        );
+    }
+}

@@ -632,6 +632,20 @@ mod acquiring_tests {
         assert!(server.received_requests().await.unwrap().is_empty());
     }
 
+    #[tokio::test]
+    async fn the_verifier_and_its_futures_can_cross_threads() {
+        fn assert_send<T: Send>(_: &T) {}
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<MerchantWebhookVerifier>();
+        let server = MockServer::start().await;
+        let verifier = MerchantWebhookVerifier::new(client(&server, &clock()));
+        let headers = http::HeaderMap::new();
+        let future = verifier.verify_request(&headers, EXAMPLE_BODY);
+        assert_send(&future);
+        let acquiring = verifier.client.acquiring();
+        assert_send(&acquiring.invoice_status("p2_1"));
+    }
+
     #[test]
     fn the_later_modified_date_is_current_whatever_the_arrival_order() {
         let status = |state: &str, modified: Option<&str>| -> InvoiceStatus {

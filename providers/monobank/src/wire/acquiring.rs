@@ -828,7 +828,11 @@ pub struct InvoiceStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
     /// Accepted cancellation (refund) requests.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cancel_list: Vec<CancelListItem>,
     /// How it was paid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1229,7 +1233,11 @@ pub struct InvoicePaymentInfo {
     /// The card issuer's country, ISO 3166-1 numeric.
     pub country: String,
     /// Refunds.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cancel_list: Vec<CancelListItem>,
 }
 
@@ -1304,10 +1312,18 @@ pub struct MerchantStatementItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination: Option<String>,
     /// Refunds.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub cancel_list: Vec<StatementCancelItem>,
     /// Split payment receivers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_as_empty",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub split_receiver_list: Vec<SplitReceiverShare>,
     /// The invoice's `merchantPaymInfo.metadata`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2041,6 +2057,15 @@ mod tests {
             .unwrap(),
             r#"{"pan":"4242424242424242","exp":"0642","cvv":"123"}"#
         );
+    }
+
+    #[test]
+    fn a_null_cancel_list_is_empty() {
+        let status: InvoiceStatus = serde_json::from_str(
+            r#"{"invoiceId":"p2_1","status":"created","amount":1,"ccy":980,"cancelList":null}"#,
+        )
+        .unwrap();
+        assert!(status.cancel_list.is_empty());
     }
 
     #[test]
