@@ -42,7 +42,7 @@ async fn accounts_match_sandbox(target: &Target) -> CheckResult {
         .map_err(|e| format!("accounts: {e}"))?;
     let ledger = target.sandbox().ledger();
     let listed: BTreeSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
-    let seeded: BTreeSet<&str> = ledger.accounts.iter().map(|a| a.id.as_str()).collect();
+    let seeded: BTreeSet<&str> = ledger.listed_accounts().map(|a| a.id.as_str()).collect();
     ensure(listed.len() == accounts.len(), || {
         "an account id is listed twice".into()
     })?;

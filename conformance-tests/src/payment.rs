@@ -969,9 +969,18 @@ async fn paid_with_callbacks(
     ensure(done.status == PaymentStatus::Succeeded, || {
         format!("ended {:?}", done.status)
     })?;
+    // Every callback of this payment was queued by the time it read final: wait until each
+    // one sent to this receiver is delivered (or given up).
+    let url = receiver.uri();
     target
         .sandbox()
-        .wait_for_deliveries(1, Duration::from_secs(15))
+        .wait_for_delivery_log(
+            |log| {
+                let mine: Vec<_> = log.iter().filter(|d| d.url.starts_with(&url)).collect();
+                !mine.is_empty() && mine.iter().all(|d| d.state.is_final())
+            },
+            Duration::from_secs(15),
+        )
         .await;
     Ok((receiver, done))
 }
@@ -986,22 +995,35 @@ async fn callback_verifies_and_parses(target: &Target) -> CheckResult {
     };
     let (receiver, done) = paid_with_callbacks(target, payment, &ops, 4242).await?;
     let received = callbacks(&receiver).await;
-    let (uri, headers, body) = received.last().ok_or("the receiver got no callback")?;
-    let event = webhook
-        .verify_and_parse(WebhookRequest::new(headers, body).with_uri(uri))
-        .await
-        .map_err(|e| format!("verify_and_parse of a real callback: {e}"))?;
-    match event {
-        WebhookEvent::PaymentStatus { payment } => {
-            ensure(payment.id == done.id, || {
-                format!("the callback names {} not {}", payment.id, done.id)
-            })?;
-            ensure(payment.status == PaymentStatus::Succeeded, || {
-                format!("the callback says {:?}", payment.status)
-            })?;
+    ensure(!received.is_empty(), || {
+        "the receiver got no callback".into()
+    })?;
+    // Callbacks may arrive in any order: every one verifies and names the payment, and one
+    // of them carries its final status (that one is forged below).
+    let mut last = None;
+    for (uri, headers, body) in &received {
+        let event = webhook
+            .verify_and_parse(WebhookRequest::new(headers, body).with_uri(uri))
+            .await
+            .map_err(|e| format!("verify_and_parse of a real callback: {e}"))?;
+        match event {
+            WebhookEvent::PaymentStatus { payment } => {
+                ensure(payment.id == done.id, || {
+                    format!("the callback names {} not {}", payment.id, done.id)
+                })?;
+                if payment.status == PaymentStatus::Succeeded {
+                    last = Some((uri, headers, body));
+                }
+            }
+            other => return Err(format!("expected a payment status event, got {other:?}").into()),
         }
-        other => return Err(format!("expected a payment status event, got {other:?}").into()),
     }
+    let (uri, headers, body) = last.ok_or_else(|| {
+        format!(
+            "none of the {} callbacks says the payment succeeded",
+            received.len()
+        )
+    })?;
     // The genuine request replayed with its status or amount changed is a forgery: refused
     // as such (a signature that no longer matches, or a status re-read that disagrees).
     let forged = forgeries(body);

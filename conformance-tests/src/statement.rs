@@ -41,9 +41,9 @@ fn busiest(target: &Target) -> Result<(LedgerAccount, DateTime<Utc>, DateTime<Ut
     let account = target
         .sandbox()
         .ledger()
-        .accounts
-        .into_iter()
+        .listed_accounts()
         .max_by_key(|a| a.transactions.len())
+        .cloned()
         .ok_or("the sandbox has no accounts")?;
     let times = account.transactions.iter().map(|t| t.time);
     let first = times

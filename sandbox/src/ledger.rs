@@ -10,7 +10,19 @@ pub struct Ledger {
     pub accounts: Vec<LedgerAccount>,
 }
 
+/// The [`LedgerAccount::kind`] of an account the provider keeps for a merchant's takings
+/// but does not list to its owner through its account API (Monobank's acquiring
+/// settlement): tests count charges and refunds on it; checks of listed accounts leave it
+/// out ([`Ledger::listed_accounts`]).
+pub const SETTLEMENT_KIND: &str = "settlement";
+
 impl Ledger {
+    /// The accounts the provider's account API lists (every kind but
+    /// [`SETTLEMENT_KIND`]).
+    pub fn listed_accounts(&self) -> impl Iterator<Item = &LedgerAccount> {
+        self.accounts.iter().filter(|a| a.kind != SETTLEMENT_KIND)
+    }
+
     /// The account with this id, if any.
     pub fn account(&self, id: &str) -> Option<&LedgerAccount> {
         self.accounts.iter().find(|account| account.id == id)

@@ -120,7 +120,7 @@ pub use crate::error::SandboxError;
 pub use crate::event::SandboxEvent;
 pub use crate::fault::{ErrorBodyFn, Fault, FaultKind, FaultRegistry, PathErrorBodyFn};
 pub use crate::journal::{JournalEntry, DEFAULT_JOURNAL_CAPACITY};
-pub use crate::ledger::{Ledger, LedgerAccount, LedgerTransaction};
+pub use crate::ledger::{Ledger, LedgerAccount, LedgerTransaction, SETTLEMENT_KIND};
 pub use crate::limits::StateLimits;
 pub use crate::outbound::{
     OutboundPolicy, DEFAULT_DELIVERY_LOG_CAPACITY, DEFAULT_MAX_CONCURRENT_DELIVERIES,

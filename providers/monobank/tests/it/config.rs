@@ -66,7 +66,15 @@ fn secrets_never_appear_in_debug_or_display_of_config_and_errors() {
 #[test]
 fn registration_describes_the_provider() {
     let registration = registry::find("monobank").expect("linked");
-    assert!(!(registration.capabilities)().payment.is_supported());
+    // With both tokens (as the registry describes it): payments through the acquiring API.
+    let capabilities = (registration.capabilities)();
+    assert!(capabilities.payment.is_supported());
+    assert!(capabilities
+        .payment_operations
+        .offers(bankkit_core::PaymentOperation::CollectPage));
+    assert!(!capabilities
+        .payment_operations
+        .offers(bankkit_core::PaymentOperation::PayOut));
     let sample = format!(
         "[[providers]]\nprovider = \"monobank\"\n{}",
         registration.sample_config
@@ -93,7 +101,8 @@ async fn sandbox_config_from_the_registration_reaches_the_sandbox() {
     let accounts = provider.balance().unwrap().accounts().await.unwrap();
 
     // Assert
-    assert_eq!(accounts.len(), monobank.ledger().accounts.len());
+    assert_eq!(accounts.len(), monobank.ledger().listed_accounts().count());
+    assert!(provider.payment().is_some(), "the sandbox offers a merchant token");
     let token = monobank.credentials()["token"].as_str().unwrap().to_owned();
     assert!(!format!("{config:?}").contains(&token));
     assert!(!format!("{provider:?}").contains(&token));

@@ -820,7 +820,7 @@ impl Merchant {
             }
             accounts.push(LedgerAccount {
                 id,
-                kind: "merchant".to_owned(),
+                kind: crate::ledger::SETTLEMENT_KIND.to_owned(),
                 currency: currency_alpha(ccy).to_owned(),
                 balance_minor: book.balance,
                 transactions: book.transactions.into_iter().collect(),
