@@ -42,13 +42,14 @@ fn acme(sandbox: &Sandbox, file: Option<&std::path::Path>) -> Arc<dyn Provider> 
             file.display().to_string()
         ));
     }
-    let context = BuildContext::default()
-        .with_clock(sandbox.clock().shared())
-        .with_http(
-            HttpOptions::default()
-                .timeout(Duration::from_secs(2))
-                .retry(RetryPolicy::Never),
-        );
+    // The provider keeps the system clock (the default): the file store stamps records with
+    // the provider's clock but drops old ones by the system clock, and the sandbox's clock
+    // stands weeks away from it.
+    let context = BuildContext::default().with_http(
+        HttpOptions::default()
+            .timeout(Duration::from_secs(2))
+            .retry(RetryPolicy::Never),
+    );
     providers_from_toml(&toml, &context).unwrap().remove(0)
 }
 
