@@ -1,157 +1,121 @@
-//! The Acme client, its wire types, and the core traits on top.
+//! [`AcmeProvider`]: the core traits on top of [`AcmeClient`], and what it declares.
 
+use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bankkit_core::http::{path_segment, ApiRequest, ApiResponse, HttpClient};
 use bankkit_core::money::{currency_from_code, Money};
-use bankkit_core::registry::{BuildContext, ProviderConfig, SandboxTarget};
-use bankkit_core::secret::{bearer_header, secret, SecretString};
+use bankkit_core::payment::once::{AtMostOnceCall, IdempotencyStore};
+use bankkit_core::payment::{AtMostOnce, PaymentOperation, PaymentOperations};
 use bankkit_core::{
-    Account, AccountBalance, AccountId, AccountKind, Balance, Capabilities, Capability, Error,
-    ForbiddenReason, Provider, Result, Support,
+    Account, AccountBalance, AccountId, Balance, Capabilities, Capability, CaptureRequest,
+    CollectRequest, Error, Party, Payment, PaymentDetails, PaymentId, PaymentKind, Provider,
+    Refund, RefundRequest, Result, Support,
 };
-use serde::{Deserialize, Serialize};
 
-/// Configuration of the Acme provider (`provider = "acme"` in a providers file).
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AcmeConfig {
-    /// The API key, sent as a bearer token.
-    #[serde(serialize_with = "bankkit_core::secret::serialize_redacted")]
-    pub api_key: SecretString,
-    /// Where the API lives.
-    #[serde(default = "default_base_url")]
-    pub base_url: String,
-}
+use crate::client::AcmeClient;
+use crate::convert;
+use crate::wire::AmountBody;
 
-fn default_base_url() -> String {
-    "https://api.acme.example".to_owned()
-}
+/// The provider's machine name.
+pub(crate) const PROVIDER: &str = "acme";
 
-#[typetag::serde(name = "acme")]
-impl ProviderConfig for AcmeConfig {
-    fn build(&self, context: &BuildContext) -> Result<Arc<dyn Provider>> {
-        bankkit_core::validate::non_blank_secret(&self.api_key, "api_key")?;
-        let http = HttpClient::new(
-            "acme",
-            &self.base_url,
-            context.http.clone(),
-            Some(context.clock.clone()),
-        )?;
-        Ok(Arc::new(AcmeProvider {
-            http,
-            api_key: self.api_key.clone(),
-        }))
-    }
-}
+/// Why what Acme lacks is unsupported.
+const NOT_OFFERED: &str = "the Acme API has no statements or webhooks";
 
+/// What Acme offers, said once: balances, and card charges — captured at once or held,
+/// holds captured in full or in part or released, refunds in full or in part. No payment
+/// page, no payouts, no lookup by reference. Acme neither dedupes creates nor finds a
+/// charge by reference, so creates are kept at most once by a local record
+/// ([`AtMostOnce::LocalRecord`]).
 pub(crate) fn capabilities() -> Capabilities {
-    let reason = "the Acme API only reports balances";
-    Capabilities::none(reason).with(Capability::Balance, Support::Supported)
+    let operations = PaymentOperations::new(
+        [
+            PaymentOperation::ChargeCard,
+            PaymentOperation::Hold,
+            PaymentOperation::Capture,
+            PaymentOperation::PartialCapture,
+            PaymentOperation::CancelHold,
+            PaymentOperation::Refund,
+            PaymentOperation::PartialRefund,
+        ],
+        AtMostOnce::LocalRecord,
+    );
+    Capabilities::none(NOT_OFFERED)
+        .with(Capability::Balance, Support::Supported)
+        .with_payment_operations(operations)
 }
 
-pub(crate) fn sandbox_config(target: &SandboxTarget) -> Result<Box<dyn ProviderConfig>> {
-    Ok(Box::new(AcmeConfig {
-        api_key: secret(target.credential("api_key")?),
-        base_url: target.base_url.clone(),
-    }))
-}
-
-/// Wire shapes of the Acme API.
-#[derive(Deserialize)]
-struct AccountList {
-    accounts: Vec<WireAccount>,
-}
-
-#[derive(Deserialize)]
-struct WireAccount {
-    id: String,
-    name: String,
-    currency: String,
-    /// A decimal string, e.g. `"1234.56"`.
-    balance: String,
-}
-
-#[derive(Deserialize)]
-struct WireError {
-    error: WireErrorBody,
-}
-
-#[derive(Deserialize)]
-struct WireErrorBody {
-    code: String,
-    message: String,
-}
-
-/// How much of a body that is not an Acme error an error message quotes.
-const QUOTED_BODY: usize = 200;
-
-/// At most `max` characters of `text` (cut on a character boundary), `…` marking a cut.
-fn truncate(text: &str, max: usize) -> String {
-    match text.char_indices().nth(max) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
-    }
-}
-
-/// Acme's error answers as core errors, by status: 400 `InvalidRequest`, 401
-/// `Unauthorized`, 403 `Forbidden`, 404 `NotFound`, 429 `RateLimited`, anything else
-/// (5xx included) `Provider`. A body that is not Acme's error shape is quoted, shortened.
-fn map_error(response: &ApiResponse) -> Error {
-    let (code, message) = match response.json::<WireError>("error body") {
-        Ok(body) => (body.error.code, body.error.message),
-        Err(_) => (String::new(), truncate(&response.text(), QUOTED_BODY)),
-    };
-    match response.status.as_u16() {
-        400 => Error::InvalidRequest { message },
-        401 => Error::Unauthorized { message },
-        403 => Error::Forbidden {
-            reason: ForbiddenReason::Other(if code.is_empty() {
-                "forbidden".to_owned()
-            } else {
-                code
-            }),
-            message,
-        },
-        404 => Error::NotFound { message },
-        429 => Error::RateLimited { retry_after: None },
-        status => Error::Provider {
-            status,
-            code: (!code.is_empty()).then_some(code),
-            message,
-        },
-    }
-}
-
-/// The path of one account; the id is escaped, so it cannot reach another path.
-fn account_path(account: &AccountId) -> String {
-    format!("/v1/accounts/{}", path_segment(account.as_str()))
-}
-
-/// Acme Bank behind the core traits.
-#[derive(Debug)]
+/// Acme Bank behind the core traits: [`Balance`] and [`Payment`].
+///
+/// - **Accounts** are Acme's accounts (kind `Current`); a balance is the account's
+///   `balance`.
+/// - **Payments**: `collect` charges a [`Party::Card`] (`POST /v1/charges`), captured at
+///   once or held ([`bankkit_core::CaptureMode::Hold`] sends `capture: false`); `capture`,
+///   `cancel` (of a hold) and `refund` call the charge's endpoints; `status` reads the
+///   charge (or, for a refund's id, the charge it belongs to). Ids are
+///   `PaymentId(Collection, "charge", ch_…)` and `PaymentId(Refund, "refund", re_…)`
+///   within their charge.
+/// - **At most once**: Acme does not dedupe and cannot look a charge up by reference, so a
+///   charge or refund is written to the [`IdempotencyStore`] (memory, or the config's
+///   `idempotency_file`) *before* it is sent, and its outcome after. The same key again
+///   returns the recorded outcome; after a lost answer it is
+///   [`Error::OutcomeUnknown`] — never a second charge; the same key with another request is
+///   a [`Error::Conflict`].
 pub struct AcmeProvider {
-    http: HttpClient,
-    api_key: SecretString,
+    client: AcmeClient,
+    once: Arc<dyn IdempotencyStore>,
+}
+
+impl fmt::Debug for AcmeProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The record store is left out: a memory store would print every record it holds.
+        f.debug_struct("AcmeProvider")
+            .field("client", &self.client)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AcmeProvider {
-    fn get(&self, path: String) -> Result<ApiRequest> {
-        let header = bearer_header(&self.api_key)?;
-        Ok(ApiRequest::get(path).header(http::header::AUTHORIZATION, header))
+    pub(crate) fn new(client: AcmeClient, once: Arc<dyn IdempotencyStore>) -> Self {
+        Self { client, once }
     }
 
-    async fn wire_accounts(&self) -> Result<Vec<WireAccount>> {
-        let request = self.get("/v1/accounts".to_owned())?.operation("accounts");
-        let response = self.http.send(request, &map_error).await?;
-        Ok(response.json::<AccountList>("account list")?.accounts)
+    /// A call kept at most once by the local record, for `key` in `scope`.
+    fn once<'a>(
+        &'a self,
+        scope: &str,
+        key: &bankkit_core::IdempotencyKey,
+        fingerprint: &'a str,
+    ) -> AtMostOnceCall<'a> {
+        AtMostOnceCall::new(
+            self.once.as_ref(),
+            scope,
+            key,
+            fingerprint,
+            self.client.clock().now(),
+        )
+        // A charge takes the money (or holds it) as it is created; so does a refund.
+        .moves_money(true)
+    }
+
+    /// The body of a capture or refund of `amount` (all when `None`) of `charge`. Acme
+    /// reads the amount in the charge's currency, so a given amount's currency is checked
+    /// against the charge first.
+    async fn amount_body(&self, charge: &str, amount: Option<&Money>) -> Result<AmountBody> {
+        let Some(amount) = amount else {
+            return Ok(AmountBody::default());
+        };
+        let text = convert::amount_text(amount)?;
+        let charge = self.client.charge(charge).await?;
+        convert::same_currency(amount, currency_from_code(&charge.currency)?)?;
+        Ok(AmountBody { amount: Some(text) })
     }
 }
 
 impl Provider for AcmeProvider {
     fn id(&self) -> &str {
-        "acme"
+        PROVIDER
     }
     fn name(&self) -> &str {
         "Acme Bank (example plugin)"
@@ -162,90 +126,136 @@ impl Provider for AcmeProvider {
     fn balance(&self) -> Option<&dyn Balance> {
         Some(self)
     }
+    fn payment(&self) -> Option<&dyn Payment> {
+        Some(self)
+    }
 }
 
 #[async_trait]
 impl Balance for AcmeProvider {
     async fn accounts(&self) -> Result<Vec<Account>> {
-        self.wire_accounts()
+        self.client
+            .accounts()
             .await?
             .into_iter()
-            .map(|a| {
-                let currency = currency_from_code(&a.currency)?;
-                Ok(
-                    Account::new(AccountId::new(a.id), AccountKind::Current, "acme", currency)
-                        .with_name(a.name),
-                )
-            })
+            .map(convert::account)
             .collect()
     }
 
     async fn balance(&self, account: &AccountId) -> Result<AccountBalance> {
-        let request = self.get(account_path(account))?.operation("account");
-        let response = self.http.send(request, &map_error).await?;
-        let wire: WireAccount = response.json("account")?;
+        let wire = self.client.account(account.as_str()).await?;
         let money = Money::parse(&wire.balance, currency_from_code(&wire.currency)?)?;
         Ok(AccountBalance::new(
             account.clone(),
             money,
-            self.http.clock().now(),
+            self.client.clock().now(),
         ))
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use http::{HeaderMap, StatusCode};
-
-    use super::*;
-
-    fn answer(status: u16, body: &str) -> ApiResponse {
-        ApiResponse::new(
-            StatusCode::from_u16(status).unwrap(),
-            HeaderMap::new(),
-            body.as_bytes().to_vec(),
-        )
+#[async_trait]
+impl Payment for AcmeProvider {
+    fn provider_id(&self) -> &str {
+        PROVIDER
     }
 
-    #[test]
-    fn account_ids_are_escaped_in_the_path() {
-        assert_eq!(
-            account_path(&AccountId::new("acc_main")),
-            "/v1/accounts/acc_main"
-        );
-        assert_eq!(
-            account_path(&AccountId::new("../admin?x=1")),
-            "/v1/accounts/..%2Fadmin%3Fx%3D1"
-        );
-    }
-
-    #[test]
-    fn each_status_maps_to_its_core_error() {
-        let body = r#"{"error":{"code":"c","message":"m"}}"#;
-        let map = |status| map_error(&answer(status, body));
-        assert!(matches!(map(400), Error::InvalidRequest { .. }));
-        assert!(matches!(map(401), Error::Unauthorized { .. }));
-        assert!(matches!(
-            map(403),
-            Error::Forbidden { reason: ForbiddenReason::Other(ref c), .. } if c == "c"
-        ));
-        assert!(matches!(map(404), Error::NotFound { .. }));
-        assert!(matches!(map(429), Error::RateLimited { .. }));
-        let e = map(503);
-        assert!(matches!(e, Error::Provider { status: 503, .. }) && e.is_retryable());
-        assert!(matches!(map(500), Error::Provider { status: 500, .. }));
-    }
-
-    #[test]
-    fn a_foreign_body_is_quoted_shortened_on_a_character_boundary() {
-        let page = "é".repeat(1000);
-        match map_error(&answer(502, &page)) {
-            Error::Provider { message, .. } => {
-                assert_eq!(message.chars().count(), QUOTED_BODY + 1);
-                assert!(message.ends_with('…'));
+    /// Charges the card of [`CollectRequest::payer`]; with a hold, only authorises it.
+    ///
+    /// # Errors
+    /// [`Error::Unsupported`] for any payer but a card (Acme has no payment page);
+    /// [`Error::InvalidRequest`] for an amount that is not positive or a currency Acme
+    /// refuses; [`Error::OutcomeUnknown`] when an earlier call with the key was sent and
+    /// its answer lost; [`Error::Conflict`] for the key with another request.
+    async fn collect(&self, request: CollectRequest) -> Result<PaymentDetails> {
+        let card = match &request.payer {
+            Some(Party::Card(card)) => card,
+            Some(other) => {
+                return Err(Error::unsupported(
+                    PROVIDER,
+                    format!("collect from a {} (Acme charges cards only)", other.kind()),
+                ))
             }
-            other => panic!("{other:?}"),
+            None => {
+                return Err(Error::unsupported(
+                    PROVIDER,
+                    "collect through a payment page (Acme charges cards only)",
+                ))
+            }
+        };
+        let body = convert::new_charge(&request, card)?;
+        let print = convert::charge_fingerprint(&request, card)?;
+        let key = request.idempotency_key.as_str();
+        self.once("acme:charge", &request.idempotency_key, &print)
+            .run(|| async {
+                let charge = self.client.create_charge(&body, key).await?;
+                convert::details(charge)
+            })
+            .await
+    }
+
+    /// The charge, or the refund (read from the charge it belongs to).
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for an id that is not Acme's; [`Error::NotFound`] for an
+    /// unknown charge or refund.
+    async fn status(&self, id: &PaymentId) -> Result<PaymentDetails> {
+        if id.kind() == PaymentKind::Refund && id.resource() == convert::REFUND {
+            let charge_id = id
+                .parent()
+                .ok_or_else(|| Error::invalid(format!("{id} names no charge")))?;
+            let charge = convert::details(self.client.charge(charge_id).await?)?;
+            return charge
+                .refunds
+                .iter()
+                .find(|r| r.id.as_ref() == Some(id))
+                .map(convert::refund_details)
+                .ok_or_else(|| Error::NotFound {
+                    message: format!("Acme lists no {id}"),
+                });
         }
-        assert_eq!(truncate("short", QUOTED_BODY), "short");
+        let charge = convert::charge_of(id)?;
+        convert::details(self.client.charge(charge).await?)
+    }
+
+    /// Captures all of a hold, or part of it (the rest is released).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when the charge is not held; [`Error::InvalidRequest`] for an
+    /// amount over the hold or in another currency.
+    async fn capture(&self, request: CaptureRequest) -> Result<PaymentDetails> {
+        let charge = convert::charge_of(&request.payment_id)?;
+        let body = self.amount_body(charge, request.amount.as_ref()).await?;
+        convert::details(self.client.capture(charge, &body).await?)
+    }
+
+    /// Releases a hold.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when the charge is not held (a taken charge is refunded
+    /// instead).
+    async fn cancel(&self, id: &PaymentId) -> Result<PaymentDetails> {
+        let charge = convert::charge_of(id)?;
+        convert::details(self.client.cancel(charge).await?)
+    }
+
+    /// Refunds all that is left of a charge, or part of it; kept at most once like a
+    /// charge.
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when the charge took no money or is refunded already;
+    /// [`Error::InvalidRequest`] for more than what is left; [`Error::OutcomeUnknown`] and
+    /// [`Error::Conflict`] as for [`Payment::collect`].
+    async fn refund(&self, request: RefundRequest) -> Result<Refund> {
+        let charge = convert::charge_of(&request.payment_id)?;
+        let body = self.amount_body(charge, request.amount.as_ref()).await?;
+        let print = convert::refund_fingerprint(charge, request.amount.as_ref())?;
+        let key = request.idempotency_key.as_str();
+        let currency = request.amount.map(|a| a.currency());
+        self.once("acme:refund", &request.idempotency_key, &print)
+            .run(|| async {
+                let refund = self.client.refund(charge, &body, key).await?;
+                convert::refund(&refund, &request.payment_id, currency)
+            })
+            .await
     }
 }
