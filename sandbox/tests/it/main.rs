@@ -2,11 +2,13 @@
 //! builds small and quick to link.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser_common;
 mod common;
 mod momo_common;
 mod monzo_common;
 
 mod binary;
+mod browser;
 mod control_api;
 mod exposure;
 mod faults;
