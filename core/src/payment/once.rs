@@ -242,8 +242,9 @@ impl FileIdempotencyStore {
     }
 
     /// Runs `change` on the file's records under the OS lock and writes them back when it
-    /// says so.
-    async fn change<T, F>(&self, change: F) -> Result<T>
+    /// says so, dropping records that began more than the retention before `now` (the
+    /// caller's clock, the one records are stamped with; nothing is dropped without it).
+    async fn change<T, F>(&self, now: Option<DateTime<Utc>>, change: F) -> Result<T>
     where
         F: FnOnce(&mut HashMap<String, Record>) -> Result<(T, bool)> + Send + 'static,
         T: Send + 'static,
@@ -261,8 +262,9 @@ impl FileIdempotencyStore {
             let mut file = read_records(&path)?;
             let (answer, write) = change(&mut file.entries)?;
             if write {
-                let oldest = Utc::now() - retention;
-                file.entries.retain(|_, record| record.since >= oldest);
+                if let Some(oldest) = now.and_then(|now| now.checked_sub_signed(retention)) {
+                    file.entries.retain(|_, record| record.since >= oldest);
+                }
                 let mut bytes = serde_json::to_vec_pretty(&file).map_err(|e| Error::Storage {
                     message: format!(
                         "could not serialise idempotency file {}: {e}",
@@ -326,7 +328,7 @@ fn read_records(path: &Path) -> Result<RecordFile> {
 impl IdempotencyStore for FileIdempotencyStore {
     async fn begin(&self, key: &str, fingerprint: &str, now: DateTime<Utc>) -> Result<Begin> {
         let (key, fingerprint) = (key.to_owned(), fingerprint.to_owned());
-        self.change(move |entries| {
+        self.change(Some(now), move |entries| {
             let begin = Record::begin(entries, &key, &fingerprint, now)?;
             let write = begin == Begin::Fresh;
             Ok((begin, write))
@@ -336,7 +338,7 @@ impl IdempotencyStore for FileIdempotencyStore {
 
     async fn complete(&self, key: &str, outcome: Value) -> Result<()> {
         let key = key.to_owned();
-        self.change(move |entries| {
+        self.change(None, move |entries| {
             let write = match entries.get_mut(&key) {
                 Some(record) => {
                     record.outcome = Some(outcome);
@@ -351,8 +353,10 @@ impl IdempotencyStore for FileIdempotencyStore {
 
     async fn forget(&self, key: &str) -> Result<()> {
         let key = key.to_owned();
-        self.change(move |entries| Ok(((), entries.remove(&key).is_some())))
-            .await
+        self.change(None, move |entries| {
+            Ok(((), entries.remove(&key).is_some()))
+        })
+        .await
     }
 }
 
@@ -644,6 +648,27 @@ mod tests {
             .await;
         assert!(lost.is_err());
         assert_eq!(call().run(|| async { Ok(2) }).await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn records_expire_on_the_callers_clock_not_the_machines() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileIdempotencyStore::new(dir.path().join("once.json"));
+        // A provider whose clock is 40 days behind the machine's (a sandbox clock, say).
+        let past = Utc::now() - ChronoDuration::days(40);
+        assert_eq!(store.begin("k", "f", past).await.unwrap(), Begin::Fresh);
+        assert_eq!(
+            store.begin("k", "f", past).await.unwrap(),
+            Begin::Unknown { since: past },
+            "a record stamped on the caller's clock is kept"
+        );
+        // Thirty-one days later on that clock, it is dropped when the file is next written.
+        let later = past + ChronoDuration::days(31);
+        assert_eq!(
+            store.begin("other", "f", later).await.unwrap(),
+            Begin::Fresh
+        );
+        assert_eq!(store.begin("k", "f", later).await.unwrap(), Begin::Fresh);
     }
 
     #[tokio::test]

@@ -3,11 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod acquiring_common;
+mod browser_common;
 mod common;
 mod momo_common;
 mod monzo_common;
 
 mod binary;
+mod browser;
 mod control_api;
 mod exposure;
 mod faults;

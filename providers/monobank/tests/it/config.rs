@@ -102,7 +102,10 @@ async fn sandbox_config_from_the_registration_reaches_the_sandbox() {
 
     // Assert
     assert_eq!(accounts.len(), monobank.ledger().listed_accounts().count());
-    assert!(provider.payment().is_some(), "the sandbox offers a merchant token");
+    assert!(
+        provider.payment().is_some(),
+        "the sandbox offers a merchant token"
+    );
     let token = monobank.credentials()["token"].as_str().unwrap().to_owned();
     assert!(!format!("{config:?}").contains(&token));
     assert!(!format!("{provider:?}").contains(&token));
