@@ -858,6 +858,47 @@ mod tests {
     }
 
     #[test]
+    fn debug_of_a_request_never_prints_a_card_phone_or_iban_whole() {
+        let uah = crate::money::currency_from_code("UAH").unwrap();
+        let amount = Money::from_minor(4200, uah).unwrap();
+        let key = || IdempotencyKey::new("order-1").unwrap();
+        let card = Card::new("4111111111111111".into(), "09/31", Some("321".into())).unwrap();
+        let collect = CollectRequest::new(key(), amount).payer(Party::Card(card));
+        let printed = format!("{collect:?}");
+        assert!(!printed.contains("4111111111111111"), "{printed}");
+        assert!(!printed.contains("321") && !printed.contains("0931"), "{printed}");
+        assert!(printed.contains("411111******1111"), "{printed}");
+
+        let phone = Party::Phone(Phone::new("+380671234567").unwrap().at_bank("bank-1"));
+        let payout = PayoutRequest::new(key(), amount, phone);
+        let printed = format!("{payout:?}");
+        assert!(!printed.contains("380671234567"), "{printed}");
+
+        let iban = Party::Iban(Iban::new("UA213223130000026007233566001").unwrap());
+        let printed = format!("{:?}", PayoutRequest::new(key(), amount, iban));
+        assert!(!printed.contains("UA213223130000026007233566001"), "{printed}");
+        assert!(!printed.contains("3223130000026007"), "{printed}");
+
+        let saved = CollectRequest::new(key(), amount).payer(Party::SavedCard("tok_live_1".into()));
+        assert!(!format!("{saved:?}").contains("tok_live_1"));
+    }
+
+    #[test]
+    fn payment_ids_say_what_they_identify() {
+        let invoice = PaymentId::new(PaymentKind::Collection, "invoice", "p2_1");
+        let refund = PaymentId::new(PaymentKind::Refund, "cancel", "r-1").within(&invoice);
+        assert_eq!(refund.kind(), PaymentKind::Refund);
+        assert_eq!(refund.parent(), Some("p2_1"));
+        let json = serde_json::to_value(&refund).unwrap();
+        assert_eq!(json["kind"], "refund");
+        assert_eq!(serde_json::from_value::<PaymentId>(json).unwrap(), refund);
+        assert_ne!(
+            PaymentId::new(PaymentKind::Payout, "transfer", "x"),
+            PaymentId::new(PaymentKind::Collection, "transfer", "x")
+        );
+    }
+
+    #[test]
     fn the_later_report_of_a_payment_supersedes_the_earlier() {
         let money =
             Money::from_minor(100, crate::money::currency_from_code("UAH").unwrap()).unwrap();
