@@ -5,12 +5,13 @@ root="$(cd "$here/../.." && pwd)"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 venv="${BANKKIT_REALCLIENT_VENV:-$target_dir/realclients-venv}"
 
-# install_client PIP_REQUIREMENT: the client, pinned, in the shared virtualenv.
+# install_client PIP_REQUIREMENT...: the client (and any dependency it fails to declare),
+# pinned, in the shared virtualenv.
 install_client() {
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
   fi
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "$1"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
 }
 
 # start_sandbox PROVIDER: builds and starts `bankkit-sandbox --provider PROVIDER --json`
