@@ -866,7 +866,10 @@ mod tests {
         let collect = CollectRequest::new(key(), amount).payer(Party::Card(card));
         let printed = format!("{collect:?}");
         assert!(!printed.contains("4111111111111111"), "{printed}");
-        assert!(!printed.contains("321") && !printed.contains("0931"), "{printed}");
+        assert!(
+            !printed.contains("321") && !printed.contains("0931"),
+            "{printed}"
+        );
         assert!(printed.contains("411111******1111"), "{printed}");
 
         let phone = Party::Phone(Phone::new("+380671234567").unwrap().at_bank("bank-1"));
@@ -876,7 +879,10 @@ mod tests {
 
         let iban = Party::Iban(Iban::new("UA213223130000026007233566001").unwrap());
         let printed = format!("{:?}", PayoutRequest::new(key(), amount, iban));
-        assert!(!printed.contains("UA213223130000026007233566001"), "{printed}");
+        assert!(
+            !printed.contains("UA213223130000026007233566001"),
+            "{printed}"
+        );
         assert!(!printed.contains("3223130000026007"), "{printed}");
 
         let saved = CollectRequest::new(key(), amount).payer(Party::SavedCard("tok_live_1".into()));
