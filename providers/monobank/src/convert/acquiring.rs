@@ -340,15 +340,11 @@ pub(crate) fn paid(
     details.created_at = Some(result.created_date.with_timezone(&Utc));
     details.updated_at = Some(result.modified_date.with_timezone(&Utc));
     if status == PaymentStatus::Failed {
-        let code = result.failure_reason.clone();
+        // `failureReason` is the bank's text ("Недостатньо коштів"), not a code: the code
+        // (`errCode`) is only on the invoice's status.
         details.failure = Some(
-            PaymentFailure::new(
-                code.as_deref()
-                    .map_or(bankkit_core::payment::FailureReason::Other, |c| {
-                        PaymentFailureCode::new(c).reason()
-                    }),
-            )
-            .with_provider(code, None),
+            PaymentFailure::new(bankkit_core::payment::FailureReason::Other)
+                .with_provider(None, result.failure_reason.clone()),
         );
     }
     Ok(details)

@@ -56,6 +56,32 @@ impl MonobankProvider {
         convert::details(&status).map(Some)
     }
 
+    /// A charge's answer, with the failure of a declined one read from its invoice: the
+    /// answer gives the bank's text only, the invoice's status also its code (`errCode`),
+    /// which says why in core terms. The answer stands as it is when the status cannot be
+    /// read: the charge is done either way.
+    async fn with_failure_code(&self, mut details: PaymentDetails) -> PaymentDetails {
+        if details.status != PaymentStatus::Failed {
+            return details;
+        }
+        match self
+            .invoice(details.id.id())
+            .await
+            .and_then(|s| convert::details(&s))
+        {
+            Ok(read) if read.failure.is_some() => details.failure = read.failure,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::debug!(
+                    invoice = details.id.id(),
+                    %error,
+                    "the code of a declined charge could not be read"
+                );
+            }
+        }
+        details
+    }
+
     /// A money-moving charge kept at most once by the local record; a lost answer is looked
     /// up in the merchant statement by its reference.
     async fn charge<F, Fut>(
@@ -169,7 +195,8 @@ impl Payment for MonobankProvider {
                     Some(card.masked_number()),
                     || async {
                         let result = self.client.acquiring().payment_direct(&body).await?;
-                        convert::paid(&result, &request, &reference)
+                        let details = convert::paid(&result, &request, &reference)?;
+                        Ok(self.with_failure_code(details).await)
                     },
                 )
                 .await
@@ -183,7 +210,8 @@ impl Payment for MonobankProvider {
                     Some("saved card".into()),
                     || async {
                         let result = self.client.acquiring().wallet_payment(&body).await?;
-                        convert::paid(&result, &request, &reference)
+                        let details = convert::paid(&result, &request, &reference)?;
+                        Ok(self.with_failure_code(details).await)
                     },
                 )
                 .await
