@@ -203,11 +203,15 @@ impl Payment for MonobankProvider {
             }
             Some(Party::SavedCard(token)) => {
                 let body = convert::wallet(&request, token.expose_secret(), &reference)?;
+                // The token is part of what identifies the charge (hashed, never stored as
+                // is): the same key with another saved card is a conflict, not the first
+                // card's payment.
+                let payer = format!("saved card {}", fingerprint(&token.expose_secret())?);
                 self.charge(
                     "wallet-payment",
                     &request,
                     &reference,
-                    Some("saved card".into()),
+                    Some(payer),
                     || async {
                         let result = self.client.acquiring().wallet_payment(&body).await?;
                         let details = convert::paid(&result, &request, &reference)?;
