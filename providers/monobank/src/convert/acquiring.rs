@@ -197,6 +197,9 @@ fn status(state: &InvoiceState, refunds: &[Refund], final_amount: Option<i64>) -
             }
         }
         InvoiceState::Failure => PaymentStatus::Failed,
+        // `reversed` with nothing given back is a hold the bank released by itself (after
+        // 9 days): no money moved.
+        InvoiceState::Reversed if refunds.is_empty() => PaymentStatus::Cancelled,
         InvoiceState::Reversed => PaymentStatus::Refunded,
         InvoiceState::Expired => PaymentStatus::Expired,
         other => {

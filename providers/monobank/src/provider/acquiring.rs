@@ -306,8 +306,11 @@ impl Payment for MonobankProvider {
         self.status(&request.payment_id).await
     }
 
-    /// `invoice/remove` of an unpaid invoice (it reads `Cancelled` after), or
-    /// `invoice/cancel` of a hold (released).
+    /// `invoice/remove` of an unpaid invoice, or `invoice/cancel` of a hold (released); both
+    /// answer `Cancelled`. A later [`Payment::status`] reads the invoice as it stands: a
+    /// removed invoice is `expired` (`Expired`), and a released hold whose release is listed
+    /// in `cancelList` is `reversed` like a payment refunded in full (`Refunded`: the status
+    /// alone does not tell the two apart).
     async fn cancel(&self, id: &PaymentId) -> Result<PaymentDetails> {
         let invoice = self.invoice_of(id)?;
         let current = self.invoice(invoice).await?;
@@ -327,7 +330,13 @@ impl Payment for MonobankProvider {
                         ..InvoiceCancelRequest::default()
                     })
                     .await?;
-                self.status(id).await
+                // The bank shows a released hold as `reversed` with the release in its
+                // `cancelList`, as it shows a payment refunded in full; nothing was taken,
+                // so the answer is `Cancelled` with no refund.
+                let mut details = self.status(id).await?;
+                details.status = PaymentStatus::Cancelled;
+                details.refunds.clear();
+                Ok(details)
             }
             other => Err(Error::Conflict {
                 message: format!(
