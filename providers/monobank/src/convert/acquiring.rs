@@ -197,6 +197,9 @@ fn status(state: &InvoiceState, refunds: &[Refund], final_amount: Option<i64>) -
             }
         }
         InvoiceState::Failure => PaymentStatus::Failed,
+        // `reversed` with nothing given back is a hold the bank released by itself (after
+        // 9 days): no money moved.
+        InvoiceState::Reversed if refunds.is_empty() => PaymentStatus::Cancelled,
         InvoiceState::Reversed => PaymentStatus::Refunded,
         InvoiceState::Expired => PaymentStatus::Expired,
         other => {
@@ -340,15 +343,11 @@ pub(crate) fn paid(
     details.created_at = Some(result.created_date.with_timezone(&Utc));
     details.updated_at = Some(result.modified_date.with_timezone(&Utc));
     if status == PaymentStatus::Failed {
-        let code = result.failure_reason.clone();
+        // `failureReason` is the bank's text ("Недостатньо коштів"), not a code: the code
+        // (`errCode`) is only on the invoice's status.
         details.failure = Some(
-            PaymentFailure::new(
-                code.as_deref()
-                    .map_or(bankkit_core::payment::FailureReason::Other, |c| {
-                        PaymentFailureCode::new(c).reason()
-                    }),
-            )
-            .with_provider(code, None),
+            PaymentFailure::new(bankkit_core::payment::FailureReason::Other)
+                .with_provider(None, result.failure_reason.clone()),
         );
     }
     Ok(details)

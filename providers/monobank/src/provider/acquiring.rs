@@ -56,6 +56,32 @@ impl MonobankProvider {
         convert::details(&status).map(Some)
     }
 
+    /// A charge's answer, with the failure of a declined one read from its invoice: the
+    /// answer gives the bank's text only, the invoice's status also its code (`errCode`),
+    /// which says why in core terms. The answer stands as it is when the status cannot be
+    /// read: the charge is done either way.
+    async fn with_failure_code(&self, mut details: PaymentDetails) -> PaymentDetails {
+        if details.status != PaymentStatus::Failed {
+            return details;
+        }
+        match self
+            .invoice(details.id.id())
+            .await
+            .and_then(|s| convert::details(&s))
+        {
+            Ok(read) if read.failure.is_some() => details.failure = read.failure,
+            Ok(_) => {}
+            Err(error) => {
+                tracing::debug!(
+                    invoice = details.id.id(),
+                    %error,
+                    "the code of a declined charge could not be read"
+                );
+            }
+        }
+        details
+    }
+
     /// A money-moving charge kept at most once by the local record; a lost answer is looked
     /// up in the merchant statement by its reference.
     async fn charge<F, Fut>(
@@ -169,21 +195,27 @@ impl Payment for MonobankProvider {
                     Some(card.masked_number()),
                     || async {
                         let result = self.client.acquiring().payment_direct(&body).await?;
-                        convert::paid(&result, &request, &reference)
+                        let details = convert::paid(&result, &request, &reference)?;
+                        Ok(self.with_failure_code(details).await)
                     },
                 )
                 .await
             }
             Some(Party::SavedCard(token)) => {
                 let body = convert::wallet(&request, token.expose_secret(), &reference)?;
+                // The token is part of what identifies the charge (hashed, never stored as
+                // is): the same key with another saved card is a conflict, not the first
+                // card's payment.
+                let payer = format!("saved card {}", fingerprint(&token.expose_secret())?);
                 self.charge(
                     "wallet-payment",
                     &request,
                     &reference,
-                    Some("saved card".into()),
+                    Some(payer),
                     || async {
                         let result = self.client.acquiring().wallet_payment(&body).await?;
-                        convert::paid(&result, &request, &reference)
+                        let details = convert::paid(&result, &request, &reference)?;
+                        Ok(self.with_failure_code(details).await)
                     },
                 )
                 .await
@@ -274,8 +306,11 @@ impl Payment for MonobankProvider {
         self.status(&request.payment_id).await
     }
 
-    /// `invoice/remove` of an unpaid invoice (it reads `Cancelled` after), or
-    /// `invoice/cancel` of a hold (released).
+    /// `invoice/remove` of an unpaid invoice, or `invoice/cancel` of a hold (released); both
+    /// answer `Cancelled`. A later [`Payment::status`] reads the invoice as it stands: a
+    /// removed invoice is `expired` (`Expired`), and a released hold whose release is listed
+    /// in `cancelList` is `reversed` like a payment refunded in full (`Refunded`: the status
+    /// alone does not tell the two apart).
     async fn cancel(&self, id: &PaymentId) -> Result<PaymentDetails> {
         let invoice = self.invoice_of(id)?;
         let current = self.invoice(invoice).await?;
@@ -295,7 +330,13 @@ impl Payment for MonobankProvider {
                         ..InvoiceCancelRequest::default()
                     })
                     .await?;
-                self.status(id).await
+                // The bank shows a released hold as `reversed` with the release in its
+                // `cancelList`, as it shows a payment refunded in full; nothing was taken,
+                // so the answer is `Cancelled` with no refund.
+                let mut details = self.status(id).await?;
+                details.status = PaymentStatus::Cancelled;
+                details.refunds.clear();
+                Ok(details)
             }
             other => Err(Error::Conflict {
                 message: format!(

@@ -4,4 +4,5 @@
 mod acquiring;
 mod config;
 mod pacing;
+mod payments;
 mod sandbox;
