@@ -169,12 +169,40 @@ pub(crate) fn wallet(
 /// token in clear (the masked number only).
 #[derive(Serialize)]
 pub(crate) struct Fingerprint<'a> {
-    pub(crate) operation: &'a str,
-    pub(crate) amount: String,
-    pub(crate) capture: CaptureMode,
-    pub(crate) reference: &'a str,
-    pub(crate) payer: Option<String>,
-    pub(crate) description: Option<&'a str>,
+    operation: &'a str,
+    amount: String,
+    capture: CaptureMode,
+    reference: &'a str,
+    payer: Option<String>,
+    description: Option<&'a str>,
+    callback_url: Option<&'a str>,
+    redirect_url: Option<&'a str>,
+    expires_in_secs: Option<u64>,
+    metadata: &'a std::collections::BTreeMap<String, String>,
+}
+
+impl<'a> Fingerprint<'a> {
+    /// The fingerprint of `request` sent as `operation` with `reference`; `payer` is what
+    /// identifies the payer without a secret (a masked card, a token's hash).
+    pub(crate) fn of(
+        operation: &'a str,
+        request: &'a CollectRequest,
+        reference: &'a str,
+        payer: Option<String>,
+    ) -> Self {
+        Self {
+            operation,
+            amount: request.amount.to_string(),
+            capture: request.capture,
+            reference,
+            payer,
+            description: request.description.as_deref(),
+            callback_url: request.callback_url.as_deref(),
+            redirect_url: request.redirect_url.as_deref(),
+            expires_in_secs: request.expires_in.map(|d| d.as_secs()),
+            metadata: &request.metadata,
+        }
+    }
 }
 
 fn utc(at: Option<DateTime<FixedOffset>>) -> Option<DateTime<Utc>> {
@@ -351,4 +379,38 @@ pub(crate) fn paid(
         );
     }
     Ok(details)
+}
+
+#[cfg(test)]
+mod tests {
+    use bankkit_core::money::currency_from_code;
+    use bankkit_core::payment::once::fingerprint;
+    use bankkit_core::IdempotencyKey;
+
+    use super::*;
+
+    #[test]
+    fn every_field_sent_is_in_the_fingerprint() {
+        let uah = currency_from_code("UAH").unwrap();
+        let request = CollectRequest::new(
+            IdempotencyKey::new("k").unwrap(),
+            Money::from_minor(4200, uah).unwrap(),
+        );
+        let print =
+            |r: &CollectRequest| fingerprint(&Fingerprint::of("invoice", r, "ref", None)).unwrap();
+        let base = print(&request);
+        assert_eq!(base, print(&request.clone()));
+        for changed in [
+            request.clone().callback_url("https://shop.example/hook"),
+            request.clone().redirect_url("https://shop.example/done"),
+            request
+                .clone()
+                .expires_in(std::time::Duration::from_secs(600)),
+            request.clone().metadata("order", "1"),
+            request.clone().description("Замовлення"),
+            request.clone().hold(),
+        ] {
+            assert_ne!(print(&changed), base, "{changed:?}");
+        }
+    }
 }

@@ -96,14 +96,7 @@ impl MonobankProvider {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<PaymentDetails>>,
     {
-        let print = fingerprint(&Fingerprint {
-            operation,
-            amount: request.amount.to_string(),
-            capture: request.capture,
-            reference,
-            payer,
-            description: request.description.as_deref(),
-        })?;
+        let print = fingerprint(&Fingerprint::of(operation, request, reference, payer))?;
         let scope = format!("{PROVIDER}:{operation}");
         AtMostOnceCall::new(
             self.once.as_ref(),
@@ -157,14 +150,7 @@ impl Payment for MonobankProvider {
         match &request.payer {
             None => {
                 let body = convert::invoice(&request, &reference)?;
-                let print = fingerprint(&Fingerprint {
-                    operation: "invoice",
-                    amount: request.amount.to_string(),
-                    capture: request.capture,
-                    reference: &reference,
-                    payer: None,
-                    description: request.description.as_deref(),
-                })?;
+                let print = fingerprint(&Fingerprint::of("invoice", &request, &reference, None))?;
                 let now = self.client.clock().now();
                 AtMostOnceCall::new(
                     self.once.as_ref(),
@@ -349,6 +335,8 @@ impl Payment for MonobankProvider {
     /// `invoice/cancel` of a paid invoice, for an amount (a part) or what is left, with the
     /// idempotency key as `extRef`. At most once by lookup: the invoice's `cancelList` is
     /// read first, and a refund with this `extRef` is returned instead of sending again.
+    /// The lookup keeps a retry after a lost answer to one refund; two calls with one key
+    /// running at the same time are not kept apart (send a key's retries one after another).
     async fn refund(&self, request: RefundRequest) -> Result<Refund> {
         let invoice = self.invoice_of(&request.payment_id)?.to_owned();
         let ext_ref = request.idempotency_key.to_string();
