@@ -480,6 +480,16 @@ async fn a_delivery_to_a_refused_host_does_not_wait_for_a_slot_it_would_not_use(
             .filter(|d| d.url.contains("/refused") && !d.attempts.is_empty() && not_allowed(d))
             .count()
     };
+    // The slow receiver's first delivery holds the only slot for 5 s from when it arrives.
+    let started = std::time::Instant::now();
+    while slow.requests.load(Ordering::SeqCst) == 0 && started.elapsed() < Duration::from_secs(10) {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        slow.requests.load(Ordering::SeqCst),
+        1,
+        "the slot was taken"
+    );
     let log = mz
         .handle
         .wait_for_delivery_log(|log| refused_failed(log) == 2, Duration::from_secs(3))
