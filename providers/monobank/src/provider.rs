@@ -167,6 +167,23 @@ impl MonobankProvider {
         Ok((info, fetched_at))
     }
 
+    /// `Unsupported` for `operation` when no personal token is configured: a merchant token
+    /// registers nothing (acquiring webhooks go to each invoice's `webHookUrl`, the
+    /// `callback_url` of a collection).
+    fn require_personal(&self, operation: &str) -> Result<()> {
+        if self.client.has_token() {
+            Ok(())
+        } else {
+            Err(Error::unsupported(
+                PROVIDER,
+                format!(
+                    "{operation} without a personal token (acquiring webhooks go to each \
+                     collection's callback_url)"
+                ),
+            ))
+        }
+    }
+
     /// Records a webhook change in the cached `client-info`, so `list` sees it.
     async fn remember_webhook(&self, url: &str) {
         if let Some(cached) = self.cache.lock().await.as_mut() {
@@ -306,6 +323,7 @@ impl Webhook for MonobankProvider {
                 "webhook URL must not be empty (use remove to unset it)",
             ));
         }
+        self.require_personal("webhook registration")?;
         self.client.set_webhook(url).await?;
         self.remember_webhook(url).await;
         Ok(WebhookRegistration::new(
@@ -316,6 +334,10 @@ impl Webhook for MonobankProvider {
     }
 
     async fn list(&self) -> Result<Vec<WebhookRegistration>> {
+        if !self.client.has_token() {
+            // Acquiring webhooks are per invoice (its webHookUrl): nothing is registered.
+            return Ok(Vec::new());
+        }
         let (info, _) = self.client_info().await?;
         Ok(if info.web_hook_url.is_empty() {
             Vec::new()
@@ -329,6 +351,7 @@ impl Webhook for MonobankProvider {
     }
 
     async fn remove(&self, id: &WebhookId) -> Result<()> {
+        self.require_personal("webhook registration")?;
         if id.as_str() != PERSONAL_WEBHOOK_ID {
             return Err(Error::NotFound {
                 message: format!("webhook {id}: a personal token has only {PERSONAL_WEBHOOK_ID:?}"),

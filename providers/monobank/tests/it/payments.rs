@@ -880,6 +880,14 @@ async fn capabilities_follow_the_tokens_configured() {
         assert!(caps.payment_operations.offers(operation), "{operation:?}");
     }
     assert!(!caps.payment_operations.offers(PaymentOperation::PayOut));
+    // A merchant token registers no webhook: acquiring webhooks go to each invoice.
+    let webhook = merchant.webhook().unwrap();
+    assert!(webhook.list().await.unwrap().is_empty());
+    let refused = webhook.register("https://shop.example/hook", None).await;
+    assert!(
+        matches!(refused, Err(bankkit_core::Error::Unsupported { .. })),
+        "{refused:?}"
+    );
 
     let personal = MonobankConfig::new(secret(&setup.token))
         .with_base_url(setup.monobank.base_url())
