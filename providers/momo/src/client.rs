@@ -1012,6 +1012,10 @@ impl DisbursementApi<'_> {
 }
 
 /// The remittance product (B8); derefs to [`ProductApi`].
+///
+/// Only the v1 transfer is offered: the v2 cash transfer
+/// (`/remittance/v2_0/cashtransfer`) has no body schema published by MTN that its field
+/// names could be checked against (see `docs/providers/momo.md`).
 #[derive(Clone, Copy, Debug)]
 pub struct RemittanceApi<'c>(ProductApi<'c>);
 
