@@ -16,6 +16,8 @@
 mod pacing;
 mod rate_limit;
 mod retry;
+#[cfg(test)]
+mod wire_tests;
 
 use std::fmt;
 use std::sync::Arc;
@@ -174,6 +176,11 @@ impl HttpOptions {
 }
 
 /// A request body.
+///
+/// Whatever the body, a request without content is sent with `Content-Length: 0` when its
+/// method expects content (POST, PUT, PATCH) or its body is [`RequestBody::Empty`]: `hyper`
+/// writes no length for an empty body, and gateways such as Azure API Management answer
+/// `411 Length Required` to a POST with neither `Content-Length` nor a chunked body.
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum RequestBody {
@@ -181,6 +188,19 @@ pub enum RequestBody {
     Json(Vec<u8>),
     /// `application/x-www-form-urlencoded` text.
     Form(String),
+    /// No content, declared with `Content-Length: 0` whatever the method (a DELETE to a
+    /// gateway that wants every write to carry a length).
+    Empty,
+}
+
+impl RequestBody {
+    fn is_empty(&self) -> bool {
+        match self {
+            Self::Json(bytes) => bytes.is_empty(),
+            Self::Form(text) => text.is_empty(),
+            Self::Empty => true,
+        }
+    }
 }
 
 impl fmt::Debug for RequestBody {
@@ -189,8 +209,15 @@ impl fmt::Debug for RequestBody {
         match self {
             Self::Json(bytes) => write!(f, "Json({} bytes)", bytes.len()),
             Self::Form(text) => write!(f, "Form({} bytes)", text.len()),
+            Self::Empty => f.write_str("Empty"),
         }
     }
+}
+
+/// Whether requests of `method` carry content, so that one without a body still declares
+/// `Content-Length: 0` (RFC 9110 §8.6: a user agent should send it for such methods).
+fn expects_content(method: &Method) -> bool {
+    *method == Method::POST || *method == Method::PUT || *method == Method::PATCH
 }
 
 /// One API call, described as data.
@@ -276,6 +303,15 @@ impl ApiRequest {
             encoder.append_pair(k.as_ref(), v.as_ref());
         }
         self.body = Some(RequestBody::Form(encoder.finish()));
+        self
+    }
+
+    /// Sends no content but declares it with `Content-Length: 0`, whatever the method.
+    ///
+    /// POST, PUT and PATCH without a body already do; this is for other methods (a DELETE)
+    /// sent to a gateway that refuses a write without a length.
+    pub fn empty_body(mut self) -> Self {
+        self.body = Some(RequestBody::Empty);
         self
     }
 
@@ -580,8 +616,17 @@ impl HttpClient {
                     "application/x-www-form-urlencoded",
                 )
                 .body(text.clone()),
-            None => builder,
+            Some(RequestBody::Empty) | None => builder,
         };
+        // hyper writes a length only for a body with content: without this header a
+        // body-less POST goes out with neither `Content-Length` nor `Transfer-Encoding`.
+        let declares_no_content = match &request.body {
+            Some(body) => body.is_empty(),
+            None => expects_content(&request.method),
+        };
+        if declares_no_content && !request.headers.contains_key(http::header::CONTENT_LENGTH) {
+            builder = builder.header(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
+        }
         let response = builder.send().await.map_err(|e| self.network_error(e))?;
         let status = response.status();
         tracing::Span::current().record("status", status.as_u16());

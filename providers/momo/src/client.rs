@@ -140,7 +140,10 @@ struct Inner {
 ///
 /// - **Headers** (B2): `Ocp-Apim-Subscription-Key` of the product on every call,
 ///   `X-Target-Environment` on every business call, `X-Reference-Id` on every create,
-///   `X-Callback-Url` only when a callback URL is given (never empty).
+///   `X-Callback-Url` only when a callback URL is given (never empty), and
+///   `Content-Length: 0` on every write without a body (the token and API-key calls, the
+///   pre-approval cancel): MTN's gateway answers `411 Length Required` to a POST that
+///   declares no length, and core's HTTP client adds the header.
 /// - **Tokens**: one per product, kept in a [`TokenStore`] under
 ///   `momo:<api_user>:<product>` by core's [`ManagedToken`]: minted with
 ///   `POST /{product}/token/` (Basic `api_user:api_key`) single-flight, 60 s before they
@@ -938,7 +941,9 @@ impl CollectionApi<'_> {
             .await
     }
 
-    /// `DELETE /collection/v1_0/preapproval/{preapprovalId}`.
+    /// `DELETE /collection/v1_0/preapproval/{preapprovalId}`, sent with `Content-Length: 0`
+    /// like every other write without a body (MoMo's gateway answers 411 to a write that
+    /// declares no length).
     ///
     /// Retried after a timeout or a lost answer, as deleting twice leaves the same state. A
     /// retry after a first attempt that MoMo did commit therefore answers 404: `NotFound`
@@ -953,6 +958,7 @@ impl CollectionApi<'_> {
             .client
             .business(self.0.product, Method::DELETE, path)?
             .operation("cancel_pre_approval")
+            .empty_body()
             .safety(RequestSafety::IdempotentWrite);
         self.0.client.send_authed(self.0.product, request).await?;
         Ok(())
@@ -1006,6 +1012,10 @@ impl DisbursementApi<'_> {
 }
 
 /// The remittance product (B8); derefs to [`ProductApi`].
+///
+/// Only the v1 transfer is offered: the v2 cash transfer
+/// (`/remittance/v2_0/cashtransfer`) has no body schema published by MTN that its field
+/// names could be checked against (see `docs/providers/momo.md`).
 #[derive(Clone, Copy, Debug)]
 pub struct RemittanceApi<'c>(ProductApi<'c>);
 

@@ -7,7 +7,7 @@ use wiremock::matchers::{body_string, header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::*;
-use crate::wire::TransactionStatus;
+use crate::wire::{Reason, TransactionStatus};
 
 const USER: &str = "c72025f5-5cd1-4630-99e4-8ba4722fad56";
 const API_KEY: &str = "f1db798c98df4bcf83b538175893bbf0";
@@ -562,4 +562,114 @@ async fn a_401_on_the_basic_auth_calls_is_unauthorized_not_token_expired() {
     }
     // Basic calls never touch the bearer token.
     assert!(requests_to(&server, "/collection/token/").await.is_empty());
+}
+
+/// `reason` as MoMo sends it in practice (a bare code) and as its swagger models it
+/// (`{code, message}`), on every status call.
+#[tokio::test]
+async fn every_status_call_reads_reason_as_a_string_and_as_an_object() {
+    let server = MockServer::start().await;
+    tokens(&server).await;
+    let as_string = ReferenceId::parse("0c1d2e3f-4a5b-4c6d-8e7f-000000000001").unwrap();
+    let as_object = ReferenceId::parse("0c1d2e3f-4a5b-4c6d-8e7f-000000000002").unwrap();
+    let failed = |reason: serde_json::Value| {
+        serde_json::json!({
+            "amount": "5", "currency": "EUR", "externalId": "e",
+            "status": "FAILED", "reason": reason
+        })
+    };
+    let prefixes = [
+        "/collection/v1_0/requesttopay",
+        "/collection/v1_0/requesttowithdraw",
+        "/collection/v2_0/invoice",
+        "/collection/v2_0/preapproval",
+        "/collection/v2_0/payment",
+        "/disbursement/v1_0/transfer",
+        "/disbursement/v1_0/deposit",
+        "/disbursement/v1_0/refund",
+        "/remittance/v1_0/transfer",
+    ];
+    for prefix in prefixes {
+        for (id, body) in [
+            (&as_string, failed(serde_json::json!("NOT_ENOUGH_FUNDS"))),
+            (
+                &as_object,
+                failed(serde_json::json!({
+                    "code": "NOT_ENOUGH_FUNDS", "message": "Not enough funds."
+                })),
+            ),
+        ] {
+            Mock::given(method("GET"))
+                .and(path(format!("{prefix}/{}", id.as_str())))
+                .respond_with(ResponseTemplate::new(200).set_body_json(body))
+                .mount(&server)
+                .await;
+        }
+    }
+    let client = client(&server);
+    let collection = client.collection();
+    let disbursement = client.disbursement();
+    let remittance = client.remittance();
+
+    for (id, message) in [(&as_string, None), (&as_object, Some("Not enough funds."))] {
+        let reasons: Vec<(&str, Option<Reason>)> = vec![
+            (
+                "request-to-pay",
+                collection.request_to_pay_status(id).await.unwrap().reason,
+            ),
+            (
+                "request-to-withdraw",
+                collection
+                    .request_to_withdraw_status(id)
+                    .await
+                    .unwrap()
+                    .reason,
+            ),
+            (
+                "invoice",
+                collection.invoice_status(id).await.unwrap().reason,
+            ),
+            (
+                "pre-approval",
+                collection.pre_approval_status(id).await.unwrap().reason,
+            ),
+            (
+                "payment",
+                collection.payment_status(id).await.unwrap().reason,
+            ),
+            (
+                "transfer",
+                disbursement.transfer_status(id).await.unwrap().reason,
+            ),
+            (
+                "deposit",
+                disbursement.deposit_status(id).await.unwrap().reason,
+            ),
+            (
+                "refund",
+                disbursement.refund_status(id).await.unwrap().reason,
+            ),
+            (
+                "remittance transfer",
+                remittance.transfer_status(id).await.unwrap().reason,
+            ),
+        ];
+        assert_eq!(reasons.len(), prefixes.len());
+        for (call, reason) in reasons {
+            let reason = reason.unwrap_or_else(|| panic!("{call}: no reason"));
+            assert_eq!(reason.code(), Some("NOT_ENOUGH_FUNDS"), "{call}");
+            assert_eq!(reason.message(), message, "{call}");
+            let failure = crate::convert::failure(Some(&reason));
+            assert_eq!(
+                failure.reason,
+                bankkit_core::payment::FailureReason::InsufficientFunds,
+                "{call}"
+            );
+            assert_eq!(
+                failure.provider_code.as_deref(),
+                Some("NOT_ENOUGH_FUNDS"),
+                "{call}"
+            );
+        }
+    }
 }

@@ -106,3 +106,51 @@ fn callbacks_and_user_info_are_read_from_full_bodies() {
     assert_eq!(u.address.unwrap().country.as_deref(), Some("SE"));
     assert_eq!(u.identification_type.as_deref(), Some("NRIN"));
 }
+
+#[test]
+fn callbacks_read_reason_in_both_forms() {
+    let failed = |reason: &str| {
+        format!(
+            r#"{{"financialTransactionId":"1523409327","externalId":"order-42","amount":"15.5","currency":"EUR",
+                "payer":{{"partyIdType":"MSISDN","partyId":"46733123450"}},"status":"FAILED","reason":{reason}}}"#
+        )
+    };
+    let c: Callback = serde_json::from_str(&failed(r#""PAYER_NOT_FOUND""#)).unwrap();
+    assert_eq!(c.status, TransactionStatus::Failed);
+    assert_eq!(c.reason, Some(Reason::Code("PAYER_NOT_FOUND".into())));
+
+    let c: Callback = serde_json::from_str(&failed(
+        r#"{"code":"PAYER_NOT_FOUND","message":"Payer not found."}"#,
+    ))
+    .unwrap();
+    let reason = c.reason.unwrap();
+    assert_eq!(reason.code(), Some("PAYER_NOT_FOUND"));
+    assert_eq!(reason.message(), Some("Payer not found."));
+
+    // A transfer callback (payee, no payer) reads the same way.
+    let c: Callback = serde_json::from_str(
+        r#"{"amount":"5","currency":"EUR","payee":{"partyIdType":"MSISDN","partyId":"46733123455"},
+            "status":"FAILED","reason":{"code":"NOT_ENOUGH_FUNDS"}}"#,
+    )
+    .unwrap();
+    let reason = c.reason.unwrap();
+    assert_eq!(reason.code(), Some("NOT_ENOUGH_FUNDS"));
+    assert_eq!(reason.message(), None);
+}
+
+#[test]
+fn transfer_and_request_to_pay_statuses_read_the_other_reason_form_too() {
+    let r: RequestToPayResult = serde_json::from_str(
+        r#"{"amount":"5","currency":"EUR","status":"FAILED","reason":{"code":"APPROVAL_REJECTED","message":"Rejected."}}"#,
+    )
+    .unwrap();
+    let reason = r.reason.unwrap();
+    assert_eq!(reason.code(), Some("APPROVAL_REJECTED"));
+    assert_eq!(reason.message(), Some("Rejected."));
+
+    let t: TransferResult = serde_json::from_str(
+        r#"{"amount":"5","currency":"EUR","status":"FAILED","reason":"PAYEE_NOT_FOUND"}"#,
+    )
+    .unwrap();
+    assert_eq!(t.reason, Some(Reason::Code("PAYEE_NOT_FOUND".into())));
+}
