@@ -1,5 +1,6 @@
 //! The seeded MoMo world: one API user with its key, the three subscription keys, the product
-//! balances and the account holders known to `basicuserinfo`, `active` and consent.
+//! balances, and the account holders `basicuserinfo`, `active` and consent answer for: every
+//! well-formed id with MTN's canned sandbox profile, and a few named extras.
 
 use serde_json::{json, Value};
 
@@ -55,7 +56,91 @@ pub(crate) fn credentials(rng: &mut SeededRng) -> Credentials {
     }
 }
 
-/// A known account holder.
+/// MTN's canned sandbox profile (`basicuserinfo` of any well-formed id; MTN-Group SDK
+/// samples and MTN's 2024 sandbox notebook).
+pub(crate) const CANNED: [(&str, &str); 6] = [
+    ("given_name", "Sand"),
+    ("family_name", "Box"),
+    ("birthdate", "1976-08-13"),
+    ("locale", "sv_SE"),
+    ("gender", "MALE"),
+    ("status", "ACTIVE"),
+];
+
+/// Whether `id` is well formed for `id_type` (case-insensitive): an MSISDN is 1 to 15
+/// digits (ITU-T E.164 without `+`), an e-mail is `local@domain.tld`, a party code is a
+/// UUID (the swagger's `IsUuid`).
+pub(crate) fn well_formed(id_type: &str, id: &str) -> bool {
+    if id_type.eq_ignore_ascii_case("msisdn") {
+        (1..=15).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
+    } else if id_type.eq_ignore_ascii_case("email") {
+        match id.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain
+                        .split_once('.')
+                        .is_some_and(|(name, tld)| !name.is_empty() && !tld.is_empty())
+                    && !id.chars().any(char::is_whitespace)
+            }
+            None => false,
+        }
+    } else if id_type.eq_ignore_ascii_case("party_code") {
+        uuid::Uuid::try_parse(id).is_ok()
+    } else {
+        false
+    }
+}
+
+/// An account holder as the API answers for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AccountHolder<'a> {
+    /// A seeded holder with a profile of its own.
+    Named(&'a Holder),
+    /// Any other well-formed id: MTN's canned profile, active.
+    Canned,
+}
+
+impl AccountHolder<'_> {
+    pub(crate) fn active(&self) -> bool {
+        match self {
+            AccountHolder::Named(holder) => holder.active,
+            AccountHolder::Canned => true,
+        }
+    }
+
+    /// The `basicuserinfo` body.
+    pub(crate) fn basic(&self) -> Value {
+        match self {
+            AccountHolder::Named(holder) => holder.basic(),
+            AccountHolder::Canned => Value::Object(
+                CANNED
+                    .iter()
+                    .map(|(key, value)| ((*key).to_owned(), json!(value)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The consent `userinfo` body: a named holder's full KYC; for the canned profile, the
+    /// basic fields plus `sub`, `name` and `updated_at`.
+    pub(crate) fn full(&self, updated_at: i64) -> Value {
+        match self {
+            AccountHolder::Named(holder) => holder.full(updated_at),
+            AccountHolder::Canned => {
+                let mut body = self.basic();
+                if let Value::Object(map) = &mut body {
+                    map.insert("sub".to_owned(), json!("0"));
+                    map.insert("name".to_owned(), json!("Sand Box"));
+                    map.insert("updated_at".to_owned(), json!(updated_at));
+                }
+                body
+            }
+        }
+    }
+}
+
+/// A seeded account holder with a profile of its own.
 #[derive(Debug, Clone)]
 pub(crate) struct Holder {
     /// `msisdn`, `email` or `party_code` (compared case-insensitively).
@@ -166,66 +251,6 @@ const fn person(
 
 pub(crate) fn holders() -> Vec<Holder> {
     let mut holders = vec![
-        person(
-            "msisdn",
-            "46733123450",
-            "Erik",
-            "Lindqvist",
-            "1984-03-12",
-            "MALE",
-            "erik.lindqvist@example.se",
-            "+46733123450",
-            "Engineer",
-            ("PASS", "SE4410231"),
-        ),
-        person(
-            "msisdn",
-            "46733123451",
-            "Anna",
-            "Berg",
-            "1990-07-01",
-            "FEMALE",
-            "anna.berg@example.se",
-            "+46733123451",
-            "Teacher",
-            ("PASS", "SE5520772"),
-        ),
-        person(
-            "msisdn",
-            "46733123452",
-            "Johan",
-            "Nilsson",
-            "1979-11-23",
-            "MALE",
-            "johan.nilsson@example.se",
-            "+46733123452",
-            "Driver",
-            ("NRIN", "197911230415"),
-        ),
-        person(
-            "msisdn",
-            "46733123453",
-            "Sara",
-            "Holm",
-            "1995-02-08",
-            "FEMALE",
-            "sara.holm@example.se",
-            "+46733123453",
-            "Nurse",
-            ("NRIN", "199502080382"),
-        ),
-        person(
-            "msisdn",
-            "46733123454",
-            "Lars",
-            "Ek",
-            "1968-09-30",
-            "MALE",
-            "lars.ek@example.se",
-            "+46733123454",
-            "Farmer",
-            ("PASS", "SE3349018"),
-        ),
         person(
             "msisdn",
             SUCCESS_MSISDN,
