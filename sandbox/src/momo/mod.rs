@@ -84,17 +84,17 @@
 //!   consent token (also `scope`, `refresh_token`, `refresh_token_expired_in`) that only
 //!   `oauth2/v1_0/userinfo` accepts. Account holders (for `basicuserinfo`, `active`,
 //!   `bc-authorize` and consent): as in MTN's sandbox, every well-formed id is an active
-//!   holder with the canned profile `{"given_name":"Sand","family_name":"Box",
-//!   "birthdate":"1976-08-13","locale":"sv_SE","gender":"MALE","status":"ACTIVE"}`
-//!   (`userinfo` adds `"sub":"0"`, `"name":"Sand Box"` and `updated_at`) — MTN-Group SDK
-//!   samples and MTN's 2024 notebook. That includes the magic numbers `…450`–`…454`: the
-//!   documented table is about payment outcomes, not holders. Well formed: an MSISDN of 1 to
-//!   15 digits, an e-mail `local@domain.tld`, a party code that is a UUID (the swagger's
-//!   validation rules). Named extras keep profiles of their own: `46733123456` and
-//!   `maja.sandberg@example.se`, `256772123456`, `233241234567`, `237677123456` (inactive:
-//!   `{"result": false}`) and party code `MOMOSHOP01`. A malformed id → 404
-//!   `RESOURCE_NOT_FOUND` (as an unknown holder; MTN's answer to a malformed id is not
-//!   documented).
+//!   holder. `basicuserinfo` answers the canned `{"sub":"0","name":"Sand Box",
+//!   "given_name":"Sand","family_name":"Box","birthdate":"1976-08-13","locale":"sv_SE",
+//!   "gender":"MALE","updated_at":<now>}` (recorded in the MTN-Group JavaScript, PHP and
+//!   Android SDK docs, 2023); consent `userinfo` the canned full KYC recorded in MTN's 2024
+//!   sandbox notebook. That includes the magic numbers `…450`–`…454`: the documented table is
+//!   about payment outcomes. Well formed: an MSISDN of 1 to 15 digits, an e-mail
+//!   `local@domain.tld`, a party code that is a UUID (the swagger's validation rules). Named
+//!   extras keep profiles of their own: `46733123456` and `maja.sandberg@example.se`,
+//!   `256772123456`, `233241234567`, `237677123456` (inactive: `{"result": false}`) and party
+//!   code `MOMOSHOP01`. A malformed id → 404 `RESOURCE_NOT_FOUND` (as an unknown holder; MTN
+//!   documents no other answer).
 //! - **Callbacks** go to `X-Callback-Url` when a payment ends (SUCCESSFUL or FAILED), queued
 //!   at creation for the planned end time (or when a …453 is asked), `PUT` by default
 //!   (`{"type":"callback_method","method":"POST"}` for POST), body = the GET status body,

@@ -223,7 +223,7 @@ impl CommonRoute {
             let holder = momo.holder(&id_type, &id).ok_or_else(ApiError::not_found)?;
             let body = match self.op {
                 Common::Active => json!({ "result": holder.active() }),
-                _ => holder.basic(),
+                _ => holder.basic(now.timestamp()),
             };
             Ok(json_response(200, &body))
         })
@@ -353,10 +353,7 @@ impl CommonRoute {
             let holder = momo
                 .holder("msisdn", &msisdn)
                 .ok_or_else(ApiError::not_found)?;
-            Ok(json_response(
-                200,
-                &holder.full(momo_updated_at(now.timestamp())),
-            ))
+            Ok(json_response(200, &holder.full(now.timestamp())))
         })
     }
 
@@ -391,11 +388,6 @@ impl CommonRoute {
             Ok(empty(200))
         })
     }
-}
-
-/// `updated_at` of user info: the start of the current day (seconds).
-fn momo_updated_at(now: i64) -> i64 {
-    now - now.rem_euclid(86_400)
 }
 
 /// The gateway's answer to a body-less POST or PUT: the HTML page of Microsoft's HTTP server

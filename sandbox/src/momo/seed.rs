@@ -56,16 +56,58 @@ pub(crate) fn credentials(rng: &mut SeededRng) -> Credentials {
     }
 }
 
-/// MTN's canned sandbox profile (`basicuserinfo` of any well-formed id; MTN-Group SDK
-/// samples and MTN's 2024 sandbox notebook).
-pub(crate) const CANNED: [(&str, &str); 6] = [
-    ("given_name", "Sand"),
-    ("family_name", "Box"),
-    ("birthdate", "1976-08-13"),
-    ("locale", "sv_SE"),
-    ("gender", "MALE"),
-    ("status", "ACTIVE"),
-];
+/// MTN's canned sandbox `basicuserinfo` (any well-formed id), as recorded in the MTN-Group
+/// SDK docs (JavaScript, PHP, Android; 2023), `updated_at` being the time of the request.
+fn canned_basic(updated_at: i64) -> Value {
+    json!({
+        "sub": "0",
+        "name": "Sand Box",
+        "given_name": "Sand",
+        "family_name": "Box",
+        "birthdate": "1976-08-13",
+        "locale": "sv_SE",
+        "gender": "MALE",
+        "updated_at": updated_at,
+    })
+}
+
+/// MTN's canned consent `userinfo` (any well-formed MSISDN), as recorded in MTN's sandbox
+/// notebook (MoMoOpenAPI/MoMoOpenAPI_SandBox, 2024), `updated_at` being the time of the
+/// request.
+fn canned_full(updated_at: i64) -> Value {
+    json!({
+        "sub": "0",
+        "name": "Sand Box",
+        "given_name": "Sand",
+        "family_name": "Box",
+        "birthdate": "1976-08-13",
+        "locale": "sv_SE",
+        "status": "ACTIVE",
+        "gender": "MALE",
+        "email": "email@domain.test",
+        "email_verified": true,
+        "phone_number": "46123456789",
+        "phone_number_verified": true,
+        "address": {
+            "formatted": "Street 17\n123 45 Karlskrona\nBlekinge\nSweden",
+            "street_address": "Street 17",
+            "postal_code": "123 45",
+            "locality": "Karlskrona",
+            "region": "Blekinge",
+            "country": "Sweden",
+        },
+        "updated_at": updated_at,
+        "credit_score": 123,
+        "active": true,
+        "country_of_birth": "Sweden",
+        "region_of_birth": "Blekinge",
+        "city_of_birth": "Karlskrona",
+        "occupation": "Manager",
+        "employer_name": "Ericsson",
+        "identification_type": "PASS",
+        "identification_value": "S1234567",
+    })
+}
 
 /// Whether `id` is well formed for `id_type` (case-insensitive): an MSISDN is 1 to 15
 /// digits (ITU-T E.164 without `+`), an e-mail is `local@domain.tld`, a party code is a
@@ -109,33 +151,20 @@ impl AccountHolder<'_> {
         }
     }
 
-    /// The `basicuserinfo` body.
-    pub(crate) fn basic(&self) -> Value {
+    /// The `basicuserinfo` body asked at `now` (seconds).
+    pub(crate) fn basic(&self, now: i64) -> Value {
         match self {
             AccountHolder::Named(holder) => holder.basic(),
-            AccountHolder::Canned => Value::Object(
-                CANNED
-                    .iter()
-                    .map(|(key, value)| ((*key).to_owned(), json!(value)))
-                    .collect(),
-            ),
+            AccountHolder::Canned => canned_basic(now),
         }
     }
 
-    /// The consent `userinfo` body: a named holder's full KYC; for the canned profile, the
-    /// basic fields plus `sub`, `name` and `updated_at`.
-    pub(crate) fn full(&self, updated_at: i64) -> Value {
+    /// The consent `userinfo` body asked at `now` (seconds): a named holder's own KYC
+    /// (`updated_at` the start of the day), else MTN's canned one.
+    pub(crate) fn full(&self, now: i64) -> Value {
         match self {
-            AccountHolder::Named(holder) => holder.full(updated_at),
-            AccountHolder::Canned => {
-                let mut body = self.basic();
-                if let Value::Object(map) = &mut body {
-                    map.insert("sub".to_owned(), json!("0"));
-                    map.insert("name".to_owned(), json!("Sand Box"));
-                    map.insert("updated_at".to_owned(), json!(updated_at));
-                }
-                body
-            }
+            AccountHolder::Named(holder) => holder.full(now - now.rem_euclid(86_400)),
+            AccountHolder::Canned => canned_full(now),
         }
     }
 }
