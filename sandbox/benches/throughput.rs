@@ -488,7 +488,7 @@ async fn momo_setup(addr: SocketAddr, extra: usize) -> Result<MomoRead> {
             201,
             http::Method::POST,
             &format!("/v1_0/apiuser/{user}/apikey"),
-            &[("Ocp-Apim-Subscription-Key", &key)],
+            &[("Ocp-Apim-Subscription-Key", &key), ("Content-Length", "0")],
             "",
         )
         .await?;
@@ -505,6 +505,7 @@ async fn momo_setup(addr: SocketAddr, extra: usize) -> Result<MomoRead> {
             &[
                 ("Ocp-Apim-Subscription-Key", &key),
                 ("Authorization", &format!("Basic {basic}")),
+                ("Content-Length", "0"),
             ],
             "",
         )

@@ -14,12 +14,14 @@ install_client() {
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
 }
 
-# start_sandbox PROVIDER: builds and starts `bankkit-sandbox --provider PROVIDER --json`
-# (stopped when the script exits) and sets `line` to the JSON line it printed.
+# start_sandbox PROVIDER [OPTION...]: builds and starts `bankkit-sandbox --provider PROVIDER
+# --json OPTION...` (stopped when the script exits) and sets `line` to the JSON line it printed.
 start_sandbox() {
   cargo build --quiet -p bankkit-sandbox --bin bankkit-sandbox
   sandbox_out="$(mktemp)"
-  "$target_dir/debug/bankkit-sandbox" --provider "$1" --json > "$sandbox_out" 2>/dev/null &
+  local provider="$1"
+  shift
+  "$target_dir/debug/bankkit-sandbox" --provider "$provider" --json "$@" > "$sandbox_out" 2>/dev/null &
   sandbox_pid=$!
   trap 'kill $sandbox_pid 2>/dev/null || true; rm -f "$sandbox_out"' EXIT
   for _ in $(seq 1 100); do

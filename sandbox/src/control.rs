@@ -52,6 +52,9 @@ pub(crate) const CONTROL_PREFIX: &str = "/__bankkit";
 pub(crate) struct ProviderRuntime {
     pub(crate) provider: Arc<dyn SandboxProvider>,
     pub(crate) ctx: ProviderContext,
+    /// Custom events applied at start and after every reset (the builder's
+    /// `default_event`).
+    pub(crate) default_events: Vec<Value>,
 }
 
 impl ProviderRuntime {
@@ -59,6 +62,17 @@ impl ProviderRuntime {
         self.provider.reset();
         self.ctx.faults().clear();
         self.ctx.webhooks().clear();
+        // They were accepted at start, and a reset provider is as it was then.
+        let _ = self.apply_default_events();
+    }
+
+    /// Applies the default events in order; the first one refused stops it.
+    pub(crate) fn apply_default_events(&self) -> Result<(), SandboxError> {
+        for event in &self.default_events {
+            self.provider
+                .trigger(&SandboxEvent::Custom(event.clone()))?;
+        }
+        Ok(())
     }
 
     pub(crate) fn inject(&self, fault: Fault) {

@@ -8,6 +8,8 @@
 //!                 [--max-payments N] [--max-tokens N] [--token-grace SECONDS]
 //!                 [--max-upload-bytes N] [--upload-lifetime SECONDS]
 //!                 [--max-added-transactions N]
+//!                 [--momo-numbers documented|measured] [--momo-extended-numbers]
+//!                 [--momo-reason string|object]
 //! ```
 //!
 //! Prints each provider's base URL, other hosts, credentials and test parties (a table, or with
@@ -125,6 +127,19 @@ struct Args {
     /// default 10000).
     #[arg(long, value_name = "N")]
     max_added_transactions: Option<usize>,
+    /// MoMo magic-number table: `documented` (MTN's documentation; default) or `measured`
+    /// (what a team measured on the live sandbox). Kept across resets.
+    #[arg(long, value_name = "documented|measured", value_parser = ["documented", "measured"])]
+    momo_numbers: Option<String>,
+    /// Also apply the third-party "extended" MoMo numbers (…455–…464 fail with their codes,
+    /// payment v2 by amount; one source, lower confidence). Kept across resets.
+    #[arg(long)]
+    momo_extended_numbers: bool,
+    /// How MoMo writes `reason` in failed statuses and callbacks: `string` (default, as MTN's
+    /// sandbox answers) or `object` (`{"code","message"}`, the swagger's model). Kept across
+    /// resets.
+    #[arg(long, value_name = "string|object", value_parser = ["string", "object"])]
+    momo_reason: Option<String>,
 }
 
 fn parse_switch(value: &str) -> Result<bool, String> {
@@ -219,7 +234,27 @@ impl Args {
         for host in &self.control_hosts {
             builder = builder.control_host(host.clone());
         }
+        for event in self.momo_events() {
+            builder = builder.default_event("momo", event);
+        }
         builder
+    }
+
+    /// The MoMo control events the `--momo-…` options stand for.
+    fn momo_events(&self) -> Vec<Value> {
+        let mut events = Vec::new();
+        if self.momo_numbers.is_some() || self.momo_extended_numbers {
+            let mut event =
+                json!({"type": "magic_numbers", "extended": self.momo_extended_numbers});
+            if let Some(table) = &self.momo_numbers {
+                event["table"] = json!(table);
+            }
+            events.push(event);
+        }
+        if let Some(format) = &self.momo_reason {
+            events.push(json!({"type": "reason_format", "format": format}));
+        }
+        events
     }
 }
 

@@ -67,6 +67,7 @@ pub struct SandboxBuilder {
     control: ControlAccess,
     outbound: OutboundPolicy,
     state_limits: StateLimits,
+    default_events: BTreeMap<String, Vec<Value>>,
 }
 
 impl Default for SandboxBuilder {
@@ -84,6 +85,7 @@ impl Default for SandboxBuilder {
             control: ControlAccess::default(),
             outbound: OutboundPolicy::default(),
             state_limits: StateLimits::default(),
+            default_events: BTreeMap::new(),
         }
     }
 }
@@ -186,6 +188,18 @@ impl SandboxBuilder {
         self
     }
 
+    /// A custom event `provider` applies when it starts and again after every reset, so that
+    /// what it sets becomes the provider's default (e.g. MoMo's
+    /// `{"type": "reason_format", "format": "object"}`); repeatable, applied in order. Events
+    /// for a provider that is not started are ignored.
+    pub fn default_event(mut self, provider: impl Into<String>, event: Value) -> Self {
+        self.default_events
+            .entry(provider.into())
+            .or_default()
+            .push(event);
+        self
+    }
+
     /// Starts every chosen provider on its own server.
     ///
     /// Must run inside a tokio runtime; the servers stop when the [`Sandbox`] is dropped.
@@ -194,7 +208,8 @@ impl SandboxBuilder {
     ///
     /// [`SandboxError::UnknownProvider`] for a name (in `providers`, `port` or
     /// `provider_rate_limits`) no module registered, or a `provider.host` port for a host that
-    /// provider does not have; [`SandboxError::Bind`] when a port cannot be listened on.
+    /// provider does not have; [`SandboxError::Bind`] when a port cannot be listened on; the
+    /// provider's error for a [`default_event`](Self::default_event) it refuses.
     pub async fn start(self) -> Result<Sandbox, SandboxError> {
         let available = registrations();
         let mut chosen: Vec<&'static ProviderRegistration> = match &self.providers {
@@ -344,7 +359,16 @@ async fn start_provider(
     }
 
     let provider = (registration.build)(&ctx);
-    let runtime = Arc::new(ProviderRuntime { provider, ctx });
+    let runtime = Arc::new(ProviderRuntime {
+        provider,
+        ctx,
+        default_events: builder
+            .default_events
+            .get(name)
+            .cloned()
+            .unwrap_or_default(),
+    });
+    runtime.apply_default_events()?;
     let mut api_routes = Routes::default();
     api_routes.mount(
         Route::given(path_regex(r"^/__bankkit(/|$)"))

@@ -274,7 +274,8 @@ impl World {
         )
     }
 
-    /// A request minting a MoMo collection (or disbursement) token.
+    /// A request minting a MoMo collection (or disbursement) token (no body, so
+    /// `Content-Length: 0`, which the gateway requires).
     pub(crate) fn momo_token(&self, collection: bool) -> RequestBuilder {
         let (product, key) = if collection {
             ("collection", &self.collection_key)
@@ -285,6 +286,7 @@ impl World {
             .post(format!("{}/{product}/token/", self.momo))
             .header("Ocp-Apim-Subscription-Key", key)
             .header("Authorization", &self.basic)
+            .header(reqwest::header::CONTENT_LENGTH, 0)
     }
 
     /// A MoMo collection (or disbursement) call with the product's subscription key and

@@ -8,6 +8,13 @@
 //!   hostname, the sandbox's receivers in tests listen on 127.0.0.1). Provisioning more users
 //!   (`POST /v1_0/apiuser` → 201, `GET /v1_0/apiuser/{id}`, `POST …/apikey` → 201
 //!   `{"apiKey"}`) accepts any of the three subscription keys.
+//! - **Gateway.** A `POST` or `PUT` with neither `Content-Length` nor `Transfer-Encoding:
+//!   chunked` (e.g. a token or API-key call without `Content-Length: 0`) → 411 Length
+//!   Required, `text/html; charset=us-ascii`, the HTML page of Microsoft's HTTP server in
+//!   front of Azure API Management, connection closed, on every path and before any other
+//!   check. MTN's 411 is reported by a team using the live sandbox (2026) and matches what
+//!   the same gateway does for other Azure APIs (MicrosoftDocs/azure-docs#25296); the exact
+//!   bytes are inferred.
 //! - **Headers.** `Ocp-Apim-Subscription-Key` must be the product's own key (missing or wrong
 //!   → APIM's 401 `{"statusCode":401,"message":"Access denied due to missing|invalid
 //!   subscription key…"}`). `POST /{product}/token/` takes Basic `api_user:api_key` (wrong →
@@ -21,8 +28,8 @@
 //!   `RESOURCE_ALREADY_EXIST`, also after a response was lost. `X-Callback-Url` is optional;
 //!   present but empty or not a URL → 400, a host other than the user's
 //!   `providerCallbackHost` (port ignored) → 500 `INVALID_CALLBACK_URL_HOST`. Order of
-//!   checks: key, token, environment, reference id, duplicate, callback, body (400), currency
-//!   (500). Bodies of GETs (a literal `null`) and unknown headers are ignored.
+//!   checks: length (411), key, token, environment, reference id, duplicate, callback, body
+//!   (400), currency (500). Bodies of GETs (a literal `null`) and unknown headers are ignored.
 //! - **Answers.** Creates: 202 with an empty body (provisioning: 201); GETs 200; JSON always
 //!   with `Content-Type: application/json;charset=utf-8` exactly. Errors are
 //!   `{"code","message"}` (400 `BAD_REQUEST`, 404 `RESOURCE_NOT_FOUND`, 500 `…`); unknown
@@ -34,22 +41,28 @@
 //!   `payerMessage`/`payeeNote` (and other free texts) at most 160 characters without `'` or
 //!   `&` (else 400). Party id types `MSISDN`, `EMAIL`, `PARTY_CODE`, `ALIAS`.
 //! - **Outcomes** are decided at creation from the party (payer for collection, payee for
-//!   disbursement and remittance) and read at the clock's now. Documented table (default):
-//!   `46733123450` FAILED `INTERNAL_PROCESSING_ERROR` and `…451` FAILED `APPROVAL_REJECTED`
-//!   5 s after creation; `…452` FAILED `EXPIRED` after 60 s; `…453` PENDING, SUCCESSFUL when
-//!   its status is asked 30 s or more after creation; `…454` PENDING for ever; anything else
-//!   SUCCESSFUL after 5 s. Measured table (`{"type":"magic_numbers","table":"measured"}`):
-//!   `…450`–`…452` FAILED after 5 s (same codes), `…453` PENDING for ever, `…454` `CREATED`
-//!   then SUCCESSFUL after 25 s. On both tables the third-party extended numbers fail after
-//!   5 s: payer `…455` `PAYER_NOT_FOUND`, `…458` `NOT_ALLOWED_TARGET_ENVIRONMENT`, `…459`
+//!   disbursement and remittance) and read at the clock's now. Documented table (default;
+//!   MTN's sandbox documentation, 2018 mirror, repeated in MTN's 2024 sandbox notebook —
+//!   confirmed): `46733123450` FAILED `INTERNAL_PROCESSING_ERROR` and `…451` (rejected) FAILED
+//!   `APPROVAL_REJECTED` 5 s after creation; `…452` (timeout) FAILED `EXPIRED` after 60 s;
+//!   `…453` (ongoing) PENDING, SUCCESSFUL when its status is asked 30 s or more after
+//!   creation; `…454` PENDING for ever; **every other number** SUCCESSFUL after 5 s, on every
+//!   create. Measured table (`{"type":"magic_numbers","table":"measured"}`, `--momo-numbers
+//!   measured`; one team's measurement of the live sandbox, 2026): `…450`–`…452` FAILED after
+//!   5 s (same codes), `…453` PENDING for ever, `…454` `CREATED` then SUCCESSFUL after 25 s.
+//!   Extended numbers (`{"type":"magic_numbers","extended":true}`, `--momo-extended-numbers`,
+//!   on either table; one third-party page, lower confidence): payer `…455`
+//!   `PAYER_NOT_FOUND`, `…458` `NOT_ALLOWED_TARGET_ENVIRONMENT`, `…459`
 //!   `INVALID_CALLBACK_URL_HOST`, `…460` `INVALID_CURRENCY`, `…461`
 //!   `INTERNAL_PROCESSING_ERROR`, `…463` `COULD_NOT_PERFORM_TRANSACTION`, `…464`
 //!   `TRANSFER_TYPE_UNKNOWN`; payee `…455` `NOT_ENOUGH_FUNDS`, `…457` `PAYEE_NOT_FOUND`,
-//!   `…462` `INTERNAL_PROCESSING_ERROR`. Payment v2 by amount: 2000 FAILED, 3000 PENDING
-//!   then SUCCESSFUL after 30 s, 7000 FAILED `TRANSFER_TYPE_UNKNOWN`, else by
-//!   `customerReference` as a payer. The table in force when a payment is created applies
-//!   to it. A failed status has `reason` `{"code","message"}` (documented; default) or the
-//!   bare code (`{"type":"reason_format","format":"string"}`).
+//!   `…462` `INTERNAL_PROCESSING_ERROR` (all after 5 s); payment v2 by amount: 2000 FAILED,
+//!   3000 PENDING then SUCCESSFUL after 30 s, 7000 FAILED `TRANSFER_TYPE_UNKNOWN`. Without
+//!   them a payment v2 goes by `customerReference` as a payer. The numbers in force when a
+//!   payment is created apply to it. A failed status (and its callback) carries `reason` as
+//!   the bare code (default: what MTN's community posts and clients show) or as the
+//!   swagger's `{"code","message"}` object (`{"type":"reason_format","format":"object"}`,
+//!   `--momo-reason object`); the form is the one in force when the body is written.
 //! - **Money.** Each product has one EUR account (seeded 2500, 5000 and 3000 EUR). A
 //!   SUCCESSFUL request to pay, withdrawal, invoice or payment v2 credits collection; a
 //!   SUCCESSFUL transfer, deposit or refund debits disbursement; a remittance transfer
@@ -69,10 +82,19 @@
 //!   `scope`, `access_type`) for a known account holder → `{"auth_req_id","interval":5,
 //!   "expires_in":600}`, approved at once; `oauth2/token/` exchanges it once (Basic) for a
 //!   consent token (also `scope`, `refresh_token`, `refresh_token_expired_in`) that only
-//!   `oauth2/v1_0/userinfo` accepts. Account holders (for `basicuserinfo`, `active` and
-//!   consent): the magic numbers `…450`–`…454`, `46733123456`, `256772123456`,
-//!   `233241234567`, `237677123456` (inactive), email `maja.sandberg@example.se`, party code
-//!   `MOMOSHOP01`; unknown → 404.
+//!   `oauth2/v1_0/userinfo` accepts. Account holders (for `basicuserinfo`, `active`,
+//!   `bc-authorize` and consent): as in MTN's sandbox, every well-formed id is an active
+//!   holder. `basicuserinfo` answers the canned `{"sub":"0","name":"Sand Box",
+//!   "given_name":"Sand","family_name":"Box","birthdate":"1976-08-13","locale":"sv_SE",
+//!   "gender":"MALE","updated_at":<now>}` (recorded in the MTN-Group JavaScript, PHP and
+//!   Android SDK docs, 2023); consent `userinfo` the canned full KYC recorded in MTN's 2024
+//!   sandbox notebook. That includes the magic numbers `…450`–`…454`: the documented table is
+//!   about payment outcomes. Well formed: an MSISDN of 1 to 15 digits, an e-mail
+//!   `local@domain.tld`, a party code that is a UUID (the swagger's validation rules). Named
+//!   extras keep profiles of their own: `46733123456` and `maja.sandberg@example.se`,
+//!   `256772123456`, `233241234567`, `237677123456` (inactive: `{"result": false}`) and party
+//!   code `MOMOSHOP01`. A malformed id → 404 `RESOURCE_NOT_FOUND` (as an unknown holder; MTN
+//!   documents no other answer).
 //! - **Callbacks** go to `X-Callback-Url` when a payment ends (SUCCESSFUL or FAILED), queued
 //!   at creation for the planned end time (or when a …453 is asked), `PUT` by default
 //!   (`{"type":"callback_method","method":"POST"}` for POST), body = the GET status body,
@@ -81,14 +103,19 @@
 //!   2 min apart on the sandbox clock, then given up. Cancelling an invoice or preapproval
 //!   withdraws its queued callback (a cancelled invoice's status goes to the cancel call's
 //!   own `X-Callback-Url`, if any). No callbacks for consent.
-//! - **Events.** Custom only: `magic_numbers`, `reason_format`, `callback_method` as above
-//!   (each returns what it set); [`SandboxEvent::CardTransaction`] is unsupported. Reset
-//!   restores the defaults.
+//! - **Events.** Custom only: `magic_numbers` (`"table"` and/or `"extended"`; answers both
+//!   as they now stand), `reason_format`, `callback_method` as above (each returns what it
+//!   set); [`SandboxEvent::CardTransaction`] is unsupported. Reset restores the defaults: the
+//!   module's own, or those the builder's `default_event` (the binary's `--momo-…` options)
+//!   set.
 //! - **Ledger.** Accounts `collection`, `disbursement`, `remittance` (kind `product`, EUR);
 //!   transactions are the payments that reached SUCCESSFUL (id = `X-Reference-Id`, + credits,
 //!   − debits, description = `externalId`, else `payerMessage`).
 //! - **Test parties.** MSISDNs: success `46733123456`, failure `46733123450`, pending
 //!   `46733123454` (`46733123453` under the measured table).
+//! - **Not imitated.** The remittance v2 cash transfer (`/remittance/v2_0/cashtransfer`): its
+//!   request fields appear in an MTN community post, but neither its path nor its status
+//!   body could be confirmed from MTN's published documentation or SDKs.
 //! - **Bounded state** ([`crate::StateLimits`]): payments of every kind together are capped
 //!   (finished ones dropped first, in the order they finished, then the oldest pending);
 //!   tokens and `bc-authorize` requests are dropped after their expiry plus the grace and
@@ -112,9 +139,10 @@ use wiremock::matchers::{any, method, path_regex};
 
 use self::payments::{CancelInvoice, CancelPreapproval, Create, ListPreapprovals, Status};
 use self::routes::{
-    Common, CommonRoute, CreateApiKey, CreateApiUser, CreateToken, GetApiUser, NotFound,
+    Common, CommonRoute, CreateApiKey, CreateApiUser, CreateToken, GetApiUser, LengthRequired,
+    NotFound, WithoutLength,
 };
-use self::state::{Kind, MagicTable, ReasonFormat, State};
+use self::state::{Kind, MagicTable, Numbers, ReasonFormat, State};
 use crate::{
     Ledger, ProviderContext, ProviderRegistration, Route, Routes, SandboxError, SandboxEvent,
     SandboxProvider, TestOutcome, TestParty,
@@ -132,6 +160,15 @@ pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration {
 
 /// Any product's path prefix.
 const PRODUCT: &str = "(collection|disbursement|remittance)";
+
+/// What `magic_numbers` answers: the table and the extended switch now in force.
+fn numbers_json(numbers: Numbers) -> Value {
+    let table = match numbers.table {
+        MagicTable::Documented => "documented",
+        MagicTable::Measured => "measured",
+    };
+    json!({ "table": table, "extended": numbers.extended })
+}
 
 pub(crate) fn build(ctx: &ProviderContext) -> Arc<dyn SandboxProvider> {
     ctx.set_error_body(checks::error_body_for);
@@ -153,17 +190,37 @@ impl MomoSandbox {
         let invalid = |message: &str| Err(SandboxError::InvalidEvent(message.to_owned()));
         match field("type") {
             Some("magic_numbers") => {
-                let table = match field("table") {
-                    Some("documented") => MagicTable::Documented,
-                    Some("measured") => MagicTable::Measured,
-                    _ => {
-                        return invalid(
-                            "magic_numbers needs \"table\": \"documented\" or \"measured\"",
-                        )
+                let table = match event.get("table") {
+                    None => None,
+                    Some(Value::String(name)) if name == "documented" => {
+                        Some(MagicTable::Documented)
+                    }
+                    Some(Value::String(name)) if name == "measured" => Some(MagicTable::Measured),
+                    Some(_) => {
+                        return invalid("magic_numbers \"table\" is \"documented\" or \"measured\"")
                     }
                 };
-                self.state.with(|momo, _| momo.table = table);
-                Ok(json!({ "table": field("table") }))
+                let extended = match event.get("extended") {
+                    None => None,
+                    Some(Value::Bool(on)) => Some(*on),
+                    Some(_) => return invalid("magic_numbers \"extended\" is true or false"),
+                };
+                if table.is_none() && extended.is_none() {
+                    return invalid(
+                        "magic_numbers needs \"table\": \"documented\" or \"measured\", \
+                         and/or \"extended\": true or false",
+                    );
+                }
+                let numbers = self.state.with(|momo, _| {
+                    if let Some(table) = table {
+                        momo.numbers.table = table;
+                    }
+                    if let Some(extended) = extended {
+                        momo.numbers.extended = extended;
+                    }
+                    momo.numbers
+                });
+                Ok(numbers_json(numbers))
             }
             Some("reason_format") => {
                 let format = match field("format") {
@@ -226,6 +283,10 @@ impl SandboxProvider for MomoSandbox {
             )
         };
         let table = [
+            // Ahead of every MoMo route (the control API, mounted first, keeps its own paths).
+            Route::given(WithoutLength)
+                .respond_with(LengthRequired)
+                .with_priority(1),
             ctx.route(
                 Route::given(method("POST")).and(path_regex(r"^/v1_0/apiuser/?$")),
                 CreateApiUser { state: state() },
@@ -342,7 +403,7 @@ impl SandboxProvider for MomoSandbox {
     }
 
     fn test_party(&self, outcome: TestOutcome) -> Option<TestParty> {
-        let table = self.state.with(|momo, _| momo.table);
+        let table = self.state.with(|momo, _| momo.numbers.table);
         let value = match outcome {
             TestOutcome::Success => seed::SUCCESS_MSISDN,
             TestOutcome::Failure => seed::FAILURE_MSISDN,

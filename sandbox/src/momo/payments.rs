@@ -297,8 +297,8 @@ fn check_refund(momo: &Momo, payment: &mut Payment, now: DateTime<Utc>) -> Resul
 fn plan_for(momo: &Momo, payment: &Payment, now: DateTime<Utc>) -> Plan {
     let party_id = payment.party.as_ref().map_or("", |p| p.id.as_str());
     let mut plan = match payment.kind {
-        Kind::Payment => payment_plan(momo.table, payment.amount_minor, party_id, now),
-        kind => magic_plan(momo.table, kind.side(), party_id, now),
+        Kind::Payment => payment_plan(momo.numbers, payment.amount_minor, party_id, now),
+        kind => magic_plan(momo.numbers, kind.side(), party_id, now),
     };
     if payment.kind == Kind::Invoice {
         if let Some(expiry) = payment.expires_at {

@@ -222,8 +222,8 @@ impl CommonRoute {
             }
             let holder = momo.holder(&id_type, &id).ok_or_else(ApiError::not_found)?;
             let body = match self.op {
-                Common::Active => json!({ "result": holder.active }),
-                _ => holder.basic(),
+                Common::Active => json!({ "result": holder.active() }),
+                _ => holder.basic(now.timestamp()),
             };
             Ok(json_response(200, &body))
         })
@@ -246,7 +246,7 @@ impl CommonRoute {
             let msisdn = hint
                 .strip_prefix("ID:")
                 .and_then(|rest| rest.strip_suffix("/MSISDN"))
-                .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit()))
+                .filter(|m| seed::well_formed("msisdn", m))
                 .ok_or_else(|| {
                     ApiError::bad_request("login_hint must look like ID:{msisdn}/MSISDN.")
                 })?
@@ -353,10 +353,7 @@ impl CommonRoute {
             let holder = momo
                 .holder("msisdn", &msisdn)
                 .ok_or_else(ApiError::not_found)?;
-            Ok(json_response(
-                200,
-                &holder.full(momo_updated_at(now.timestamp())),
-            ))
+            Ok(json_response(200, &holder.full(now.timestamp())))
         })
     }
 
@@ -393,9 +390,43 @@ impl CommonRoute {
     }
 }
 
-/// `updated_at` of user info: the start of the current day (seconds).
-fn momo_updated_at(now: i64) -> i64 {
-    now - now.rem_euclid(86_400)
+/// The gateway's answer to a body-less POST or PUT: the HTML page of Microsoft's HTTP server
+/// in front of Azure API Management (its usual bytes; MTN's exact bytes are inferred).
+const LENGTH_REQUIRED_PAGE: &str = "<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01//EN\"\"http://www.w3.org/TR/html4/strict.dtd\">\r\n\
+<HTML><HEAD><TITLE>Length Required</TITLE>\r\n\
+<META HTTP-EQUIV=\"Content-Type\" Content=\"text/html; charset=us-ascii\"></HEAD>\r\n\
+<BODY><h2>Length Required</h2>\r\n\
+<hr><p>HTTP Error 411. The request must be chunked or have a content length.</p>\r\n\
+</BODY></HTML>\r\n";
+
+/// A POST or PUT with neither `Content-Length` nor `Transfer-Encoding: chunked`, on any
+/// path: the gateway refuses it before the API (or its key and token checks) sees it.
+#[derive(Debug)]
+pub(crate) struct WithoutLength;
+
+impl wiremock::Match for WithoutLength {
+    fn matches(&self, request: &Request) -> bool {
+        let writes = request.method == http::Method::POST || request.method == http::Method::PUT;
+        let chunked = request
+            .headers
+            .get_all(http::header::TRANSFER_ENCODING)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .any(|value| value.to_ascii_lowercase().contains("chunked"));
+        writes && !chunked && !request.headers.contains_key(http::header::CONTENT_LENGTH)
+    }
+}
+
+/// 411 Length Required with the gateway's HTML page; the connection is closed after it.
+#[derive(Debug)]
+pub(crate) struct LengthRequired;
+
+impl Respond for LengthRequired {
+    fn respond(&self, _request: &Request) -> Reply {
+        Reply::new(411)
+            .set_body_raw(LENGTH_REQUIRED_PAGE, "text/html; charset=us-ascii")
+            .insert_header(http::header::CONNECTION, "close")
+    }
 }
 
 /// Anything else: the API manager's 404.

@@ -1,5 +1,6 @@
 //! The seeded MoMo world: one API user with its key, the three subscription keys, the product
-//! balances and the account holders known to `basicuserinfo`, `active` and consent.
+//! balances, and the account holders `basicuserinfo`, `active` and consent answer for: every
+//! well-formed id with MTN's canned sandbox profile, and a few named extras.
 
 use serde_json::{json, Value};
 
@@ -55,7 +56,120 @@ pub(crate) fn credentials(rng: &mut SeededRng) -> Credentials {
     }
 }
 
-/// A known account holder.
+/// MTN's canned sandbox `basicuserinfo` (any well-formed id), as recorded in the MTN-Group
+/// SDK docs (JavaScript, PHP, Android; 2023), `updated_at` being the time of the request.
+fn canned_basic(updated_at: i64) -> Value {
+    json!({
+        "sub": "0",
+        "name": "Sand Box",
+        "given_name": "Sand",
+        "family_name": "Box",
+        "birthdate": "1976-08-13",
+        "locale": "sv_SE",
+        "gender": "MALE",
+        "updated_at": updated_at,
+    })
+}
+
+/// MTN's canned consent `userinfo` (any well-formed MSISDN), as recorded in MTN's sandbox
+/// notebook (MoMoOpenAPI/MoMoOpenAPI_SandBox, 2024), `updated_at` being the time of the
+/// request.
+fn canned_full(updated_at: i64) -> Value {
+    json!({
+        "sub": "0",
+        "name": "Sand Box",
+        "given_name": "Sand",
+        "family_name": "Box",
+        "birthdate": "1976-08-13",
+        "locale": "sv_SE",
+        "status": "ACTIVE",
+        "gender": "MALE",
+        "email": "email@domain.test",
+        "email_verified": true,
+        "phone_number": "46123456789",
+        "phone_number_verified": true,
+        "address": {
+            "formatted": "Street 17\n123 45 Karlskrona\nBlekinge\nSweden",
+            "street_address": "Street 17",
+            "postal_code": "123 45",
+            "locality": "Karlskrona",
+            "region": "Blekinge",
+            "country": "Sweden",
+        },
+        "updated_at": updated_at,
+        "credit_score": 123,
+        "active": true,
+        "country_of_birth": "Sweden",
+        "region_of_birth": "Blekinge",
+        "city_of_birth": "Karlskrona",
+        "occupation": "Manager",
+        "employer_name": "Ericsson",
+        "identification_type": "PASS",
+        "identification_value": "S1234567",
+    })
+}
+
+/// Whether `id` is well formed for `id_type` (case-insensitive): an MSISDN is 1 to 15
+/// digits (ITU-T E.164 without `+`), an e-mail is `local@domain.tld`, a party code is a
+/// UUID (the swagger's `IsUuid`).
+pub(crate) fn well_formed(id_type: &str, id: &str) -> bool {
+    if id_type.eq_ignore_ascii_case("msisdn") {
+        (1..=15).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_digit())
+    } else if id_type.eq_ignore_ascii_case("email") {
+        match id.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain
+                        .split_once('.')
+                        .is_some_and(|(name, tld)| !name.is_empty() && !tld.is_empty())
+                    && !id.chars().any(char::is_whitespace)
+            }
+            None => false,
+        }
+    } else if id_type.eq_ignore_ascii_case("party_code") {
+        uuid::Uuid::try_parse(id).is_ok()
+    } else {
+        false
+    }
+}
+
+/// An account holder as the API answers for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AccountHolder<'a> {
+    /// A seeded holder with a profile of its own.
+    Named(&'a Holder),
+    /// Any other well-formed id: MTN's canned profile, active.
+    Canned,
+}
+
+impl AccountHolder<'_> {
+    pub(crate) fn active(&self) -> bool {
+        match self {
+            AccountHolder::Named(holder) => holder.active,
+            AccountHolder::Canned => true,
+        }
+    }
+
+    /// The `basicuserinfo` body asked at `now` (seconds).
+    pub(crate) fn basic(&self, now: i64) -> Value {
+        match self {
+            AccountHolder::Named(holder) => holder.basic(),
+            AccountHolder::Canned => canned_basic(now),
+        }
+    }
+
+    /// The consent `userinfo` body asked at `now` (seconds): a named holder's own KYC
+    /// (`updated_at` the start of the day), else MTN's canned one.
+    pub(crate) fn full(&self, now: i64) -> Value {
+        match self {
+            AccountHolder::Named(holder) => holder.full(now - now.rem_euclid(86_400)),
+            AccountHolder::Canned => canned_full(now),
+        }
+    }
+}
+
+/// A seeded account holder with a profile of its own.
 #[derive(Debug, Clone)]
 pub(crate) struct Holder {
     /// `msisdn`, `email` or `party_code` (compared case-insensitively).
@@ -166,66 +280,6 @@ const fn person(
 
 pub(crate) fn holders() -> Vec<Holder> {
     let mut holders = vec![
-        person(
-            "msisdn",
-            "46733123450",
-            "Erik",
-            "Lindqvist",
-            "1984-03-12",
-            "MALE",
-            "erik.lindqvist@example.se",
-            "+46733123450",
-            "Engineer",
-            ("PASS", "SE4410231"),
-        ),
-        person(
-            "msisdn",
-            "46733123451",
-            "Anna",
-            "Berg",
-            "1990-07-01",
-            "FEMALE",
-            "anna.berg@example.se",
-            "+46733123451",
-            "Teacher",
-            ("PASS", "SE5520772"),
-        ),
-        person(
-            "msisdn",
-            "46733123452",
-            "Johan",
-            "Nilsson",
-            "1979-11-23",
-            "MALE",
-            "johan.nilsson@example.se",
-            "+46733123452",
-            "Driver",
-            ("NRIN", "197911230415"),
-        ),
-        person(
-            "msisdn",
-            "46733123453",
-            "Sara",
-            "Holm",
-            "1995-02-08",
-            "FEMALE",
-            "sara.holm@example.se",
-            "+46733123453",
-            "Nurse",
-            ("NRIN", "199502080382"),
-        ),
-        person(
-            "msisdn",
-            "46733123454",
-            "Lars",
-            "Ek",
-            "1968-09-30",
-            "MALE",
-            "lars.ek@example.se",
-            "+46733123454",
-            "Farmer",
-            ("PASS", "SE3349018"),
-        ),
         person(
             "msisdn",
             SUCCESS_MSISDN,

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::seed::{self, Holder};
+use super::seed::{self, AccountHolder, Holder};
 use crate::bounded::BoundedMap;
 use crate::limits::StateLimits;
 use crate::rng::SeededRng;
@@ -202,15 +202,31 @@ pub(crate) enum MagicTable {
 /// How a failed status writes `reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ReasonFormat {
-    /// `{"code": "…", "message": "…"}` (documented; default).
-    Object,
-    /// `"…"` (seen in the field).
+    /// `"…"`: what MTN's sandbox and its own community posts show (default).
     String,
+    /// `{"code": "…", "message": "…"}`: the swagger's `ErrorReason` model.
+    Object,
 }
 
-/// The outcome a payment with this party gets under `table`.
+/// The magic numbers in force for new payments: a table, and whether the third-party
+/// "extended" numbers apply on top of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Numbers {
+    pub(crate) table: MagicTable,
+    pub(crate) extended: bool,
+}
+
+impl Numbers {
+    /// MTN's documented table alone.
+    pub(crate) const DEFAULT: Numbers = Numbers {
+        table: MagicTable::Documented,
+        extended: false,
+    };
+}
+
+/// The outcome a payment with this party gets under `numbers`.
 pub(crate) fn magic_plan(
-    table: MagicTable,
+    numbers: Numbers,
     side: Side,
     party_id: &str,
     created: DateTime<Utc>,
@@ -220,9 +236,10 @@ pub(crate) fn magic_plan(
         .filter(|rest| rest.len() == 2)
         .unwrap_or("");
     let fail = |code| Plan::at(created, SETTLE_SECONDS, Outcome::Failed(code));
-    // The extended (third-party) table, on both tables: numbers the documented table calls
-    // plain "success".
+    // The extended (third-party) numbers, opt-in on either table: numbers the documented
+    // table calls plain "success".
     let extended = match (side, suffix) {
+        _ if !numbers.extended => None,
         (Side::Payer, "55") => Some("PAYER_NOT_FOUND"),
         (Side::Payer, "58") => Some("NOT_ALLOWED_TARGET_ENVIRONMENT"),
         (Side::Payer, "59") => Some("INVALID_CALLBACK_URL_HOST"),
@@ -238,7 +255,7 @@ pub(crate) fn magic_plan(
     if let Some(code) = extended {
         return fail(code);
     }
-    match (table, suffix) {
+    match (numbers.table, suffix) {
         (_, "50") => fail("INTERNAL_PROCESSING_ERROR"),
         (_, "51") => fail("APPROVAL_REJECTED"),
         (MagicTable::Documented, "52") => {
@@ -261,15 +278,17 @@ pub(crate) fn magic_plan(
     }
 }
 
-/// A payment v2's outcome: by amount (1000 success, 2000 failed, 3000 pending → success,
-/// 7000 transfer type unknown), otherwise by `customerReference` as a payer.
+/// A payment v2's outcome: with the extended numbers, by amount (1000 success, 2000 failed,
+/// 3000 pending → success, 7000 transfer type unknown); otherwise by `customerReference` as
+/// a payer.
 pub(crate) fn payment_plan(
-    table: MagicTable,
+    numbers: Numbers,
     amount_minor: i64,
     customer: &str,
     created: DateTime<Utc>,
 ) -> Plan {
     match amount_minor {
+        _ if !numbers.extended => magic_plan(numbers, Side::Payer, customer, created),
         200_000 => Plan::at(
             created,
             SETTLE_SECONDS,
@@ -281,7 +300,7 @@ pub(crate) fn payment_plan(
             SETTLE_SECONDS,
             Outcome::Failed("TRANSFER_TYPE_UNKNOWN"),
         ),
-        _ => magic_plan(table, Side::Payer, customer, created),
+        _ => magic_plan(numbers, Side::Payer, customer, created),
     }
 }
 
@@ -470,7 +489,7 @@ pub(crate) struct Momo {
     preapprovals: HashMap<(String, String), BTreeMap<u64, String>>,
     /// `X-Reference-Id`s of invoice cancellations (dropped with their invoice).
     pub(crate) invoice_cancellations: HashSet<String>,
-    pub(crate) table: MagicTable,
+    pub(crate) numbers: Numbers,
     pub(crate) reason_format: ReasonFormat,
     pub(crate) callback_method: http::Method,
     pub(crate) rng: SeededRng,
@@ -506,8 +525,8 @@ impl Momo {
             refunds: HashMap::new(),
             preapprovals: HashMap::new(),
             invoice_cancellations: HashSet::new(),
-            table: MagicTable::Documented,
-            reason_format: ReasonFormat::Object,
+            numbers: Numbers::DEFAULT,
+            reason_format: ReasonFormat::String,
             callback_method: http::Method::PUT,
             rng,
             limits,
@@ -531,10 +550,18 @@ impl Momo {
         self.next_transaction_id.to_string()
     }
 
-    pub(crate) fn holder(&self, id_type: &str, id: &str) -> Option<&Holder> {
-        self.holders
+    /// The account holder `id_type`/`id`: a seeded one, else any well-formed id (MTN's
+    /// canned profile); `None` for a malformed id.
+    pub(crate) fn holder(&self, id_type: &str, id: &str) -> Option<AccountHolder<'_>> {
+        let named = self
+            .holders
             .iter()
-            .find(|h| h.id_type.eq_ignore_ascii_case(id_type) && h.id == id)
+            .find(|h| h.id_type.eq_ignore_ascii_case(id_type) && h.id == id);
+        match named {
+            Some(holder) => Some(AccountHolder::Named(holder)),
+            None if seed::well_formed(id_type, id) => Some(AccountHolder::Canned),
+            None => None,
+        }
     }
 
     // ---- API users, tokens, consent requests -------------------------------------------

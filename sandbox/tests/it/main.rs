@@ -17,6 +17,7 @@ mod load;
 mod momo_access;
 mod momo_callbacks;
 mod momo_collection;
+mod momo_numbers;
 mod momo_payments;
 mod monobank_acquiring;
 mod monobank_acquiring_webhooks;

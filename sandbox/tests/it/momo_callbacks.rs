@@ -80,7 +80,7 @@ async fn callbacks_can_be_posted_instead() {
 
     assert_eq!(log[0].method, "POST");
     assert_eq!(log[0].body["status"], "FAILED");
-    assert_eq!(log[0].body["reason"]["code"], "INTERNAL_PROCESSING_ERROR");
+    assert_eq!(log[0].body["reason"], "INTERNAL_PROCESSING_ERROR");
     let requests = receiver.received_requests().await.unwrap();
     assert_eq!(requests[0].method.as_str(), "POST");
 }

@@ -274,6 +274,7 @@ async fn a_momo_callback_to_a_refused_host_fails_without_a_request_and_is_retrie
         .http
         .post(momo.url(&format!("/v1_0/apiuser/{user}/apikey")))
         .header("Ocp-Apim-Subscription-Key", &key)
+        .header(reqwest::header::CONTENT_LENGTH, 0)
         .send()
         .await
         .unwrap()

@@ -752,6 +752,7 @@ async fn the_binary_takes_the_caps_as_flags() {
             "Authorization",
             crate::momo_common::basic(&cred("api_user"), &cred("api_key")),
         )
+        .header(reqwest::header::CONTENT_LENGTH, 0)
         .send()
         .await
         .unwrap()

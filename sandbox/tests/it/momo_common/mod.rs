@@ -65,12 +65,13 @@ impl Momo {
         basic(&self.cred("api_user"), &self.cred("api_key"))
     }
 
-    /// POST /{product}/token/ with the seeded user.
+    /// POST /{product}/token/ with the seeded user (no body, `Content-Length: 0`).
     pub async fn token_response(&self, product: &str, authorization: &str) -> reqwest::Response {
         self.http
             .post(self.url(&format!("/{product}/token/")))
             .header("Ocp-Apim-Subscription-Key", self.key(product))
             .header("Authorization", authorization)
+            .header(reqwest::header::CONTENT_LENGTH, 0)
             .send()
             .await
             .unwrap()
