@@ -778,9 +778,9 @@ async fn provider_dedupes_after_lost_answer(target: &Target) -> CheckResult {
     })
 }
 
-/// [`AtMostOnce::LookupByReference`] and [`AtMostOnce::LocalRecord`]: a direct charge (or a
-/// phone collection) whose answer is lost after the provider committed it is never sent a
-/// second time. The first call fails; the call again with the same key returns the same
+/// [`AtMostOnce::LookupByReference`] and [`AtMostOnce::LocalRecord`]: a direct charge, a
+/// phone collection or (where no collection moves money by itself) a payout whose answer is
+/// lost after the provider committed it is never sent a second time. The first call fails; the call again with the same key returns the same
 /// payment (found by reference) or [`Error::OutcomeUnknown`] (no way to look it up) — never
 /// a second charge; the same key with another amount is a `Conflict`.
 async fn local_record_after_lost_answer(target: &Target) -> CheckResult {
@@ -795,22 +795,25 @@ async fn local_record_after_lost_answer(target: &Target) -> CheckResult {
             "the provider keeps creates at most once by {rule:?}"
         )));
     }
-    // A payer named in the request (a card, a phone): the create itself moves the money.
-    let party =
-        if ops.offers(PaymentOperation::ChargeCard) || ops.offers(PaymentOperation::CollectPhone) {
-            test_party(target, TestOutcome::Success)?
-        } else {
-            return Err(CheckError::NotApplicable(
-                "no money-moving create (card charge or phone collection) is offered".into(),
-            ));
-        };
+    // A create that itself moves money: a collection from a named payer (a card, a phone),
+    // else a payout.
+    let create = if ops.offers(PaymentOperation::ChargeCard)
+        || ops.offers(PaymentOperation::CollectPhone)
+    {
+        MoneyMovingCreate::Collect(test_party(target, TestOutcome::Success)?)
+    } else if ops.offers(PaymentOperation::PayOut) {
+        MoneyMovingCreate::PayOut(test_party(target, TestOutcome::Success)?)
+    } else {
+        return Err(CheckError::NotApplicable(
+            "no money-moving create (card charge, phone collection or payout) is offered".into(),
+        ));
+    };
     let key = key();
-    let request = CollectRequest::new(key.clone(), money(target, 2718)?).payer(party);
     warm_up(provider.as_ref()).await?;
     target
         .sandbox()
         .inject(Fault::drop_after_commit().method("POST").times(1));
-    let first = payment.collect(request.clone()).await;
+    let first = create.send(payment, &key, money(target, 2718)?).await;
     ensure(target.sandbox().faults().is_empty(), || {
         "the fault was not consumed: the create made no POST".into()
     })?;
@@ -820,11 +823,12 @@ async fn local_record_after_lost_answer(target: &Target) -> CheckResult {
              it returned {first:?}"
         )
     })?;
-    let committed = wait_for_ledger(target, 2718);
+    let moved = create.ledger_minor(2718);
+    let committed = wait_for_ledger(target, moved);
     ensure(committed == 1, || {
-        format!("after the lost answer the sandbox holds {committed} charges of it, not 1")
+        format!("after the lost answer the sandbox holds {committed} movements of it, not 1")
     })?;
-    match payment.collect(request.clone()).await {
+    match create.send(payment, &key, money(target, 2718)?).await {
         Ok(found) => {
             let done = settle(target, payment, &found.id).await?;
             ensure(done.status == PaymentStatus::Succeeded, || {
@@ -839,23 +843,55 @@ async fn local_record_after_lost_answer(target: &Target) -> CheckResult {
             .into())
         }
     }
-    let count = ledger_count(target, 2718);
+    let count = ledger_count(target, moved);
     ensure(count == 1, || {
-        format!("after the call again the sandbox holds {count} charges, not 1")
+        format!("after the call again the sandbox holds {count} movements, not 1")
     })?;
-    let other = CollectRequest::new(key, money(target, 2719)?);
-    let conflict = payment
-        .collect(match &request.payer {
-            Some(p) => other.payer(p.clone()),
-            None => other,
-        })
-        .await;
+    let conflict = create.send(payment, &key, money(target, 2719)?).await;
     ensure(matches!(conflict, Err(Error::Conflict { .. })), || {
         format!("the same key with another amount answered {conflict:?}")
     })?;
-    ensure(ledger_count(target, 2719) == 0, || {
-        "the conflicting request was charged".into()
+    ensure(ledger_count(target, create.ledger_minor(2719)) == 0, || {
+        "the conflicting request moved money".into()
     })
+}
+
+/// A create that moves money by itself, for the at-most-once checks.
+enum MoneyMovingCreate {
+    /// A collection from this payer.
+    Collect(Party),
+    /// A payout to this payee.
+    PayOut(Party),
+}
+
+impl MoneyMovingCreate {
+    async fn send(
+        &self,
+        payment: &dyn Payment,
+        key: &IdempotencyKey,
+        amount: Money,
+    ) -> bankkit_core::Result<PaymentDetails> {
+        match self {
+            Self::Collect(payer) => {
+                payment
+                    .collect(CollectRequest::new(key.clone(), amount).payer(payer.clone()))
+                    .await
+            }
+            Self::PayOut(payee) => {
+                payment
+                    .pay_out(PayoutRequest::new(key.clone(), amount, payee.clone()))
+                    .await
+            }
+        }
+    }
+
+    /// The signed ledger movement of `minor`: in for a collection, out for a payout.
+    fn ledger_minor(&self, minor: i64) -> i64 {
+        match self {
+            Self::Collect(_) => minor,
+            Self::PayOut(_) => -minor,
+        }
+    }
 }
 
 /// Every operation not offered answers `Unsupported`, never a fake success.

@@ -113,7 +113,9 @@ fn may_be_not_applicable(check: &str, capabilities: &Capabilities) -> bool {
             !matches!(
                 ops.at_most_once,
                 Some(AtMostOnce::LookupByReference | AtMostOnce::LocalRecord)
-            ) || !(ops.offers(Op::ChargeCard) || ops.offers(Op::CollectPhone))
+            ) || !(ops.offers(Op::ChargeCard)
+                || ops.offers(Op::CollectPhone)
+                || ops.offers(Op::PayOut))
         }
         "payment.unsupported_operations_say_so" => Op::ALL.iter().all(|o| ops.offers(*o)),
         // A provider without card transactions, or whose registration sends no request.
