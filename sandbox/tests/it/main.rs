@@ -7,6 +7,7 @@ mod browser_common;
 mod common;
 mod momo_common;
 mod monzo_common;
+mod morune_common;
 
 mod binary;
 mod browser;
@@ -31,6 +32,10 @@ mod monzo_errors;
 mod monzo_oauth;
 mod monzo_transactions;
 mod monzo_webhooks;
+mod morune_api;
+mod morune_page;
+mod morune_payoffs;
+mod morune_webhooks;
 mod outbound;
 mod sandbox_builder;
 mod server_limits;
