@@ -33,6 +33,7 @@ mod monzo_oauth;
 mod monzo_transactions;
 mod monzo_webhooks;
 mod morune_api;
+mod morune_browser;
 mod morune_page;
 mod morune_payoffs;
 mod morune_webhooks;
