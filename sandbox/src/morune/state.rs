@@ -557,6 +557,9 @@ pub(crate) struct Payoff {
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) paid_at: Option<DateTime<Utc>>,
     pub(crate) error_message: Option<String>,
+    /// The final webhook queued for the time the payoff finishes, and that time.
+    pub(crate) hook: Option<u64>,
+    pub(crate) done_at: Option<DateTime<Utc>>,
 }
 
 impl Payoff {
@@ -974,7 +977,10 @@ impl Shop {
             created_at: now,
             paid_at: None,
             error_message: None,
+            hook: None,
+            done_at: None,
         };
+        let mut payoff = payoff;
         self.active -= withdraw;
         let mut order = payoff.new.order_id.clone().unwrap_or_default();
         if let Some(bank) = payoff.new.sbp_bank.as_deref() {
@@ -1011,18 +1017,19 @@ impl Shop {
         if outcome != Outcome::Pending {
             let done_at = after(now, PAYOFF_SECONDS);
             self.waiting.insert((done_at, id.clone()), outcome);
-            if let Some(url) = &payoff.new.hook_url {
+            payoff.done_at = Some(done_at);
+            if let Some(url) = payoff.new.hook_url.clone() {
                 // Queued now so that it goes out when the clock gets there, request or not.
                 let mut done = payoff.clone();
                 done.finish(outcome, done_at);
                 let key = self.seed.user_additional_key.clone();
-                self.send(
-                    url,
+                payoff.hook = Some(self.send(
+                    &url,
                     format!("payoff.{}", done.status.as_str()),
                     &done.webhook_json(),
                     &key,
                     done_at,
-                );
+                ));
             }
         }
         if let Some(order_id) = &payoff.new.order_id {
@@ -1032,7 +1039,12 @@ impl Shop {
             .payoffs
             .insert(id, payoff.clone(), None, self.limits.max_payments);
         for (gone, old) in dropped {
-            self.waiting.retain(|(_, waiting), _| *waiting != gone);
+            if let Some(done_at) = old.done_at {
+                self.waiting.remove(&(done_at, gone.clone()));
+            }
+            if let Some(hook) = old.hook {
+                self.webhooks.cancel(hook);
+            }
             if let Some(order_id) = &old.new.order_id {
                 if self.payoff_orders.get(order_id) == Some(&gone) {
                     self.payoff_orders.remove(order_id);
