@@ -29,7 +29,8 @@
 //!
 //! - **Providers.** Each imitated API is a module implementing [`SandboxProvider`] over its own
 //!   shared state, registered by name ([`register_provider!`]; Monobank's personal and
-//!   acquiring APIs, Monzo's developer API and MTN MoMo's Open API are built in). Each is
+//!   acquiring APIs, Monzo's developer API, MTN MoMo's Open API and Morune's API are built
+//!   in). Each is
 //!   served on a port of
 //!   its own, as real APIs live on separate hosts. Its [`Routes`] are wiremock matchers in
 //!   front of responders ([`Respond`]: synchronous and short, no I/O, no sleeping;
@@ -99,6 +100,7 @@ mod limits;
 mod momo;
 mod monobank;
 mod monzo;
+mod morune;
 mod outbound;
 mod provider;
 mod reply;
@@ -142,10 +144,11 @@ pub use crate::webhook::{
 
 /// The provider modules built into this crate, listed directly (modules of other crates come
 /// through `inventory`).
-fn builtin_providers() -> [&'static ProviderRegistration; 3] {
+fn builtin_providers() -> [&'static ProviderRegistration; 4] {
     [
         &momo::REGISTRATION,
         &monobank::REGISTRATION,
         &monzo::REGISTRATION,
+        &morune::REGISTRATION,
     ]
 }

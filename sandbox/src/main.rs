@@ -9,7 +9,7 @@
 //!                 [--max-upload-bytes N] [--upload-lifetime SECONDS]
 //!                 [--max-added-transactions N]
 //!                 [--momo-numbers documented|measured] [--momo-extended-numbers]
-//!                 [--momo-reason string|object]
+//!                 [--momo-reason string|object] [--morune-duplicates reject|existing]
 //! ```
 //!
 //! Prints each provider's base URL, other hosts, credentials and test parties (a table, or with
@@ -140,6 +140,11 @@ struct Args {
     /// resets.
     #[arg(long, value_name = "string|object", value_parser = ["string", "object"])]
     momo_reason: Option<String>,
+    /// What Morune answers a second `invoice/create` or `payoff/create` with an `order_id`
+    /// it already holds: `reject` (default, 422) or `existing` (the existing invoice or
+    /// payoff). Kept across resets.
+    #[arg(long, value_name = "reject|existing", value_parser = ["reject", "existing"])]
+    morune_duplicates: Option<String>,
 }
 
 fn parse_switch(value: &str) -> Result<bool, String> {
@@ -236,6 +241,12 @@ impl Args {
         }
         for event in self.momo_events() {
             builder = builder.default_event("momo", event);
+        }
+        if let Some(mode) = &self.morune_duplicates {
+            builder = builder.default_event(
+                "morune",
+                json!({"type": "duplicate_order_id", "mode": mode}),
+            );
         }
         builder
     }

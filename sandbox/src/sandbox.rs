@@ -533,6 +533,11 @@ impl Sandbox {
     pub fn momo(&self) -> Option<ProviderHandle> {
         self.provider(crate::momo::NAME)
     }
+
+    /// The Morune API (with its payment page host), unless it was left out.
+    pub fn morune(&self) -> Option<ProviderHandle> {
+        self.provider(crate::morune::NAME)
+    }
 }
 
 /// Control of one running provider: base URL, credentials, faults, events, webhooks, ledger.

@@ -278,3 +278,67 @@ async fn interrupt_and_read_stderr(mut child: Running) -> String {
     .await
     .unwrap()
 }
+
+#[tokio::test]
+async fn json_mode_lists_morune_with_its_pay_host_credentials_and_card_parties() {
+    let (_child, line) = start(
+        &[
+            "--provider",
+            "morune",
+            "--json",
+            "--morune-duplicates",
+            "existing",
+        ],
+        Stdio::null(),
+    )
+    .await;
+    let summary: Value = serde_json::from_str(&line).unwrap();
+    let morune = &summary["providers"]["morune"];
+    let base_url = morune["base_url"].as_str().unwrap();
+    assert!(base_url.starts_with("http://127.0.0.1:"));
+    assert!(morune["hosts"]["pay"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+    let credentials = &morune["credentials"];
+    for name in [
+        "shop_id",
+        "api_key",
+        "shop_additional_key",
+        "user_id",
+        "user_api_key",
+        "user_additional_key",
+    ] {
+        assert!(credentials[name].is_string(), "{name}: {line}");
+    }
+    assert_eq!(
+        morune["test_parties"]["success"]["value"],
+        "4242424242424242"
+    );
+    assert_eq!(
+        morune["test_parties"]["failure"]["value"],
+        "4000000000000002"
+    );
+
+    // The option took effect: a repeated order id answers the first invoice.
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let body = serde_json::json!({
+        "shop_id": credentials["shop_id"], "amount": 10, "order_id": "bin-1",
+    });
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        let answer: Value = http
+            .post(format!("{base_url}/invoice/create"))
+            .header("x-api-key", credentials["api_key"].as_str().unwrap())
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["status"], 200, "{answer}");
+        ids.push(answer["data"]["id"].clone());
+    }
+    assert_eq!(ids[0], ids[1]);
+}

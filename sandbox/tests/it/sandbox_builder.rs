@@ -73,7 +73,10 @@ async fn start_runs_every_registered_provider_including_monobank_and_a_third_par
         .collect();
 
     assert!(registered_providers().contains(&"echo-test"));
-    assert_eq!(names, vec!["echo-test", "momo", "monobank", "monzo"]);
+    assert_eq!(
+        names,
+        vec!["echo-test", "momo", "monobank", "monzo", "morune"]
+    );
     assert_eq!(sandbox.now(), default_start_time());
     let echo = sandbox.provider("echo-test").unwrap();
     assert_eq!(echo.credentials(), json!({ "api_key": "echo-key" }));
