@@ -39,6 +39,7 @@ use futures::FutureExt;
 use bankkit_momo as _;
 use bankkit_monobank as _;
 use bankkit_monzo as _;
+use bankkit_morune as _;
 
 pub use report::{Outcome, Report, Verdict};
 pub use target::Target;

@@ -290,7 +290,7 @@ async fn pay_out_reaches_success(target: &Target) -> CheckResult {
 async fn failure_has_a_clear_reason(target: &Target) -> CheckResult {
     let provider = target.provider()?;
     let (payment, ops) = payment_of(provider.as_ref())?;
-    let request = CollectRequest::new(key(), money(target, 555)?);
+    let request = CollectRequest::new(key(), money(target, 5550)?);
     let created = collect_with(target, payment, &ops, request, TestOutcome::Failure).await?;
     let done = settle(target, payment, &created.id).await?;
     ensure(done.status == PaymentStatus::Failed, || {
@@ -303,7 +303,7 @@ async fn failure_has_a_clear_reason(target: &Target) -> CheckResult {
     ensure(failure.provider_code.is_some(), || {
         "the provider's code was lost".into()
     })?;
-    let count = ledger_count(target, 555);
+    let count = ledger_count(target, 5550);
     ensure(count == 0, || "a failed payment moved money".into())
 }
 
@@ -311,7 +311,7 @@ async fn failure_has_a_clear_reason(target: &Target) -> CheckResult {
 async fn pending_is_not_final(target: &Target) -> CheckResult {
     let provider = target.provider()?;
     let (payment, ops) = payment_of(provider.as_ref())?;
-    let request = CollectRequest::new(key(), money(target, 333)?);
+    let request = CollectRequest::new(key(), money(target, 3330)?);
     let created = collect_with(target, payment, &ops, request, TestOutcome::Pending).await?;
     target.clock().advance(Duration::from_secs(60));
     let now = payment

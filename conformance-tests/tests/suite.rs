@@ -51,6 +51,24 @@ async fn every_registered_provider_passes_every_check_it_declares() {
             "{check}"
         );
     }
+    // Morune: invoices through a page, payoffs, lookup by order_id, signed webhooks.
+    for check in [
+        "payment.collect_reaches_success",
+        "payment.pay_out_reaches_success",
+        "payment.failure_has_a_clear_reason",
+        "payment.pending_is_not_final",
+        "payment.find_by_reference",
+        "payment.at_most_once.lookup_or_local_record",
+        "payment.unsupported_operations_say_so",
+        "payment.callback_verifies_and_parses",
+        "payment.out_of_order_events_resolve_to_the_latest",
+    ] {
+        assert_eq!(
+            report.verdict("morune", check),
+            Some(&Verdict::Pass),
+            "{check}"
+        );
+    }
     // Monobank with a merchant token: every payment check but pay-outs and the
     // provider-dedupes rule (it keeps creates by a local record) really ran.
     for check in checks().iter().filter(|c| c.name.starts_with("payment.")) {
@@ -322,7 +340,7 @@ async fn the_binary_prints_the_matrix_for_every_provider_and_exits_zero() {
 
     assert!(output.status.success(), "{stdout}");
     let header: Vec<&str> = stdout.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["check", "momo", "monobank", "monzo"]);
+    assert_eq!(header, ["check", "momo", "monobank", "monzo", "morune"]);
     let summary = stdout
         .lines()
         .find(|line| line.starts_with("conformance: "))

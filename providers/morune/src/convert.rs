@@ -217,9 +217,19 @@ pub(crate) fn invoice(invoice: &Invoice, offset: FixedOffset) -> Result<PaymentD
     details.expires_at = time(invoice.expired_at.as_ref(), offset);
     details.updated_at = time(invoice.paid_at.as_ref(), offset).or(details.created_at);
     if status == PaymentStatus::Failed {
-        details.failure = Some(PaymentFailure::new(FailureReason::Other));
+        details.failure = Some(invoice_failure(Some("fail")));
     }
     Ok(details)
+}
+
+/// Why an invoice failed. Morune gives no reason for a rejected invoice (`status` `fail`;
+/// webhook `code` 32, "closed in error"): the payer's payment was refused or abandoned on
+/// the page, so the core reason is `PayerDeclined`, with Morune's status or code kept.
+fn invoice_failure(code: Option<&str>) -> PaymentFailure {
+    PaymentFailure::new(FailureReason::PayerDeclined).with_provider(
+        code.map(str::to_owned),
+        Some("the invoice was rejected (Morune gives no reason)".to_owned()),
+    )
 }
 
 /// The payoff create for a pay out.
@@ -408,9 +418,11 @@ pub(crate) fn payment_webhook(
         refund.updated_at = refund.created_at;
         details.refunds.push(refund);
     }
-    if matches!(status, PaymentStatus::Failed | PaymentStatus::Expired) {
+    if status == PaymentStatus::Failed {
+        details.failure = Some(invoice_failure(hook.code.map(|c| c.to_string()).as_deref()));
+    } else if status == PaymentStatus::Expired {
         details.failure = Some(
-            PaymentFailure::new(FailureReason::Other)
+            PaymentFailure::new(FailureReason::PayerDeclined)
                 .with_provider(hook.code.map(|c| c.to_string()), None),
         );
     }

@@ -31,7 +31,8 @@ pub const NO_STATEMENTS: &str =
 /// [`MoruneProvider`]).
 pub const HOOK_URL_REGISTRATION: &str = "hook_url";
 
-/// The id of the one account: the user balance.
+/// Another name of the one account, the user balance, beside its `user_id` (which is the
+/// id `accounts` lists).
 pub const USER_ACCOUNT: &str = "user";
 
 /// Moscow time, +03:00: how zone-less times are read unless configured otherwise (an
@@ -96,7 +97,8 @@ pub fn capabilities_for(shop: bool, user: bool) -> Capabilities {
 
 /// Morune behind the core traits: [`Balance`], [`Payment`] and [`Webhook`].
 ///
-/// - **Balance**: one account, [`USER_ACCOUNT`] (`user`), in RUB: `total` = `balance`,
+/// - **Balance**: one account, the user balance, with the `user_id` as its id (also
+///   reachable as [`USER_ACCOUNT`]), in RUB: `total` = `balance`,
 ///   `available` = `active_balance`, `pending` = `freeze_balance` (frozen). Needs the
 ///   user credentials.
 /// - **Collect** (no payer): `POST /invoice/create`; the answer's `url` is the
@@ -336,6 +338,8 @@ impl Provider for MoruneProvider {
 
 #[async_trait]
 impl Balance for MoruneProvider {
+    /// The one account, the user balance, with the `user_id` as its id. The balance is read
+    /// (one request) so that wrong credentials surface here and not on the first payment.
     async fn accounts(&self) -> Result<Vec<Account>> {
         self.require_user("balance")?;
         let user_id = self
@@ -343,8 +347,9 @@ impl Balance for MoruneProvider {
             .user()
             .map(|u| u.user_id.clone())
             .unwrap_or_default();
+        self.client.balance().await?;
         Ok(vec![Account::new(
-            AccountId::new(USER_ACCOUNT),
+            AccountId::new(user_id.clone()),
             AccountKind::Wallet,
             "user balance",
             currency_from_code("RUB")?,
@@ -355,9 +360,16 @@ impl Balance for MoruneProvider {
 
     async fn balance(&self, account: &AccountId) -> Result<AccountBalance> {
         self.require_user("balance")?;
-        if account.as_str() != USER_ACCOUNT {
+        let user_id = self
+            .client
+            .user()
+            .map(|u| u.user_id.as_str())
+            .unwrap_or_default();
+        if account.as_str() != user_id && account.as_str() != USER_ACCOUNT {
             return Err(Error::NotFound {
-                message: format!("no Morune account {account}: the one account is {USER_ACCOUNT}"),
+                message: format!(
+                    "no Morune account {account}: the one account is the user balance, {user_id}"
+                ),
             });
         }
         let balance = self.client.balance().await?;
