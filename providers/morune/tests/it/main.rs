@@ -4,3 +4,4 @@
 
 mod client;
 mod provider;
+mod sandbox;
