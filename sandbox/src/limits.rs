@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// | setting | default | what it bounds |
 /// |---|---|---|
-/// | [`max_payments`](Self::max_payments) | 100 000 | MoMo payments of every kind together (requests to pay, withdrawals, invoices, preapprovals, payments v2, transfers, deposits, refunds, remittance transfers); finished ones (final or cancelled) go first, in the order they finished, then the oldest pending. Also Monobank acquiring invoices (finished ones first) and subscriptions, and tap-to-phone payments added by events |
+/// | [`max_payments`](Self::max_payments) | 100 000 | MoMo payments of every kind together (requests to pay, withdrawals, invoices, preapprovals, payments v2, transfers, deposits, refunds, remittance transfers); finished ones (final or cancelled) go first, in the order they finished, then the oldest pending. Also Monobank acquiring invoices (finished ones first) and subscriptions, and tap-to-phone payments added by events; and Morune invoices and payoffs (each kind on its own, finished ones first) |
 /// | [`max_tokens`](Self::max_tokens) | 10 000 | MoMo access and consent tokens; Monzo access tokens; Monzo refresh tokens (each kind on its own); expired or retired ones go first, then (MoMo) the least recently used, else the first to expire. Also Monobank wallet card tokens and monopay keys, oldest first |
 /// | [`token_grace`](Self::token_grace) | 24 h | how long a token is kept after it expired (MoMo, Monzo access) or was used, evicted or logged out (Monzo refresh), and a consent request (MoMo `bc-authorize`, Monzo authorisation code) after it expired: meanwhile it still gets its specific answer (e.g. Monzo's `…expired`, `…evicted`), afterwards the answer for an unknown one |
 /// | [`max_consents`](Self::max_consents) | 10 000 | MoMo `bc-authorize` requests; Monzo authorisation codes (10 min lifetime) |
@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 /// | [`max_attachments`](Self::max_attachments) | 10 000 | Monzo attachments registered on transactions, oldest first |
 /// | [`max_receipts`](Self::max_receipts) | 10 000 | Monzo receipts, oldest first |
 /// | [`max_webhooks_per_account`](Self::max_webhooks_per_account) | 100 | Monzo webhooks of one account, oldest first |
-/// | [`max_added_transactions`](Self::max_added_transactions) | 10 000 | transactions added to one account after seeding (Monzo pot moves and events, Monobank statement items from events, Monobank merchant ledger transactions), oldest first; balances are kept. Also the merchants Monzo events make up |
+/// | [`max_added_transactions`](Self::max_added_transactions) | 10 000 | transactions added to one account after seeding (Monzo pot moves and events, Monobank statement items from events, Monobank merchant ledger transactions, Morune user ledger transactions), oldest first; balances are kept. Also the merchants Monzo events make up |
 /// | [`max_pot_moves`](Self::max_pot_moves) | 10 000 | Monzo pot moves remembered for their `dedupe_id` (an older `dedupe_id` moves money again) |
 ///
 /// Monzo feed items are not kept (only counted). Caps of counts are at least 1.
