@@ -82,6 +82,7 @@ mod config;
 mod convert;
 mod error;
 mod provider;
+pub mod sign;
 mod webhook;
 pub mod wire;
 
@@ -97,6 +98,7 @@ pub use provider::{
     capabilities, capabilities_for, MonobankProvider, CLIENT_INFO_CACHE, MAX_STATEMENT_WINDOW,
     PERSONAL_WEBHOOK_ID, STATEMENT_PAGE_SIZE,
 };
+pub use sign::{KeyError, ProviderKey, Secp256k1PublicKey};
 pub use webhook::{current_status, MerchantPublicKey, MerchantWebhookVerifier, X_SIGN};
 pub use wire::{
     Account, AccountType, BankSync, CashbackType, ClientInfo, CurrencyInfo, Jar, ManagedClient,

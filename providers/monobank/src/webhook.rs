@@ -66,7 +66,7 @@ pub const X_SIGN: &str = "x-sign";
 
 /// Standard base64, padding optional (header values and keys are read leniently on
 /// padding, strictly on the alphabet).
-const BASE64: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
