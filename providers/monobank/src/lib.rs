@@ -50,10 +50,12 @@
 //! - **Balances**: Monobank's card `balance` includes the credit limit. `available` is
 //!   own money (`balance - creditLimit`), `current` is `balance`, `credit_limit` is
 //!   `creditLimit`. Jars are savings accounts with their goal.
-//! - **Webhooks**: one URL per token. The personal API documents no signature, so
-//!   [`bankkit_core::Webhook::verify_and_parse`] can only check that an event names one
-//!   of the token's accounts; it reads only the body, never the request URI, so keep a
-//!   secret path segment in the URL and reject other paths in the receiver itself.
+//! - **Webhooks**: one URL per token. The personal API documents no signature;
+//!   [`bankkit_core::Webhook::verify_and_parse`] checks a reported (unconfirmed) `X-Sign`
+//!   when present (secp256k1, key from `/bank/sync`, see [`sign`]) and that an event names
+//!   one of the token's accounts; unsigned events are accepted. It never reads the request
+//!   URI, so keep a secret path segment in the URL and reject other paths in the receiver
+//!   itself.
 //!   `Debug` of [`wire::ClientInfo`] shows only the scheme and host of the webhook URL.
 //! - [`MonobankConfig`]: the plugin config (`provider = "monobank"`). Link the crate
 //!   (`use bankkit_monobank as _;`) for the registry to find it.
@@ -74,6 +76,9 @@
 //! Card data and card tokens are secret types: `Debug` shows at most a card's first six
 //! and last four digits.
 //!
+//! **Signatures.** [`sign`] has the secp256k1 signing of Monobank's provider API
+//! ([`ProviderKey`]: `X-Sign`, `X-Key-Id`); the provider API calls are not built yet.
+//!
 //! The tokens are [`bankkit_core::secret::SecretString`]s from config to the header; no
 //! `Debug`, `Display` or error shows them.
 
@@ -82,6 +87,7 @@ mod config;
 mod convert;
 mod error;
 mod provider;
+pub mod sign;
 mod webhook;
 pub mod wire;
 
@@ -97,6 +103,7 @@ pub use provider::{
     capabilities, capabilities_for, MonobankProvider, CLIENT_INFO_CACHE, MAX_STATEMENT_WINDOW,
     PERSONAL_WEBHOOK_ID, STATEMENT_PAGE_SIZE,
 };
+pub use sign::{KeyError, ProviderKey, Secp256k1PublicKey};
 pub use webhook::{current_status, MerchantPublicKey, MerchantWebhookVerifier, X_SIGN};
 pub use wire::{
     Account, AccountType, BankSync, CashbackType, ClientInfo, CurrencyInfo, Jar, ManagedClient,

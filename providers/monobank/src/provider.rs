@@ -20,7 +20,7 @@ use tokio::sync::Mutex;
 
 use crate::client::{MonobankClient, PROVIDER};
 use crate::convert;
-use crate::webhook::{self, MerchantWebhookVerifier, X_SIGN};
+use crate::webhook::{self, MerchantWebhookVerifier, PersonalWebhookVerifier, X_SIGN};
 use crate::wire::ClientInfo;
 
 /// The longest statement window: 31 days + 1 hour (monobank.md §4.4).
@@ -81,10 +81,10 @@ pub fn capabilities_for(personal: bool, merchant: bool) -> Capabilities {
 ///   paged by moving `to` back to the oldest item's second; walk them with
 ///   [`bankkit_core::statement::transactions`].
 /// - **Webhooks**: one URL per token (id `"personal"`), covering every account.
-///   [`Webhook::verify_and_parse`] can only check that the event names one of the token's
-///   accounts: the personal API documents no signature. It reads only the body (not the
-///   URI or headers): use a secret path segment in the URL and have the receiver reject
-///   other paths itself.
+///   [`Webhook::verify_and_parse`] checks that the event names one of the token's
+///   accounts, and a reported (unconfirmed) `X-Sign` when present: the personal API
+///   documents no signature. It does not read the URI: use a secret path segment in the
+///   URL and have the receiver reject other paths itself.
 ///
 /// With a merchant token it also offers [`Payment`] (the acquiring API): a collection
 /// without a payer is an invoice with a payment page, one from a card a direct charge
@@ -102,6 +102,7 @@ pub struct MonobankProvider {
     cache: Mutex<Option<Cached>>,
     once: Arc<dyn IdempotencyStore>,
     verifier: Option<MerchantWebhookVerifier>,
+    personal_verifier: PersonalWebhookVerifier,
 }
 
 struct Cached {
@@ -124,11 +125,13 @@ impl MonobankProvider {
         let verifier = client
             .has_merchant_token()
             .then(|| MerchantWebhookVerifier::new(client.clone()));
+        let personal_verifier = PersonalWebhookVerifier::new(client.clone());
         Self {
             client,
             cache: Mutex::new(None),
             once: Arc::new(MemoryIdempotencyStore::new()),
             verifier,
+            personal_verifier,
         }
     }
 
@@ -362,7 +365,8 @@ impl Webhook for MonobankProvider {
         Ok(())
     }
 
-    /// Reads an acquiring webhook (one with `X-Sign`, when a merchant token is configured):
+    /// Reads an acquiring webhook (one with `X-Sign` whose body is not a personal
+    /// `StatementItem` event, or any webhook when only a merchant token is configured):
     /// the signature is checked over the exact bytes with the merchant key (fetched once,
     /// fetched again once when a signature does not verify) and the body becomes a payment
     /// status event. Events may arrive out of order: keep the one that
@@ -370,21 +374,28 @@ impl Webhook for MonobankProvider {
     ///
     /// Otherwise reads a personal webhook POST.
     ///
-    /// The personal API documents no signature (an `X-Sign` header reported by third
-    /// parties is unconfirmed and not checked), so verification is limited: the body must
-    /// be a `StatementItem` event for one of this token's accounts or jars. That uses the
-    /// cached `client-info` (at most one call per 60 s). Only `request.body` is read:
-    /// neither the headers nor `request.uri` are looked at, so a secret path segment in the
-    /// registered URL protects the receiver only if the receiver itself rejects requests
-    /// to any other path before calling this.
+    /// The personal API documents no signature. Third parties report an `X-Sign` header
+    /// (secp256k1 over SHA-256 of the exact body, base64 of the raw `r‖s`, with the bank's
+    /// `serverPubKey` from `GET /bank/sync`) and an `X-Key-Id` (its `serverKeyId`); this is
+    /// **unconfirmed**. When `X-Sign` is present it is checked (the key is fetched once and
+    /// refetched once when a signature does not verify), and so is `X-Key-Id` when sent; a
+    /// request without `X-Sign` is accepted unsigned. Then the body must be a
+    /// `StatementItem` event for one of this token's accounts or jars. That uses the
+    /// cached `client-info` (at most one call per 60 s). `request.uri` is not looked at,
+    /// so a secret path segment in the registered URL protects the receiver only if the
+    /// receiver itself rejects requests to any other path before calling this.
     ///
     /// # Errors
-    /// [`Error::Decode`] for a body that is not a `StatementItem` event;
-    /// [`Error::Signature`] for an event naming an account this token does not have; any
-    /// error of the `client-info` call when the cached answer is older than 60 s.
+    /// [`Error::Signature`] for an `X-Sign` that is malformed or does not match, or an
+    /// `X-Key-Id` that is not the bank's, and for an event naming an account this token
+    /// does not have; [`Error::Decode`] for a body that is not a `StatementItem` event;
+    /// any error of the `/bank/sync` call, or of the `client-info` call when the cached
+    /// answer is older than 60 s.
     async fn verify_and_parse(&self, request: WebhookRequest<'_>) -> Result<WebhookEvent> {
         if let Some(verifier) = &self.verifier {
-            if request.headers.contains_key(X_SIGN) || !self.client.has_token() {
+            let signed_acquiring =
+                request.headers.contains_key(X_SIGN) && !webhook::is_personal_event(request.body);
+            if signed_acquiring || !self.client.has_token() {
                 let status = verifier
                     .verify_request(request.headers, request.body)
                     .await?;
@@ -393,13 +404,16 @@ impl Webhook for MonobankProvider {
                 });
             }
         }
+        self.personal_verifier
+            .verify_request(request.headers, request.body)
+            .await?;
         let event = webhook::parse(request.body)?;
         let (info, _) = self.client_info().await?;
         let currency =
             own_account_currency(&info, &event.account).ok_or_else(|| Error::Signature {
                 message: format!(
                     "event for account {}, which is not one of this token's accounts or jars \
-                     (the personal API signs nothing, so the account is what can be checked)",
+                     (the account is what an unsigned personal webhook can be checked by)",
                     event.account
                 ),
             })??;
@@ -634,5 +648,183 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(error, Error::InvalidRequest { .. }));
+    }
+
+    const PERSONAL_EVENT: &str = r#"{"type":"StatementItem","data":{"account":"card","statementItem":{"id":"Tx1","time":1761998400,
+ "description":"d","mcc":4829,"originalMcc":4829,"hold":false,"amount":-100,"operationAmount":-100,
+ "currencyCode":980,"commissionRate":0,"cashbackAmount":0,"balance":0}}}"#;
+
+    /// `/bank/sync` answering with `bank`'s public key under `key_id` (`times` times, or
+    /// always).
+    async fn mount_bank_sync(
+        server: &MockServer,
+        bank: &crate::ProviderKey,
+        key_id: &str,
+        times: Option<u64>,
+    ) {
+        let mock = Mock::given(method("GET"))
+            .and(path("/bank/sync"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "serverKeyId": key_id,
+                "serverPubKey": bank.public_key().to_base64(),
+                "serverTimeMsec": 1_761_998_400_000_i64,
+            })));
+        match times {
+            Some(n) => mock.up_to_n_times(n).mount(server).await,
+            None => mock.mount(server).await,
+        }
+    }
+
+    fn signed(x_sign: &str, key_id: Option<&str>) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("X-Sign", http::HeaderValue::from_str(x_sign).unwrap());
+        if let Some(key_id) = key_id {
+            headers.insert("X-Key-Id", http::HeaderValue::from_str(key_id).unwrap());
+        }
+        headers
+    }
+
+    async fn requests_to(server: &MockServer, wanted: &str) -> usize {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == wanted)
+            .count()
+    }
+
+    fn bank_key(seed: u8) -> crate::ProviderKey {
+        crate::ProviderKey::from_bytes(&[seed; 32]).unwrap()
+    }
+
+    #[tokio::test]
+    async fn signed_personal_webhooks_are_verified_and_unsigned_ones_accepted() {
+        let bank = bank_key(7);
+        let server = server().await;
+        mount_bank_sync(&server, &bank, bank.key_id(), None).await;
+        let provider = provider(&server, &clock());
+        let body = PERSONAL_EVENT.as_bytes();
+        let x_sign = bank.sign_message(body);
+
+        for key_id in [Some(bank.key_id()), None] {
+            let headers = signed(&x_sign, key_id);
+            let event = provider
+                .verify_and_parse(WebhookRequest::new(&headers, body))
+                .await
+                .unwrap();
+            assert!(
+                matches!(event, WebhookEvent::Transaction { ref account_id, .. } if account_id.as_str() == "card"),
+                "{event:?}"
+            );
+        }
+        assert_eq!(
+            requests_to(&server, "/bank/sync").await,
+            1,
+            "the key is cached"
+        );
+
+        let mut changed = body.to_vec();
+        let at = changed.iter().position(|b| *b == b'1').unwrap();
+        changed[at] = b'2';
+        let headers = signed(&x_sign, Some(bank.key_id()));
+        let e = provider
+            .verify_and_parse(WebhookRequest::new(&headers, &changed))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Signature { .. }), "{e:?}");
+
+        let unsigned = http::HeaderMap::new();
+        let event = provider
+            .verify_and_parse(WebhookRequest::new(&unsigned, &changed))
+            .await
+            .unwrap();
+        assert!(matches!(event, WebhookEvent::Transaction { .. }));
+
+        for x_sign in ["", "not base64!", "AAAA", &bank_key(8).sign_message(body)] {
+            let headers = signed(x_sign, None);
+            let e = provider
+                .verify_and_parse(WebhookRequest::new(&headers, body))
+                .await
+                .unwrap_err();
+            assert!(matches!(e, Error::Signature { .. }), "{x_sign:?}: {e:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn another_key_id_is_rejected() {
+        let bank = bank_key(7);
+        let server = server().await;
+        mount_bank_sync(&server, &bank, bank.key_id(), None).await;
+        let provider = provider(&server, &clock());
+        let body = PERSONAL_EVENT.as_bytes();
+        let headers = signed(&bank.sign_message(body), Some(bank_key(8).key_id()));
+        let e = provider
+            .verify_and_parse(WebhookRequest::new(&headers, body))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Signature { ref message } if message.contains("X-Key-Id")),
+            "{e:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_rotated_server_key_is_refetched_once() {
+        let (old, new) = (bank_key(7), bank_key(8));
+        let server = server().await;
+        mount_bank_sync(&server, &old, old.key_id(), Some(1)).await;
+        mount_bank_sync(&server, &new, new.key_id(), None).await;
+        let clock = clock();
+        let provider = provider(&server, &clock);
+        let body = PERSONAL_EVENT.as_bytes();
+        for (bank, wait) in [(&old, 61), (&new, 0), (&new, 0)] {
+            let headers = signed(&bank.sign_message(body), Some(bank.key_id()));
+            provider
+                .verify_and_parse(WebhookRequest::new(&headers, body))
+                .await
+                .unwrap();
+            // A failing signature refetches the key at most once per 60 s.
+            clock.advance(Duration::from_secs(wait));
+        }
+        assert_eq!(requests_to(&server, "/bank/sync").await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_signed_personal_webhook_stays_personal_with_a_merchant_token() {
+        let bank = bank_key(7);
+        let server = server().await;
+        mount_bank_sync(&server, &bank, bank.key_id(), None).await;
+        let provider = MonobankProvider::new(
+            MonobankClient::builder()
+                .token(secret("t".repeat(44)))
+                .merchant_token(secret("m".repeat(44)))
+                .base_url(server.uri())
+                .clock(clock().shared())
+                .build()
+                .unwrap(),
+        );
+        let body = PERSONAL_EVENT.as_bytes();
+        let headers = signed(&bank.sign_message(body), Some(bank.key_id()));
+        let event = provider
+            .verify_and_parse(WebhookRequest::new(&headers, body))
+            .await
+            .unwrap();
+        assert!(
+            matches!(event, WebhookEvent::Transaction { .. }),
+            "{event:?}"
+        );
+        assert_eq!(requests_to(&server, "/api/merchant/pubkey").await, 0);
+
+        let acquiring = br#"{"invoiceId":"p2_1","status":"success","amount":100,"ccy":980}"#;
+        let headers = signed(&bank.sign_message(acquiring), None);
+        let e = provider
+            .verify_and_parse(WebhookRequest::new(&headers, acquiring))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(e, Error::Signature { ref message } if message.contains("DER")),
+            "an acquiring body goes to the merchant verifier: {e:?}"
+        );
     }
 }

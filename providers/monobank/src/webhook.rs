@@ -5,9 +5,10 @@
 //! **Personal webhooks.**
 //! The body is `{"type": "StatementItem", "data": {"account": "...", "statementItem":
 //! {...}}}`. The personal API documents **no signature**. Third parties report an `X-Sign`
-//! header (secp256k1 over the body, key from `/bank/sync`), but it is unconfirmed, so this
-//! crate does not rely on it. What can be checked is done by
-//! [`crate::MonobankProvider`]: the event must name one of the token's own accounts. That
+//! header (secp256k1 over SHA-256 of the body, raw `r‖s` in base64, key from `/bank/sync`,
+//! with an `X-Key-Id`); this is **unconfirmed**, so [`crate::MonobankProvider`] checks it
+//! when it is present and accepts unsigned requests as before. It also checks that the
+//! event names one of the token's own accounts. That
 //! stops events for accounts the receiver never had, not a forger who knows an account id;
 //! put a hard-to-guess secret path segment in the webhook URL
 //! (`https://example.org/hooks/monobank/<random>`) and reject requests to other paths.
@@ -26,6 +27,7 @@ use p256::ecdsa::{Signature, VerifyingKey};
 use p256::pkcs8::DecodePublicKey as _;
 
 use crate::client::MonobankClient;
+use crate::sign::Secp256k1PublicKey;
 use crate::wire::acquiring::InvoiceStatus;
 use crate::wire::{StatementItemEvent, WebhookBody};
 
@@ -66,7 +68,7 @@ pub const X_SIGN: &str = "x-sign";
 
 /// Standard base64, padding optional (header values and keys are read leniently on
 /// padding, strictly on the alphabet).
-const BASE64: GeneralPurpose = GeneralPurpose::new(
+pub(crate) const BASE64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
@@ -317,6 +319,157 @@ impl MerchantWebhookVerifier {
     async fn fetch_into(&self, state: &mut KeyState) -> Result<Arc<MerchantPublicKey>> {
         let answer = self.client.acquiring().pubkey().await?;
         let key = Arc::new(MerchantPublicKey::from_base64_pem(&answer.key)?);
+        state.key = Some(key.clone());
+        state.fetched_at = Some(self.client.clock().now());
+        Ok(key)
+    }
+}
+
+/// The header naming the key a personal webhook's `X-Sign` was made with (reported, like
+/// the signature itself).
+pub(crate) const X_KEY_ID: &str = "x-key-id";
+
+/// Whether `body` is shaped like a personal webhook (`{"type": "StatementItem", ...}`),
+/// which acquiring webhooks (invoice statuses) are not.
+pub(crate) fn is_personal_event(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|value| {
+            value
+                .get("type")
+                .and_then(serde_json::Value::as_str)
+                .map(|kind| kind == STATEMENT_ITEM)
+        })
+        .unwrap_or(false)
+}
+
+/// A header's value as text; a non-text value is a [`Error::Signature`].
+fn header_text<'h>(headers: &'h http::HeaderMap, name: &str) -> Result<Option<&'h str>> {
+    headers
+        .get(name)
+        .map(|value| {
+            value.to_str().map_err(|_| Error::Signature {
+                message: format!("{name} is not text"),
+            })
+        })
+        .transpose()
+}
+
+/// Checks the **unconfirmed** `X-Sign` of personal webhooks (monobank.md §9.1, §13):
+/// ECDSA secp256k1 over SHA-256 of the exact body, base64 of the raw `r‖s`, with the
+/// bank's `serverPubKey` from `GET /bank/sync`; an `X-Key-Id`, when sent, must be its
+/// `serverKeyId`. The key is fetched on first use and kept; a failure refetches it once
+/// (at most once per 60 s of the client's clock), as [`MerchantWebhookVerifier`] does.
+pub(crate) struct PersonalWebhookVerifier {
+    client: MonobankClient,
+    min_refetch_interval: Duration,
+    state: tokio::sync::Mutex<ServerKeyState>,
+}
+
+#[derive(Default)]
+struct ServerKeyState {
+    key: Option<Arc<ServerKey>>,
+    fetched_at: Option<DateTime<Utc>>,
+}
+
+/// The bank's key and the id `/bank/sync` gave it.
+struct ServerKey {
+    key: Secp256k1PublicKey,
+    key_id: String,
+}
+
+impl ServerKey {
+    fn check(&self, x_sign: &str, key_id: Option<&str>, body: &[u8]) -> Result<()> {
+        if let Some(key_id) = key_id {
+            if !key_id.trim().eq_ignore_ascii_case(&self.key_id) {
+                return Err(Error::Signature {
+                    message: "X-Key-Id is not the bank's serverKeyId from /bank/sync".to_owned(),
+                });
+            }
+        }
+        self.key.verify(x_sign, body)
+    }
+}
+
+impl fmt::Debug for PersonalWebhookVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PersonalWebhookVerifier")
+            .field("min_refetch_interval", &self.min_refetch_interval)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PersonalWebhookVerifier {
+    pub(crate) fn new(client: MonobankClient) -> Self {
+        Self {
+            client,
+            min_refetch_interval: MerchantWebhookVerifier::DEFAULT_MIN_REFETCH_INTERVAL,
+            state: tokio::sync::Mutex::new(ServerKeyState::default()),
+        }
+    }
+
+    /// Verifies `X-Sign` (and `X-Key-Id`) when the request has one; an unsigned request
+    /// passes (the personal API documents no signature).
+    ///
+    /// # Errors
+    /// [`Error::Signature`] for a malformed or non-matching signature or another key id
+    /// (after one key refetch); [`Error::Decode`] for a `/bank/sync` key that cannot be
+    /// read; the errors of [`MonobankClient::bank_sync`].
+    pub(crate) async fn verify_request(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+    ) -> Result<()> {
+        let Some(x_sign) = header_text(headers, X_SIGN)? else {
+            return Ok(());
+        };
+        let key_id = header_text(headers, X_KEY_ID)?;
+        let used = self.key().await?;
+        if used.check(x_sign, key_id, body).is_ok() {
+            return Ok(());
+        }
+        match self.refetched_after(&used).await? {
+            Some(fresh) => fresh.check(x_sign, key_id, body),
+            None => used.check(x_sign, key_id, body),
+        }
+    }
+
+    async fn key(&self) -> Result<Arc<ServerKey>> {
+        let mut state = self.state.lock().await;
+        if let Some(key) = &state.key {
+            return Ok(key.clone());
+        }
+        self.fetch_into(&mut state).await
+    }
+
+    async fn refetched_after(&self, used: &Arc<ServerKey>) -> Result<Option<Arc<ServerKey>>> {
+        let mut state = self.state.lock().await;
+        if let Some(current) = &state.key {
+            if !Arc::ptr_eq(current, used) {
+                return Ok(Some(current.clone()));
+            }
+        }
+        let now = self.client.clock().now();
+        let allowed = state.fetched_at.is_none_or(|at| {
+            now.signed_duration_since(at)
+                .to_std()
+                .is_ok_and(|since| since >= self.min_refetch_interval)
+        });
+        if !allowed {
+            tracing::debug!("personal webhook signature failed; key refetch not due yet");
+            return Ok(None);
+        }
+        self.fetch_into(&mut state).await.map(Some)
+    }
+
+    async fn fetch_into(&self, state: &mut ServerKeyState) -> Result<Arc<ServerKey>> {
+        let sync = self.client.bank_sync().await?;
+        let key = Secp256k1PublicKey::from_base64(&sync.server_pub_key)
+            .map_err(|e| Error::decode("Monobank serverPubKey", e))?;
+        let key = Arc::new(ServerKey {
+            key,
+            key_id: sync.server_key_id,
+        });
         state.key = Some(key.clone());
         state.fetched_at = Some(self.client.clock().now());
         Ok(key)
