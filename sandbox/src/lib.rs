@@ -94,6 +94,7 @@ mod control;
 mod error;
 mod event;
 mod fault;
+mod html;
 mod journal;
 mod ledger;
 mod limits;

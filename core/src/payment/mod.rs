@@ -33,7 +33,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use self::once::AtMostOnce;
-pub use self::party::{Card, CardExpiry, Iban, Party, Phone};
+pub use self::party::{luhn, Card, CardExpiry, Iban, Party, Phone};
 use crate::money::Money;
 use crate::{Error, Result};
 

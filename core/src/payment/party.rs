@@ -425,8 +425,17 @@ impl fmt::Debug for MaskedEmail<'_> {
     }
 }
 
-/// The Luhn check of a string of ASCII digits.
-pub(crate) fn luhn(digits: &str) -> bool {
+/// The Luhn check of a card number: `false` for anything but ASCII digits.
+///
+/// ```
+/// assert!(bankkit_core::payment::luhn("4242424242424242"));
+/// assert!(!bankkit_core::payment::luhn("4242424242424241"));
+/// assert!(!bankkit_core::payment::luhn("4242 4242"));
+/// ```
+pub fn luhn(digits: &str) -> bool {
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return false;
+    }
     let sum: u32 = digits
         .bytes()
         .rev()

@@ -175,21 +175,91 @@ fn parse_signature(x_sign: &str) -> Result<Signature> {
 /// ```
 pub struct MerchantWebhookVerifier {
     client: MonobankClient,
-    min_refetch_interval: Duration,
-    state: tokio::sync::Mutex<KeyState>,
+    keys: KeyCache<MerchantPublicKey>,
 }
 
-#[derive(Default)]
-struct KeyState {
-    key: Option<Arc<MerchantPublicKey>>,
+/// A key fetched from the bank on first use and kept; after a signature fails, fetched once
+/// more (the bank may have rotated it), at most once per `min_refetch_interval` of the
+/// client's clock so that forged requests cannot spend the token's rate limit. Shared by
+/// the acquiring and the personal verifiers.
+struct KeyCache<K> {
+    min_refetch_interval: Duration,
+    state: tokio::sync::Mutex<KeyState<K>>,
+}
+
+struct KeyState<K> {
+    key: Option<Arc<K>>,
     fetched_at: Option<DateTime<Utc>>,
+}
+
+impl<K> KeyCache<K> {
+    fn new(key: Option<K>) -> Self {
+        Self {
+            min_refetch_interval: MerchantWebhookVerifier::DEFAULT_MIN_REFETCH_INTERVAL,
+            state: tokio::sync::Mutex::new(KeyState {
+                key: key.map(Arc::new),
+                fetched_at: None,
+            }),
+        }
+    }
+
+    /// The cached key, fetched with `fetch` if there is none.
+    async fn key<F, Fut>(&self, now: DateTime<Utc>, fetch: F) -> Result<Arc<K>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<K>>,
+    {
+        let mut state = self.state.lock().await;
+        if let Some(key) = &state.key {
+            return Ok(key.clone());
+        }
+        Self::store(&mut state, fetch().await?, now)
+    }
+
+    /// A key other than `used`: one another task fetched meanwhile, or a new fetch when the
+    /// refetch interval allows; `None` when neither.
+    async fn refetched_after<F, Fut>(
+        &self,
+        used: &Arc<K>,
+        now: DateTime<Utc>,
+        what: &str,
+        fetch: F,
+    ) -> Result<Option<Arc<K>>>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<K>>,
+    {
+        let mut state = self.state.lock().await;
+        if let Some(current) = &state.key {
+            if !Arc::ptr_eq(current, used) {
+                return Ok(Some(current.clone()));
+            }
+        }
+        let allowed = state.fetched_at.is_none_or(|at| {
+            now.signed_duration_since(at)
+                .to_std()
+                .is_ok_and(|since| since >= self.min_refetch_interval)
+        });
+        if !allowed {
+            tracing::debug!("{what} signature failed; key refetch not due yet");
+            return Ok(None);
+        }
+        Self::store(&mut state, fetch().await?, now).map(Some)
+    }
+
+    fn store(state: &mut KeyState<K>, key: K, now: DateTime<Utc>) -> Result<Arc<K>> {
+        let key = Arc::new(key);
+        state.key = Some(key.clone());
+        state.fetched_at = Some(now);
+        Ok(key)
+    }
 }
 
 impl fmt::Debug for MerchantWebhookVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MerchantWebhookVerifier")
             .field("client", &self.client)
-            .field("min_refetch_interval", &self.min_refetch_interval)
+            .field("min_refetch_interval", &self.keys.min_refetch_interval)
             .finish_non_exhaustive()
     }
 }
@@ -202,8 +272,7 @@ impl MerchantWebhookVerifier {
     pub fn new(client: MonobankClient) -> Self {
         Self {
             client,
-            min_refetch_interval: Self::DEFAULT_MIN_REFETCH_INTERVAL,
-            state: tokio::sync::Mutex::new(KeyState::default()),
+            keys: KeyCache::new(None),
         }
     }
 
@@ -212,17 +281,13 @@ impl MerchantWebhookVerifier {
     pub fn with_key(client: MonobankClient, key: MerchantPublicKey) -> Self {
         Self {
             client,
-            min_refetch_interval: Self::DEFAULT_MIN_REFETCH_INTERVAL,
-            state: tokio::sync::Mutex::new(KeyState {
-                key: Some(Arc::new(key)),
-                fetched_at: None,
-            }),
+            keys: KeyCache::new(Some(key)),
         }
     }
 
     /// Sets the shortest time between two key fetches (zero: refetch on every failure).
     pub fn with_min_refetch_interval(mut self, interval: Duration) -> Self {
-        self.min_refetch_interval = interval;
+        self.keys.min_refetch_interval = interval;
         self
     }
 
@@ -284,44 +349,25 @@ impl MerchantWebhookVerifier {
 
     /// The cached key, fetched if there is none.
     async fn key(&self) -> Result<Arc<MerchantPublicKey>> {
-        let mut state = self.state.lock().await;
-        if let Some(key) = &state.key {
-            return Ok(key.clone());
-        }
-        self.fetch_into(&mut state).await
+        self.keys
+            .key(self.client.clock().now(), || self.fetch())
+            .await
     }
 
-    /// A key other than `used`: one another task fetched meanwhile, or a new fetch when the
-    /// refetch interval allows; `None` when neither.
+    /// A key other than `used`, when one is there or may be fetched.
     async fn refetched_after(
         &self,
         used: &Arc<MerchantPublicKey>,
     ) -> Result<Option<Arc<MerchantPublicKey>>> {
-        let mut state = self.state.lock().await;
-        if let Some(current) = &state.key {
-            if !Arc::ptr_eq(current, used) {
-                return Ok(Some(current.clone()));
-            }
-        }
         let now = self.client.clock().now();
-        let allowed = state.fetched_at.is_none_or(|at| {
-            now.signed_duration_since(at)
-                .to_std()
-                .is_ok_and(|since| since >= self.min_refetch_interval)
-        });
-        if !allowed {
-            tracing::debug!("acquiring webhook signature failed; key refetch not due yet");
-            return Ok(None);
-        }
-        self.fetch_into(&mut state).await.map(Some)
+        self.keys
+            .refetched_after(used, now, "acquiring webhook", || self.fetch())
+            .await
     }
 
-    async fn fetch_into(&self, state: &mut KeyState) -> Result<Arc<MerchantPublicKey>> {
+    async fn fetch(&self) -> Result<MerchantPublicKey> {
         let answer = self.client.acquiring().pubkey().await?;
-        let key = Arc::new(MerchantPublicKey::from_base64_pem(&answer.key)?);
-        state.key = Some(key.clone());
-        state.fetched_at = Some(self.client.clock().now());
-        Ok(key)
+        MerchantPublicKey::from_base64_pem(&answer.key)
     }
 }
 
@@ -362,14 +408,7 @@ fn header_text<'h>(headers: &'h http::HeaderMap, name: &str) -> Result<Option<&'
 /// (at most once per 60 s of the client's clock), as [`MerchantWebhookVerifier`] does.
 pub(crate) struct PersonalWebhookVerifier {
     client: MonobankClient,
-    min_refetch_interval: Duration,
-    state: tokio::sync::Mutex<ServerKeyState>,
-}
-
-#[derive(Default)]
-struct ServerKeyState {
-    key: Option<Arc<ServerKey>>,
-    fetched_at: Option<DateTime<Utc>>,
+    keys: KeyCache<ServerKey>,
 }
 
 /// The bank's key and the id `/bank/sync` gave it.
@@ -394,7 +433,7 @@ impl ServerKey {
 impl fmt::Debug for PersonalWebhookVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PersonalWebhookVerifier")
-            .field("min_refetch_interval", &self.min_refetch_interval)
+            .field("min_refetch_interval", &self.keys.min_refetch_interval)
             .finish_non_exhaustive()
     }
 }
@@ -403,8 +442,7 @@ impl PersonalWebhookVerifier {
     pub(crate) fn new(client: MonobankClient) -> Self {
         Self {
             client,
-            min_refetch_interval: MerchantWebhookVerifier::DEFAULT_MIN_REFETCH_INTERVAL,
-            state: tokio::sync::Mutex::new(ServerKeyState::default()),
+            keys: KeyCache::new(None),
         }
     }
 
@@ -435,44 +473,26 @@ impl PersonalWebhookVerifier {
     }
 
     async fn key(&self) -> Result<Arc<ServerKey>> {
-        let mut state = self.state.lock().await;
-        if let Some(key) = &state.key {
-            return Ok(key.clone());
-        }
-        self.fetch_into(&mut state).await
+        self.keys
+            .key(self.client.clock().now(), || self.fetch())
+            .await
     }
 
     async fn refetched_after(&self, used: &Arc<ServerKey>) -> Result<Option<Arc<ServerKey>>> {
-        let mut state = self.state.lock().await;
-        if let Some(current) = &state.key {
-            if !Arc::ptr_eq(current, used) {
-                return Ok(Some(current.clone()));
-            }
-        }
         let now = self.client.clock().now();
-        let allowed = state.fetched_at.is_none_or(|at| {
-            now.signed_duration_since(at)
-                .to_std()
-                .is_ok_and(|since| since >= self.min_refetch_interval)
-        });
-        if !allowed {
-            tracing::debug!("personal webhook signature failed; key refetch not due yet");
-            return Ok(None);
-        }
-        self.fetch_into(&mut state).await.map(Some)
+        self.keys
+            .refetched_after(used, now, "personal webhook", || self.fetch())
+            .await
     }
 
-    async fn fetch_into(&self, state: &mut ServerKeyState) -> Result<Arc<ServerKey>> {
+    async fn fetch(&self) -> Result<ServerKey> {
         let sync = self.client.bank_sync().await?;
         let key = Secp256k1PublicKey::from_base64(&sync.server_pub_key)
             .map_err(|e| Error::decode("Monobank serverPubKey", e))?;
-        let key = Arc::new(ServerKey {
+        Ok(ServerKey {
             key,
             key_id: sync.server_key_id,
-        });
-        state.key = Some(key.clone());
-        state.fetched_at = Some(self.client.clock().now());
-        Ok(key)
+        })
     }
 }
 

@@ -12,21 +12,7 @@ use super::state::{tariff, text, Invoice, InvoiceStatus, Outcome, PayerKind};
 use super::MoruneSandbox;
 use crate::{Reply, Respond};
 
-/// Escapes text for HTML content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use crate::html::escape;
 
 fn html(status: u16, title: &str, main: &str) -> Reply {
     let page = format!(
@@ -127,22 +113,6 @@ fn not_found() -> Reply {
     )
 }
 
-/// Luhn check of a digit string.
-fn luhn(digits: &str) -> bool {
-    let mut sum = 0;
-    for (i, c) in digits.bytes().rev().enumerate() {
-        let mut d = u32::from(c - b'0');
-        if i % 2 == 1 {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-    }
-    sum % 10 == 0
-}
-
 /// The typed payer, checked for the method: `Err` is the message the form shows.
 pub(crate) fn check_payer(kind: PayerKind, typed: &str) -> Result<String, &'static str> {
     let compact: String = typed
@@ -153,7 +123,7 @@ pub(crate) fn check_payer(kind: PayerKind, typed: &str) -> Result<String, &'stat
         PayerKind::Card => {
             let ok = (13..=19).contains(&compact.len())
                 && compact.bytes().all(|b| b.is_ascii_digit())
-                && luhn(&compact);
+                && bankkit_core::payment::luhn(&compact);
             if ok {
                 Ok(compact)
             } else {

@@ -4,8 +4,9 @@
 //! those bytes under the shop's (payments) or the user's (payoffs) additional key. The
 //! canonical bytes are also the body that is sent.
 
+use hmac::{Hmac, Mac};
 use serde_json::{Map, Value};
-use sha2::{Digest as _, Sha256};
+use sha2::Sha256;
 
 /// The signature header.
 pub(crate) const SIGNATURE_HEADER: &str = "x-api-sha256-signature";
@@ -32,28 +33,13 @@ pub(crate) fn canonical(value: &Value) -> Value {
 
 /// HMAC-SHA256 (RFC 2104) of `message` under `key`.
 pub(crate) fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    const BLOCK: usize = 64;
-    let mut block = [0u8; BLOCK];
-    if key.len() > BLOCK {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner_pad = [0x36u8; BLOCK];
-    let mut outer_pad = [0x5cu8; BLOCK];
-    for ((inner, outer), byte) in inner_pad.iter_mut().zip(outer_pad.iter_mut()).zip(block) {
-        *inner ^= byte;
-        *outer ^= byte;
-    }
-    let inner = Sha256::new()
-        .chain_update(inner_pad)
-        .chain_update(message)
-        .finalize();
-    Sha256::new()
-        .chain_update(outer_pad)
-        .chain_update(inner)
-        .finalize()
-        .into()
+    // HMAC takes keys of any length: `new_from_slice` cannot fail for it.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => return [0; 32],
+    };
+    mac.update(message);
+    mac.finalize().into_bytes().into()
 }
 
 /// The lowercase hex signature of `bytes` under `key`.

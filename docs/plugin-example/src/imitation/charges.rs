@@ -185,22 +185,6 @@ fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Whether `digits` pass the Luhn check.
-fn luhn(digits: &str) -> bool {
-    let mut sum = 0;
-    for (i, b) in digits.bytes().rev().enumerate() {
-        let mut d = u32::from(b - b'0');
-        if i % 2 == 1 {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-    }
-    sum % 10 == 0
-}
-
 fn brand(number: &str) -> &'static str {
     match number.as_bytes() {
         [b'4', ..] => "visa",
@@ -319,7 +303,7 @@ impl Books {
         let card = params.card;
         if !(12..=19).contains(&card.number.len())
             || !card.number.bytes().all(|b| b.is_ascii_digit())
-            || !luhn(&card.number)
+            || !bankkit_core::payment::luhn(&card.number)
         {
             return Err(refuse(
                 400,
@@ -750,6 +734,7 @@ mod tests {
         // The imitation's `body` passes serde's text on only for field names.
         assert!(!error.to_string().starts_with("unknown field"));
         assert!(!error.to_string().starts_with("missing field"));
+        use bankkit_core::payment::luhn;
         assert!(luhn(PENDING_CARD) && luhn(DECLINING_CARD) && luhn(SUCCEEDING_CARD));
     }
 }

@@ -59,28 +59,6 @@ impl CardError {
     }
 }
 
-/// Whether `digits` (ASCII digits only) pass the Luhn check.
-pub(crate) fn luhn_valid(digits: &str) -> bool {
-    let mut sum = 0u32;
-    for (position, byte) in digits.bytes().rev().enumerate() {
-        let Some(digit) = char::from(byte).to_digit(10) else {
-            return false;
-        };
-        let value = if position % 2 == 1 {
-            let doubled = digit * 2;
-            if doubled > 9 {
-                doubled - 9
-            } else {
-                doubled
-            }
-        } else {
-            digit
-        };
-        sum += value;
-    }
-    !digits.is_empty() && sum.is_multiple_of(10)
-}
-
 /// The number without spaces, if it is 12–19 digits.
 pub(crate) fn clean_pan(pan: &str) -> Result<String, CardError> {
     let digits: String = pan.chars().filter(|c| !c.is_whitespace()).collect();
@@ -136,7 +114,7 @@ pub(crate) fn check_cvv(cvv: &str) -> Result<(), CardError> {
 /// a decline with `51`, not a format error.
 pub(crate) fn read_pan(pan: &str) -> Result<Card, CardError> {
     let pan = clean_pan(pan)?;
-    if !luhn_valid(&pan) {
+    if !bankkit_core::payment::luhn(&pan) {
         return Err(CardError::Luhn);
     }
     let payment_system = match pan.as_bytes().first() {
@@ -194,9 +172,9 @@ mod tests {
             INSUFFICIENT_FUNDS_CARD,
             PROCESSING_CARD,
         ] {
-            assert!(luhn_valid(pan), "{pan}");
+            assert!(bankkit_core::payment::luhn(pan), "{pan}");
         }
-        assert!(!luhn_valid("4242424242424241"));
+        assert!(!bankkit_core::payment::luhn("4242424242424241"));
         assert_eq!(read_pan("4242 4242 4242 4241"), Err(CardError::Luhn));
     }
 

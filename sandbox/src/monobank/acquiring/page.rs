@@ -15,21 +15,7 @@ use super::Acquiring;
 use crate::request::Params;
 use crate::{Reply, Respond};
 
-/// Escapes text for HTML content and attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub(crate) use crate::html::escape;
 
 fn money(amount: i64, ccy: u16) -> String {
     let alpha = match ccy {
