@@ -10,6 +10,8 @@
 //!                 [--max-added-transactions N]
 //!                 [--momo-numbers documented|measured] [--momo-extended-numbers]
 //!                 [--momo-reason string|object] [--morune-duplicates reject|existing]
+//!                 [--monobank-registration auto|manual] [--monobank-sign-personal-webhooks]
+//!                 [--monobank-time-tolerance SECONDS]
 //! ```
 //!
 //! Prints each provider's base URL, other hosts, credentials and test parties (a table, or with
@@ -145,6 +147,19 @@ struct Args {
     /// payoff). Kept across resets.
     #[arg(long, value_name = "reject|existing", value_parser = ["reject", "existing"])]
     morune_duplicates: Option<String>,
+    /// How Monobank's provider API decides a company's registration: `auto` (default,
+    /// approved at once) or `manual` (held as `New` until the `provider_registration` control
+    /// event). Kept across resets.
+    #[arg(long, value_name = "auto|manual", value_parser = ["auto", "manual"])]
+    monobank_registration: Option<String>,
+    /// Sign Monobank personal webhooks with the `/bank/sync` key (`X-Sign`, `X-Key-Id`), as
+    /// third-party reports describe; off by default. Kept across resets.
+    #[arg(long)]
+    monobank_sign_personal_webhooks: bool,
+    /// Largest difference in seconds between a Monobank provider-API request's `X-Time` and
+    /// the sandbox clock (default 300). Kept across resets.
+    #[arg(long, value_name = "SECONDS")]
+    monobank_time_tolerance: Option<u32>,
 }
 
 fn parse_switch(value: &str) -> Result<bool, String> {
@@ -248,7 +263,25 @@ impl Args {
                 json!({"type": "duplicate_order_id", "mode": mode}),
             );
         }
+        for event in self.monobank_events() {
+            builder = builder.default_event("monobank", event);
+        }
         builder
+    }
+
+    /// The Monobank control events the `--monobank-…` options stand for.
+    fn monobank_events(&self) -> Vec<Value> {
+        let mut events = Vec::new();
+        if let Some(mode) = &self.monobank_registration {
+            events.push(json!({"type": "provider_registration_mode", "mode": mode}));
+        }
+        if self.monobank_sign_personal_webhooks {
+            events.push(json!({"type": "personal_webhook_signing", "on": true}));
+        }
+        if let Some(seconds) = self.monobank_time_tolerance {
+            events.push(json!({"type": "provider_time_tolerance", "seconds": seconds}));
+        }
+        events
     }
 
     /// The MoMo control events the `--momo-…` options stand for.
@@ -352,7 +385,7 @@ fn print_summary(sandbox: &Sandbox, as_json: bool) -> std::io::Result<()> {
             rows.push((
                 handle.name().to_owned(),
                 handle.base_url(),
-                handle.credentials().to_string(),
+                one_line_credentials(handle.credentials()),
             ));
             for (host, url) in handle.hosts() {
                 rows.push((format!("{}.{host}", handle.name()), url, "-".to_owned()));
@@ -373,6 +406,24 @@ fn print_summary(sandbox: &Sandbox, as_json: bool) -> std::io::Result<()> {
         }
     }
     stdout.flush()
+}
+
+/// Credentials for the table: a multi-line value (a PEM key) is shown by its first line only;
+/// `--json` and `GET /__bankkit/credentials` give it whole.
+fn one_line_credentials(credentials: Value) -> String {
+    let Value::Object(map) = credentials else {
+        return credentials.to_string();
+    };
+    let shown: Map<String, Value> = map
+        .into_iter()
+        .map(
+            |(name, value)| match value.as_str().and_then(|text| text.split_once('\n')) {
+                Some((first, _)) => (name, Value::String(format!("{first} … (see --json)"))),
+                None => (name, value),
+            },
+        )
+        .collect();
+    Value::Object(shown).to_string()
 }
 
 /// The provider's test parties by outcome (`success`, `failure`, `pending`), those it has.

@@ -155,6 +155,7 @@ pub struct OutgoingWebhook {
     method: http::Method,
     content_type: String,
     due_at: Option<DateTime<Utc>>,
+    bodiless: bool,
 }
 
 impl fmt::Debug for OutgoingWebhook {
@@ -182,7 +183,15 @@ impl OutgoingWebhook {
             method: http::Method::POST,
             content_type: "application/json".to_owned(),
             due_at: None,
+            bodiless: false,
         }
+    }
+
+    /// Sends no body and no `Content-Type` (e.g. Monobank's GET callback); the delivery log
+    /// still shows the JSON given to [`new`](Self::new) (use `Value::Null`).
+    pub fn without_body(mut self) -> Self {
+        self.bodiless = true;
+        self
     }
 
     /// Sends with this HTTP method instead of POST (e.g. MoMo's PUT callbacks).
@@ -222,9 +231,14 @@ impl OutgoingWebhook {
         self
     }
 
-    /// The exact bytes that will be posted (sign these).
+    /// The exact bytes that will be posted (sign these); empty for
+    /// [`without_body`](Self::without_body).
     pub fn body_bytes(&self) -> Vec<u8> {
-        self.body.to_string().into_bytes()
+        if self.bodiless {
+            Vec::new()
+        } else {
+            self.body.to_string().into_bytes()
+        }
     }
 }
 
@@ -596,11 +610,12 @@ impl WebhookOutbox {
             Transport::Http { url, host, _permit } => {
                 let attempt = match self.outbound.client() {
                     Some(client) => {
-                        let mut request = client
-                            .request(job.method, url)
-                            .timeout(job.timeout)
-                            .header(http::header::CONTENT_TYPE, job.content_type)
-                            .body(job.bytes);
+                        let mut request = client.request(job.method, url).timeout(job.timeout);
+                        if !job.bytes.is_empty() {
+                            request = request
+                                .header(http::header::CONTENT_TYPE, job.content_type)
+                                .body(job.bytes);
+                        }
                         for (name, value) in &job.headers {
                             request = request.header(name.as_str(), value.as_str());
                         }

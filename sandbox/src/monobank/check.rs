@@ -1,6 +1,7 @@
-//! The bank's check of a new webhook URL: a GET that must answer exactly 200.
+//! The bank's check of a new webhook URL: a GET (personal webhook) or a test POST (provider
+//! "corp" webhook) that must answer exactly 200.
 //!
-//! This is the one outbound call made while a request waits. It runs as an asynchronous route
+//! These are the only outbound calls made while a request waits. It runs as an asynchronous route
 //! ([`RespondAsync`](crate::RespondAsync)), holds no lock while it waits, and gives up after
 //! [`CHECK_TIMEOUT`]; other requests to the Monobank server are answered meanwhile. It obeys
 //! the sandbox's outbound rules: a host off the allow list fails the check without any
@@ -18,6 +19,17 @@ pub(crate) const CHECK_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Whether `url` is allowed and answers a GET with exactly 200 within [`CHECK_TIMEOUT`].
 pub(crate) async fn answers_200(ctx: &ProviderContext, url: &str) -> bool {
+    answers_200_to(ctx, url, None).await
+}
+
+/// Whether `url` is allowed and answers a POST of the JSON `body` with exactly 200 within
+/// [`CHECK_TIMEOUT`].
+pub(crate) async fn answers_200_to_post(ctx: &ProviderContext, url: &str, body: Vec<u8>) -> bool {
+    answers_200_to(ctx, url, Some(body)).await
+}
+
+/// A GET (no body) or a JSON POST (`Some(body)`) that must answer exactly 200.
+async fn answers_200_to(ctx: &ProviderContext, url: &str, post: Option<Vec<u8>>) -> bool {
     let outbound = ctx.webhooks().outbound();
     let url = match outbound.target(url) {
         Target::Allowed { url, .. } => url,
@@ -41,6 +53,13 @@ pub(crate) async fn answers_200(ctx: &ProviderContext, url: &str) -> bool {
         );
         return false;
     };
-    let response = client.get(url).timeout(CHECK_TIMEOUT).send().await;
+    let request = match post {
+        None => client.get(url),
+        Some(body) => client
+            .post(url)
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .body(body),
+    };
+    let response = request.timeout(CHECK_TIMEOUT).send().await;
     matches!(response, Ok(response) if response.status() == 200)
 }

@@ -34,6 +34,8 @@
 
 pub(crate) mod acquiring;
 mod check;
+mod keys;
+mod provider_api;
 mod routes;
 mod seed;
 mod state;
@@ -46,6 +48,7 @@ use serde_json::{json, Value};
 use wiremock::matchers::{any, method, path, path_regex};
 
 use self::acquiring::{Acquiring, PAY_HOST};
+use self::provider_api::{ProviderApi, ACCEPT_HOST};
 use self::routes::{
     ClientInfoRoute, CurrencyRates, NotFound, ServerSync, SetWebhook, StatementRoute,
     STATEMENT_PATH,
@@ -63,7 +66,7 @@ pub(crate) const NAME: &str = "monobank";
 pub(crate) static REGISTRATION: ProviderRegistration = ProviderRegistration {
     name: NAME,
     build,
-    hosts: &[PAY_HOST],
+    hosts: &[PAY_HOST, ACCEPT_HOST],
 };
 
 pub(crate) fn build(ctx: &ProviderContext) -> Arc<dyn SandboxProvider> {
@@ -71,7 +74,12 @@ pub(crate) fn build(ctx: &ProviderContext) -> Arc<dyn SandboxProvider> {
     ctx.set_path_error_body(error_body_for_path);
     let state = State::new(ctx.clone());
     let acquiring = Acquiring::new(ctx, state.token());
-    Arc::new(MonobankSandbox { state, acquiring })
+    let provider_api = ProviderApi::new(ctx, Arc::clone(&state));
+    Arc::new(MonobankSandbox {
+        state,
+        acquiring,
+        provider_api,
+    })
 }
 
 /// The error body of an injected fault: the acquiring shape under `/api/merchant/`, else the
@@ -84,11 +92,18 @@ fn error_body_for_path(status: u16, path: &str) -> Value {
     }
 }
 
-/// The Monobank module: personal API and acquiring.
+/// The Monobank module: personal API, provider API and acquiring.
 #[derive(Debug)]
 struct MonobankSandbox {
     state: Arc<State>,
     acquiring: Arc<Acquiring>,
+    provider_api: Arc<ProviderApi>,
+}
+
+/// The `personal_webhook_signing` custom event.
+#[derive(Debug, Deserialize)]
+struct WebhookSigningEvent {
+    on: bool,
 }
 
 /// The `statement_item` custom event.
@@ -132,6 +147,7 @@ impl SandboxProvider for MonobankSandbox {
 
     fn mount(&self, routes: &mut Routes, ctx: &ProviderContext) {
         self.acquiring.mount(routes, ctx);
+        self.provider_api.mount(routes, ctx);
         let state = &self.state;
         let table = [
             ctx.route(
@@ -172,13 +188,18 @@ impl SandboxProvider for MonobankSandbox {
     fn mount_host(&self, host: &str, routes: &mut Routes, ctx: &ProviderContext) {
         if host == PAY_HOST {
             self.acquiring.mount_page(routes, ctx);
+        } else if host == ACCEPT_HOST {
+            self.provider_api.mount_page(routes, ctx);
         }
     }
 
     fn credentials(&self) -> Value {
+        let (provider_key, provider_key_id) = self.provider_api.credentials();
         json!({
             "token": self.state.token(),
             "merchant_token": self.acquiring.merchant_token(),
+            "provider_key": provider_key,
+            "provider_key_id": provider_key_id,
         })
     }
 
@@ -193,11 +214,22 @@ impl SandboxProvider for MonobankSandbox {
     }
 
     fn state_sizes(&self) -> Value {
-        self.acquiring.sizes()
+        let mut sizes = self.acquiring.sizes();
+        if let (Some(sizes), Value::Object(provider)) =
+            (sizes.as_object_mut(), self.provider_api.sizes())
+        {
+            sizes.extend(provider);
+        }
+        sizes
     }
 
     fn trigger(&self, event: &SandboxEvent) -> Result<Value, SandboxError> {
-        match event {
+        if let SandboxEvent::Custom(value) = event {
+            if let Some(result) = provider_api::handle_event(&self.provider_api, value) {
+                return result;
+            }
+        }
+        let added = match event {
             SandboxEvent::CardTransaction {
                 account_id,
                 amount_minor,
@@ -214,11 +246,13 @@ impl SandboxProvider for MonobankSandbox {
             SandboxEvent::PayerActs {
                 payment_id,
                 outcome,
-            } => self.acquiring.pay_event(&json!({
-                "type": "pay_invoice",
-                "invoice_id": payment_id,
-                "outcome": outcome,
-            })),
+            } => {
+                return self.acquiring.pay_event(&json!({
+                    "type": "pay_invoice",
+                    "invoice_id": payment_id,
+                    "outcome": outcome,
+                }))
+            }
             SandboxEvent::Custom(value)
                 if value.get("type").and_then(Value::as_str) == Some("statement_item") =>
             {
@@ -247,29 +281,46 @@ impl SandboxProvider for MonobankSandbox {
             SandboxEvent::Custom(value)
                 if value.get("type").and_then(Value::as_str) == Some("pay_invoice") =>
             {
-                self.acquiring.pay_event(value)
+                return self.acquiring.pay_event(value);
             }
             SandboxEvent::Custom(value)
                 if value.get("type").and_then(Value::as_str) == Some("t2p_payment") =>
             {
-                self.acquiring.t2p_event(value)
+                return self.acquiring.t2p_event(value);
             }
             SandboxEvent::Custom(value)
                 if value.get("type").and_then(Value::as_str)
                     == Some("acquiring_webhooks_out_of_order") =>
             {
-                self.acquiring.out_of_order_event(value)
+                return self.acquiring.out_of_order_event(value);
             }
-            SandboxEvent::Custom(value) => Err(SandboxError::UnsupportedEvent(format!(
-                "monobank knows `card_transaction`, `statement_item`, `pay_invoice`, \
-                 `t2p_payment` and `acquiring_webhooks_out_of_order`, not {}",
-                value.get("type").unwrap_or(&Value::Null)
-            ))),
-        }
+            SandboxEvent::Custom(value)
+                if value.get("type").and_then(Value::as_str)
+                    == Some("personal_webhook_signing") =>
+            {
+                let event: WebhookSigningEvent = serde_json::from_value(value.clone())
+                    .map_err(|error| SandboxError::InvalidEvent(error.to_string()))?;
+                self.state.set_sign_personal_webhooks(event.on);
+                return Ok(json!({ "on": event.on }));
+            }
+            SandboxEvent::Custom(value) => {
+                return Err(SandboxError::UnsupportedEvent(format!(
+                    "monobank knows `card_transaction`, `statement_item`, `pay_invoice`, \
+                     `t2p_payment`, `acquiring_webhooks_out_of_order`, \
+                     `personal_webhook_signing`, `provider_registration`, \
+                     `provider_registration_mode`, `provider_registrations`, `provider_access`, \
+                     `provider_access_requests` and `provider_time_tolerance`, not {}",
+                    value.get("type").unwrap_or(&Value::Null)
+                )))
+            }
+        }?;
+        self.provider_api.statement_item_added(&added);
+        Ok(added.item)
     }
 
     fn reset(&self) {
         self.state.reset();
         self.acquiring.reset();
+        self.provider_api.reset();
     }
 }

@@ -25,12 +25,6 @@ pub(crate) const WEBHOOK_CHECK_FAILED: &str = "check webHookUrl failed";
 pub(crate) const INVALID_WEBHOOK_BODY: &str =
     "Invalid request body: expected JSON {\"webHookUrl\": string}";
 
-/// Public key of `/bank/sync`: an uncompressed secp256k1 point (the curve's generator).
-const SERVER_PUB_KEY: &str =
-    "BHm+Zn753LusVaBilc6HCwcCm/zbLc4o2VnygVsW+BeYSDradyajxGVdpPv8DhEIqP0XtEimhVQZnEfQj/sQ1Lg=";
-/// Hex SHA-1 of that point, the way a key id is derived.
-const SERVER_KEY_ID: &str = "1bb40670b35606b460861cd74ac70a5412068b92";
-
 /// A JSON response with `Content-Type: application/json`.
 pub(crate) fn json_response<T: Serialize>(status: u16, body: &T) -> Reply {
     match serde_json::to_vec(body) {
@@ -81,11 +75,12 @@ fn authorize(state: &State, request: &Request) -> Result<String, ApiError> {
     }
 }
 
-fn respond_with(result: Result<Reply, ApiError>) -> Reply {
+pub(crate) fn respond_with(result: Result<Reply, ApiError>) -> Reply {
     result.unwrap_or_else(|error| error_response(&error))
 }
 
-/// `GET /bank/currency`: public rates, in both shapes (buy + sell, or cross only).
+/// `GET /bank/currency`: public rates, in both shapes (buy + sell, or cross only). With rate
+/// limits on, asked again within 5 minutes of the last answer → 429 (for the whole sandbox).
 #[derive(Debug)]
 pub(crate) struct CurrencyRates {
     pub(crate) state: Arc<State>,
@@ -134,8 +129,14 @@ impl CurrencyRates {
 
 impl Respond for CurrencyRates {
     fn respond(&self, _request: &Request) -> Reply {
+        let now = self.state.now();
+        if self.state.ctx().rate_limits()
+            && !self.state.with_bank(|bank| bank.take_currency_turn(now))
+        {
+            return error_response(&ApiError::new(429, TOO_MANY_REQUESTS));
+        }
         // Rates are refreshed at most once per 5 minutes: stamp them with the last refresh.
-        let refreshed = self.state.now() / 300 * 300;
+        let refreshed = now / 300 * 300;
         let mut cached = lock(&self.cached);
         let body = match &*cached {
             Some((window, body)) if *window == refreshed => Some(body.clone()),
@@ -155,7 +156,9 @@ impl Respond for CurrencyRates {
     }
 }
 
-/// `GET /bank/sync`: the server's key id, public key and time in milliseconds.
+/// `GET /bank/sync`: the server's key id (hex SHA-1 of the uncompressed point), public key
+/// (base64 of the 65-byte uncompressed secp256k1 point, derived from the seed) and time in
+/// milliseconds.
 #[derive(Debug)]
 pub(crate) struct ServerSync {
     pub(crate) state: Arc<State>,
@@ -166,8 +169,8 @@ impl Respond for ServerSync {
         json_response(
             200,
             &json!({
-                "serverKeyId": SERVER_KEY_ID,
-                "serverPubKey": SERVER_PUB_KEY,
+                "serverKeyId": self.state.server_key().key_id(),
+                "serverPubKey": self.state.server_key().public_point_base64(),
                 "serverTimeMsec": self.state.ctx().now().timestamp_millis(),
             }),
         )
@@ -253,11 +256,18 @@ fn parse_time(segment: &str, name: &str) -> Result<i64, ApiError> {
     })
 }
 
-impl StatementRoute {
-    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
-        let token = authorize(&self.state, request)?;
-        let now = self.state.now();
-        let path = request.url.path();
+/// What a statement path asks for: `{account}/{from}[/{to}]`, `to` defaulting to now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StatementQuery {
+    pub(crate) account: String,
+    pub(crate) from: i64,
+    pub(crate) to: i64,
+}
+
+impl StatementQuery {
+    /// Reads `path` (`/personal/statement/…`, optional trailing slash); 400 for a time that is
+    /// not Unix seconds, 404 for another shape.
+    pub(crate) fn parse(path: &str, now: i64) -> Result<StatementQuery, ApiError> {
         let rest = path
             .strip_prefix("/personal/statement/")
             .unwrap_or_default();
@@ -268,22 +278,44 @@ impl StatementRoute {
             [account, from, to] => (*account, parse_time(from, "from")?, parse_time(to, "to")?),
             _ => return Err(ApiError::new(404, "Not found")),
         };
+        Ok(StatementQuery {
+            account: account.to_owned(),
+            from,
+            to,
+        })
+    }
+
+    /// The window rules: `to` not before `from`, at most 31 days + 1 hour.
+    pub(crate) fn check_window(&self) -> Result<(), ApiError> {
+        if self.to < self.from {
+            return Err(ApiError::new(400, "'to' must not be earlier than 'from'"));
+        }
+        if self.to.saturating_sub(self.from) > STATEMENT_WINDOW_SECONDS {
+            return Err(ApiError::new(400, PERIOD_TOO_LONG));
+        }
+        Ok(())
+    }
+}
+
+impl StatementRoute {
+    fn handle(&self, request: &Request) -> Result<Reply, ApiError> {
+        let token = authorize(&self.state, request)?;
+        let now = self.state.now();
+        let query = StatementQuery::parse(request.url.path(), now)?;
         let limits = self.state.ctx().rate_limits();
         self.state.with_bank(|bank| {
             if limits && bank.rate_limited(&token, Limited::Statement, now) {
                 return Err(ApiError::new(429, TOO_MANY_REQUESTS));
             }
             let index = bank
-                .account_index(account)
+                .account_index(&query.account)
                 .ok_or_else(|| ApiError::new(400, INVALID_ACCOUNT))?;
-            if to < from {
-                return Err(ApiError::new(400, "'to' must not be earlier than 'from'"));
-            }
-            if to.saturating_sub(from) > STATEMENT_WINDOW_SECONDS {
-                return Err(ApiError::new(400, PERIOD_TOO_LONG));
-            }
+            query.check_window()?;
             bank.spend_budget(&token, Limited::Statement, now);
-            Ok(json_response(200, &bank.statement(index, from, to)))
+            Ok(json_response(
+                200,
+                &bank.statement(index, query.from, query.to),
+            ))
         })
     }
 }

@@ -159,6 +159,7 @@ pub(crate) fn generate(seed: u64, start: DateTime<Utc>) -> Bank {
         web_hook_url: String::new(),
         accounts: Vec::new(),
         last_answered: HashMap::new(),
+        currency_answered_at: None,
         id_key,
         next_item: 0,
         // Seeding keeps everything; the sandbox's own limit is set once it is seeded.

@@ -1,12 +1,14 @@
 //! The bank behind the Monobank personal API: one client, its accounts, jars and statements.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use chrono::DateTime;
 use serde_json::{json, Value};
 
+use super::keys::SeededKey;
 use super::seed;
 use super::wire::{Account, ClientInfo, Jar, StatementItem};
 use crate::rng::{base64, mix64};
@@ -20,6 +22,8 @@ pub(crate) const STATEMENT_WINDOW_SECONDS: i64 = 2_682_000;
 pub(crate) const STATEMENT_PAGE_SIZE: usize = 500;
 /// Each rate-limited endpoint answers once per this many seconds per token.
 pub(crate) const RATE_WINDOW_SECONDS: i64 = 60;
+/// `/bank/currency` is refreshed at most once per this many seconds: asking again sooner is 429.
+pub(crate) const CURRENCY_WINDOW_SECONDS: i64 = 300;
 /// Personal webhook: the receiver has this long to answer 200 (real time).
 pub(crate) const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Personal webhook: retries after these delays (sandbox clock), then the webhook is off.
@@ -85,6 +89,9 @@ pub(crate) struct Bank {
     pub(crate) accounts: Vec<AccountData>,
     /// Unix second of the last answered request, per token and endpoint.
     pub(crate) last_answered: HashMap<(String, Limited), i64>,
+    /// Unix second of the last answered `/bank/currency` (for the whole sandbox: the requests
+    /// carry no address to tell callers apart, and local callers share 127.0.0.1 anyway).
+    pub(crate) currency_answered_at: Option<i64>,
     pub(crate) id_key: u64,
     pub(crate) next_item: u64,
     /// Items added to one account after seeding that are kept (the oldest go first).
@@ -290,6 +297,18 @@ impl Bank {
         self.last_answered.insert((token.to_owned(), endpoint), now);
     }
 
+    /// Answers `/bank/currency` at `now` if its window allows: `false` (spending nothing) when
+    /// the rates were already answered less than [`CURRENCY_WINDOW_SECONDS`] ago.
+    pub(crate) fn take_currency_turn(&mut self, now: i64) -> bool {
+        let waited = self
+            .currency_answered_at
+            .is_none_or(|last| now.saturating_sub(last) >= CURRENCY_WINDOW_SECONDS);
+        if waited {
+            self.currency_answered_at = Some(now);
+        }
+        waited
+    }
+
     pub(crate) fn ledger(&self) -> Ledger {
         Ledger {
             accounts: self
@@ -332,23 +351,53 @@ pub(crate) fn currency_alpha(code: u16) -> String {
     }
 }
 
+/// A statement item just added, with the id of its account.
+#[derive(Debug, Clone)]
+pub(crate) struct AddedItem {
+    pub(crate) account: String,
+    pub(crate) item: Value,
+}
+
 /// The provider's shared state: the seeded bank and the live one.
 #[derive(Debug)]
 pub(crate) struct State {
     ctx: ProviderContext,
     seeded: Bank,
     bank: Mutex<Bank>,
+    /// The bank's own key: `/bank/sync` serves it, personal webhooks are signed with it.
+    server_key: SeededKey,
+    /// Whether personal webhooks carry `X-Sign` and `X-Key-Id` (off by default; back to off
+    /// on reset).
+    sign_personal_webhooks: AtomicBool,
 }
 
 impl State {
     pub(crate) fn new(ctx: ProviderContext) -> Arc<Self> {
         let mut seeded = seed::generate(ctx.seed(), ctx.started_at());
         seeded.max_added_items = ctx.state_limits().max_added_transactions;
+        let server_key = SeededKey::from_seed(ctx.seed(), "monobank-server-key");
         Arc::new(State {
             ctx,
             bank: Mutex::new(seeded.clone()),
             seeded,
+            server_key,
+            sign_personal_webhooks: AtomicBool::new(false),
         })
+    }
+
+    /// The bank's own key (`/bank/sync`).
+    pub(crate) fn server_key(&self) -> &SeededKey {
+        &self.server_key
+    }
+
+    /// Switches the signing of personal webhooks on or off.
+    pub(crate) fn set_sign_personal_webhooks(&self, on: bool) {
+        self.sign_personal_webhooks.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether personal webhooks are signed.
+    pub(crate) fn signs_personal_webhooks(&self) -> bool {
+        self.sign_personal_webhooks.load(Ordering::Relaxed)
     }
 
     pub(crate) fn ctx(&self) -> &ProviderContext {
@@ -371,15 +420,16 @@ impl State {
 
     pub(crate) fn reset(&self) {
         *lock(&self.bank) = self.seeded.clone();
+        self.set_sign_personal_webhooks(false);
     }
 
     /// Adds an operation to an account (`None` = the default account) at the clock's now, and
-    /// sends the webhook if one is set. Returns the new item as JSON.
+    /// sends the webhook if one is set. Returns the new item as JSON, with its account.
     pub(crate) fn add_operation(
         self: &Arc<Self>,
         account_id: Option<&str>,
         new: NewItem,
-    ) -> Result<Value, SandboxError> {
+    ) -> Result<AddedItem, SandboxError> {
         let now = self.now();
         let (account, item, url) = self.with_bank(|bank| {
             let requested = account_id.unwrap_or("0");
@@ -401,7 +451,7 @@ impl State {
         if !url.is_empty() {
             self.send_webhook(url, &account, &item);
         }
-        Ok(item)
+        Ok(AddedItem { account, item })
     }
 
     fn send_webhook(self: &Arc<Self>, url: String, account: &str, item: &Value) {
@@ -415,13 +465,19 @@ impl State {
             retry_delays: WEBHOOK_RETRY_DELAYS.to_vec(),
             accepted: AcceptedStatus::Exactly(200),
         };
-        let webhook = OutgoingWebhook::new(url, "StatementItem", body)
+        let mut webhook = OutgoingWebhook::new(url, "StatementItem", body)
             .policy(policy)
             .on_give_up(Arc::new(move |delivery| {
                 if let Some(state) = state.upgrade() {
                     state.switch_off_webhook(&delivery.url);
                 }
             }));
+        if self.signs_personal_webhooks() {
+            let sign = self.server_key.sign_base64(&webhook.body_bytes());
+            webhook = webhook
+                .header("X-Sign", sign)
+                .header("X-Key-Id", self.server_key.key_id());
+        }
         self.ctx.webhooks().send(webhook);
     }
 
