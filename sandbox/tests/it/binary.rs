@@ -82,7 +82,7 @@ async fn json_mode_lists_other_hosts_and_a_port_option_places_them() {
             .unwrap()
             .keys()
             .collect::<Vec<_>>(),
-        ["pay"]
+        ["accept", "pay"]
     );
     let merchant_token = monobank["credentials"]["merchant_token"].as_str().unwrap();
     assert_eq!(merchant_token.len(), 44);

@@ -37,9 +37,17 @@ async fn credentials_returns_the_seeded_token() {
     assert_eq!(status, 200);
     let merchant_token = mono.handle.credentials()["merchant_token"].clone();
     assert_eq!(merchant_token.as_str().unwrap().len(), 44);
+    let provider_key = mono.handle.credentials()["provider_key"].clone();
+    let provider_key_id = mono.handle.credentials()["provider_key_id"].clone();
+    assert!(provider_key
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
+    assert_eq!(provider_key_id.as_str().unwrap().len(), 40);
     assert_eq!(
         body,
-        json!({ "token": mono.token, "merchant_token": merchant_token })
+        json!({ "token": mono.token, "merchant_token": merchant_token,
+                "provider_key": provider_key, "provider_key_id": provider_key_id })
     );
 }
 

@@ -6,6 +6,7 @@ mod acquiring_common;
 mod browser_common;
 mod common;
 mod momo_common;
+mod monobank_provider_common;
 mod monzo_common;
 mod morune_common;
 
@@ -24,6 +25,8 @@ mod monobank_acquiring;
 mod monobank_acquiring_webhooks;
 mod monobank_page;
 mod monobank_personal_api;
+mod monobank_provider;
+mod monobank_provider_browser;
 mod monobank_statement;
 mod monobank_webhooks;
 mod monzo_accounts;

@@ -47,7 +47,12 @@ async fn sync_reports_the_server_key_and_the_sandbox_clock_in_milliseconds() {
 
     assert_eq!(sync["serverTimeMsec"], mono.now() * 1000);
     assert_eq!(sync["serverKeyId"].as_str().unwrap().len(), 40);
-    assert!(sync["serverPubKey"].as_str().unwrap().starts_with("BH"));
+    // Base64 of a 65-byte uncompressed point: 0x04, X, Y.
+    use base64::Engine as _;
+    let point = base64::engine::general_purpose::STANDARD
+        .decode(sync["serverPubKey"].as_str().unwrap())
+        .unwrap();
+    assert_eq!((point.len(), point[0]), (65, 4));
 }
 
 #[tokio::test]

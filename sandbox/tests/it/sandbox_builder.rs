@@ -228,7 +228,7 @@ async fn another_host_of_a_provider_gets_its_own_server_and_port() {
     assert_eq!(monzo.hosts().get("auth"), Some(&auth));
     assert_ne!(monzo.base_url(), auth);
     let monobank_hosts = sandbox.monobank().unwrap().hosts();
-    assert_eq!(monobank_hosts.keys().collect::<Vec<_>>(), ["pay"]);
+    assert_eq!(monobank_hosts.keys().collect::<Vec<_>>(), ["accept", "pay"]);
     assert_ne!(monobank_hosts["pay"], auth);
     let page = reqwest::Client::builder()
         .no_proxy()
