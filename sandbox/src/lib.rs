@@ -28,8 +28,8 @@
 //! # How it fits together
 //!
 //! - **Providers.** Each imitated API is a module implementing [`SandboxProvider`] over its own
-//!   shared state, registered by name ([`register_provider!`]; Monobank's personal and
-//!   acquiring APIs, Monzo's developer API, MTN MoMo's Open API and Morune's API are built
+//!   shared state, registered by name ([`register_provider!`]; Monobank's personal,
+//!   provider and acquiring APIs, Monzo's developer API, MTN MoMo's Open API and Morune's API are built
 //!   in). Each is
 //!   served on a port of
 //!   its own, as real APIs live on separate hosts. Its [`Routes`] are wiremock matchers in

@@ -1,36 +1,51 @@
 //! Monobank personal API (`https://api.monobank.ua`): public rates and server key, client info,
-//! webhook and statements, for one seeded client.
+//! webhook and statements, for one seeded client; the provider ("corporate") API on the same
+//! origin with its accept page; and the acquiring API with its payment page.
 //!
 //! - **Auth**: `X-Token` must equal the seeded 44-character token (credentials
 //!   `{"token": "…"}`). A missing header answers 401 `Missing one of required headers 'X-Token'
 //!   or 'X-Key-Id'`; any other token 403 `Unknown 'X-Token'`. Which of 401/403 the real API
-//!   uses is not documented; 403 for a wrong token matches most observed clients.
+//!   uses is not documented; 403 for a wrong token matches most observed clients. A request
+//!   with `X-Key-Id` and no `X-Token` is a provider-API call (see [`provider_api`]).
 //! - **Rate limits**: per token, on the sandbox clock, client-info and statement each answer at
 //!   most once per 60 s, with separate budgets (statement is per token, not per account);
 //!   excess → 429 `Too many requests` without `Retry-After`. Only answered (200) requests spend
 //!   the budget; the limit is checked after auth and before validating the statement path.
+//!   `GET /bank/currency` answers at most once per 5 minutes (the bank refreshes the rates no
+//!   more often; 429 `Too many requests` meanwhile), for the whole sandbox: requests carry no
+//!   peer address, and local callers share 127.0.0.1 anyway. With rate limits off
+//!   (`--limits off`) none of these apply.
 //! - **Statement**: `/personal/statement/{account}/{from}[/{to}]`, optional trailing slash;
 //!   `to` defaults to now and is inclusive, like `from`; `0` is the default UAH card; jar ids
 //!   are accounts. A window over 2 682 000 s → 400 `Period must be no more than 31 days`;
 //!   unknown account → 400 `invalid account`; `to < from` or a non-numeric time → 400. At most
 //!   500 items, the newest of the window, newest first. Seeded item times are distinct per
 //!   account; events added at one frozen instant share a time (then the later one is first).
+//! - **Server key**: `GET /bank/sync` serves a secp256k1 key derived from the seed:
+//!   `serverKeyId` (hex SHA-1 of the uncompressed point `0x04‖X‖Y`) and `serverPubKey` (base64
+//!   of those 65 bytes), with `serverTimeMsec` from the sandbox clock.
 //! - **Webhook**: `POST /personal/webhook {"webHookUrl": …}`; anything else as body → 400. A
 //!   non-empty URL is checked with a GET that must answer exactly 200 within 3 s, else 400
 //!   `check webHookUrl failed`; `""` removes it. Success is 200 `{}`. Events are POSTed as
 //!   `{"type":"StatementItem","data":{"account":…,"statementItem":{…}}}`; a delivery that gets
 //!   no 200 within 5 s is retried 60 s and then 600 s later (sandbox clock); after the third
-//!   failure the webhook is switched off (`webHookUrl` becomes `""`). Deliveries are not
-//!   signed (personal webhook signatures are not confirmed).
+//!   failure the webhook is switched off (`webHookUrl` becomes `""`). Deliveries are unsigned
+//!   by default (personal webhook signatures are reported only by third parties); with
+//!   `{"type":"personal_webhook_signing","on":true}` (`--monobank-sign-personal-webhooks`) they
+//!   carry `X-Sign` = base64 of the raw 64-byte `r‖s` ECDSA secp256k1 signature over SHA-256
+//!   of the exact body bytes, with the `/bank/sync` key, and `X-Key-Id` = `serverKeyId`.
 //! - **Events**: [`SandboxEvent::CardTransaction`] adds an operation at the clock's now (mcc
 //!   5999 for debits, held; 4829 for credits). The custom event
 //!   `{"type":"statement_item","account_id":…,"amount_minor":…,"description":…}` also takes
 //!   `mcc`, `hold`, `operation_amount`, `currency_code`, `commission_rate`, `cashback_amount`,
 //!   `comment`, `receipt_id`, `invoice_id`, `counter_edrpou`, `counter_iban`, `counter_name`.
-//!   Both return the new `StatementItem`.
+//!   Both return the new `StatementItem`, and send it to the personal webhook and to the corp
+//!   webhooks of companies the client granted access.
 //!
-//! The acquiring API (`/api/merchant/…`, credentials `merchant_token`) and its payment page
-//! (host `pay`) are described in [`acquiring`].
+//! The provider API (signed `/personal/auth/…`, `/personal/corp/…`, credentials
+//! `provider_key`, `provider_key_id`) and its accept page (host `accept`) are described in
+//! [`provider_api`]; the acquiring API (`/api/merchant/…`, credentials `merchant_token`) and
+//! its payment page (host `pay`) in [`acquiring`].
 
 pub(crate) mod acquiring;
 mod check;
