@@ -168,6 +168,12 @@ async fn the_table_names_each_provider_with_its_base_url_and_token() {
     assert!(row.contains("http://127.0.0.1:"), "{table}");
     let credentials: Value = serde_json::from_str(row[row.find('{').unwrap()..].trim()).unwrap();
     assert_eq!(credentials["token"].as_str().unwrap().len(), 44);
+    // A PEM key keeps the table on one line: its first line only.
+    assert_eq!(
+        credentials["provider_key"],
+        "-----BEGIN EC PRIVATE KEY----- … (see --json)"
+    );
+    assert_eq!(credentials["provider_key_id"].as_str().unwrap().len(), 40);
     let output = Command::new(env!("CARGO_BIN_EXE_bankkit-sandbox"))
         .args(["--provider", "monobank", "--port", "monobank=notaport"])
         .output()
@@ -341,4 +347,55 @@ async fn json_mode_lists_morune_with_its_pay_host_credentials_and_card_parties()
         ids.push(answer["data"]["id"].clone());
     }
     assert_eq!(ids[0], ids[1]);
+}
+
+#[tokio::test]
+async fn the_monobank_provider_api_options_become_the_providers_defaults() {
+    use crate::monobank_provider_common::{registration_body, CompanyKey};
+    let (_child, summary) = crate::common::start_binary(&[
+        "--provider",
+        "monobank",
+        "--json",
+        "--monobank-registration",
+        "manual",
+        "--monobank-sign-personal-webhooks",
+        "--monobank-time-tolerance",
+        "86400",
+    ])
+    .await;
+    let monobank = &summary["providers"]["monobank"];
+    let base = monobank["base_url"].as_str().unwrap();
+    let pem = monobank["credentials"]["provider_key"].as_str().unwrap();
+    assert!(pem.starts_with("-----BEGIN EC PRIVATE KEY-----\n"), "{pem}");
+    let seeded = CompanyKey::from_pem(pem);
+    assert_eq!(monobank["credentials"]["provider_key_id"], seeded.key_id());
+    assert!(monobank["hosts"]["accept"]
+        .as_str()
+        .unwrap()
+        .starts_with("http://127.0.0.1:"));
+
+    // Manual registration, and an X-Time half a day off still inside the tolerance.
+    let key = CompanyKey::from_byte(41);
+    let time = (chrono::Utc::now().timestamp() - 43_200).to_string();
+    let http = crate::common::http_client();
+    let post = |path: &'static str, body: Value| {
+        let time = time.clone();
+        let request = http
+            .post(format!("{base}{path}"))
+            .header("X-Time", &time)
+            .header("X-Sign", key.sign(&format!("{time}{path}")))
+            .json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let registered = post("/personal/auth/registration", registration_body(&key, "A")).await;
+    assert_eq!(registered.status(), 200);
+    let status: Value = post(
+        "/personal/auth/registration/status",
+        serde_json::json!({"pubkey": key.pubkey()}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(status["status"], "New", "{status}");
 }
