@@ -871,6 +871,95 @@ mod tests {
         assert_eq!(clock.now(), start);
     }
 
+    const RATES: &str = r#"[{"currencyCodeA":840,"currencyCodeB":980,"date":1763800000,"rateBuy":41.05,"rateSell":41.62}]"#;
+
+    async fn currency_calls(server: &MockServer) -> usize {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/bank/currency")
+            .count()
+    }
+
+    #[tokio::test]
+    async fn currency_rates_are_answered_again_for_five_minutes_then_fetched_anew() {
+        // Arrange
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(RATES, "application/json"))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let c = client(&server, &clock);
+
+        // Act + Assert: within 5 minutes one request; at 5 minutes a second.
+        c.currency_rates().await.unwrap();
+        clock.advance(Duration::from_secs(299));
+        assert_eq!(c.currency_rates().await.unwrap().len(), 1);
+        assert_eq!(c.clone().currency_rates().await.unwrap().len(), 1);
+        assert_eq!(currency_calls(&server).await, 1);
+        clock.advance(Duration::from_secs(1));
+        c.currency_rates().await.unwrap();
+        assert_eq!(currency_calls(&server).await, 2);
+        c.currency_rates().await.unwrap();
+        assert_eq!(currency_calls(&server).await, 2);
+    }
+
+    #[tokio::test]
+    async fn with_pacing_off_every_currency_call_sends_a_request() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(RATES, "application/json"))
+            .mount(&server)
+            .await;
+        let c = MonobankClient::builder()
+            .base_url(server.uri())
+            .clock(clock().shared())
+            .pacing(Pacing::Off)
+            .build()
+            .unwrap();
+        c.currency_rates().await.unwrap();
+        c.currency_rates().await.unwrap();
+        assert_eq!(currency_calls(&server).await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_429_with_rates_at_hand_answers_them_at_once() {
+        // Arrange: rates once, then only 429s.
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(RATES, "application/json"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(429).set_body_raw(
+                r#"{"errorDescription":"Too many requests"}"#,
+                "application/json",
+            ))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let c = client(&server, &clock);
+        let first = c.currency_rates().await.unwrap();
+        clock.advance(Duration::from_secs(600));
+        let at = clock.now();
+
+        // Act
+        let again = c.currency_rates().await.unwrap();
+
+        // Assert: one 429, no retry and no wait.
+        assert_eq!(again, first);
+        assert_eq!(currency_calls(&server).await, 2);
+        assert_eq!(clock.now(), at);
+    }
+
     #[tokio::test]
     async fn personal_calls_without_a_token_are_config_errors() {
         let server = MockServer::start().await;

@@ -153,6 +153,15 @@ impl MonobankConfig {
         Self::empty().with_provider_key(provider_key_pem, provider_key_id)
     }
 
+    /// A config for the real provider API with the company's key read from a PEM file
+    /// when the client is built, and the key's id, without a personal token.
+    pub fn provider_api_with_key_file(
+        path: impl Into<PathBuf>,
+        provider_key_id: impl Into<String>,
+    ) -> Self {
+        Self::empty().with_provider_key_file(path, provider_key_id)
+    }
+
     /// A config with no credential (filled in by the `with_` methods).
     pub(crate) fn empty() -> Self {
         Self {

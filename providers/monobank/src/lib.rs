@@ -274,4 +274,47 @@ mod tests {
             matches!(bad, Err(bankkit_core::Error::Config { ref field, .. }) if field == "credentials.merchant_token")
         );
     }
+
+    #[test]
+    fn sandbox_config_with_a_request_id_reads_the_customer_without_the_personal_token() {
+        let pem = "-----BEGIN EC PRIVATE KEY-----\nMHQCAQEEIAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBoAcGBSuBBAAKoUQDQgAEG4TF\nVnsSZECZXT7VqroFZdceGDRgSBn/nBf16dXdB49wvq+PWItUFQf+1qZCxatC39+BIKf2Od5RItR6\naajo0Q==\n-----END EC PRIVATE KEY-----\n";
+        let key_id = "43ae6cb97acdaf354b8286ddb29b492c95e95870";
+        let config = sandbox_config(&target(serde_json::json!({
+            "token": "personal-1", "merchant_token": "merchant-1",
+            "provider_key": pem, "provider_key_id": key_id, "request_id": "req-secret-1"
+        })))
+        .unwrap();
+        let json = serde_json::to_string(&config).unwrap();
+        assert!(
+            !json.contains("personal-1") && !json.contains(r#""token""#),
+            "{json}"
+        );
+        assert!(
+            !json.contains("req-secret-1") && !json.contains("PRIVATE KEY"),
+            "{json}"
+        );
+        assert!(json.contains(r#""request_id":"[REDACTED]""#), "{json}");
+        assert!(json.contains(key_id), "{json}");
+        let provider = config
+            .build(&bankkit_core::registry::BuildContext::default())
+            .unwrap();
+        assert!(provider.balance().is_some() && provider.payment().is_some());
+
+        // A key without a request id keeps the personal token and adds the provider API.
+        let company = sandbox_config(&target(serde_json::json!({
+            "token": "personal-1", "provider_key": pem, "provider_key_id": key_id
+        })))
+        .unwrap();
+        let json = serde_json::to_string(&company).unwrap();
+        assert!(json.contains(r#""token":"[REDACTED]""#), "{json}");
+        assert!(json.contains(r#""provider_key":"[REDACTED]""#), "{json}");
+        assert!(!json.contains("request_id"), "{json}");
+        // A key without its id is a config error naming the credential.
+        let missing = sandbox_config(&target(
+            serde_json::json!({"token": "personal-1", "provider_key": pem}),
+        ));
+        assert!(
+            matches!(missing, Err(bankkit_core::Error::Config { ref field, .. }) if field == "credentials.provider_key_id")
+        );
+    }
 }

@@ -565,6 +565,27 @@ mod tests {
    "cashbackType":"UAH","maskedPan":[],"iban":"UA1"}],
  "jars":[{"id":"jar","sendId":"j","title":"t","description":"","currencyCode":840,"balance":5,"goal":0}]}"#;
 
+    #[test]
+    fn capabilities_follow_the_personal_access_and_the_merchant_token() {
+        use PersonalAccess::{Customer, None as NoAccess, Token};
+        // (access, merchant) -> balance & statement, payment, webhook
+        for (access, merchant, reads, pays, hooks) in [
+            (Token, false, true, false, true),
+            (Token, true, true, true, true),
+            (Customer, false, true, false, false),
+            (Customer, true, true, true, true),
+            (NoAccess, true, false, true, true),
+            (NoAccess, false, false, false, false),
+        ] {
+            let caps = capabilities_for(access, merchant);
+            let case = format!("{access:?} merchant={merchant}");
+            assert_eq!(caps.balance.is_supported(), reads, "{case}");
+            assert_eq!(caps.statement.is_supported(), reads, "{case}");
+            assert_eq!(caps.payment.is_supported(), pays, "{case}");
+            assert_eq!(caps.webhook.is_supported(), hooks, "{case}");
+        }
+    }
+
     fn clock() -> ManualClock {
         ManualClock::frozen_at("2026-11-01T12:00:00Z".parse().unwrap())
     }

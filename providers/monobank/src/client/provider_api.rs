@@ -561,3 +561,133 @@ impl<'a> ProviderApi<'a> {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bankkit_core::secret::secret;
+    use http::Method;
+
+    use super::*;
+
+    fn key() -> Arc<ProviderKey> {
+        Arc::new(ProviderKey::from_bytes(&[7; 32]).unwrap())
+    }
+
+    fn input<'a>(method: &'a Method, path: &'a str) -> SigningInput<'a> {
+        SigningInput::new(method, path, "2026-11-01T12:00:00Z".parse().unwrap())
+    }
+
+    fn text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+        headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[test]
+    fn each_scheme_sends_its_documented_headers_and_signs_its_documented_string() {
+        let get = Method::GET;
+        let public = key().public_key();
+        let x_time = "1793534400";
+
+        let registration = ProviderSigner::registration(key())
+            .headers(&input(&get, "/personal/auth/registration"))
+            .unwrap();
+        assert_eq!(text(&registration, "x-time"), Some(x_time));
+        assert!(text(&registration, "x-key-id").is_none());
+        assert!(text(&registration, "x-request-id").is_none());
+        public
+            .verify_request(
+                text(&registration, "x-sign").unwrap(),
+                x_time,
+                None,
+                "/personal/auth/registration",
+            )
+            .unwrap();
+
+        let company = ProviderSigner::company(key())
+            .headers(&input(&get, "/personal/corp/settings"))
+            .unwrap();
+        assert_eq!(text(&company, "x-key-id"), Some(key().key_id()));
+        public
+            .verify_request(
+                text(&company, "x-sign").unwrap(),
+                x_time,
+                None,
+                "/personal/corp/settings",
+            )
+            .unwrap();
+
+        let customer = ProviderSigner::customer(key(), &secret("req-123"))
+            .unwrap()
+            .headers(&input(&get, "/personal/client-info"))
+            .unwrap();
+        assert_eq!(text(&customer, "x-request-id"), Some("req-123"));
+        assert!(customer.get("x-request-id").unwrap().is_sensitive());
+        assert_eq!(text(&customer, "x-key-id"), Some(key().key_id()));
+        public
+            .verify_request(
+                text(&customer, "x-sign").unwrap(),
+                x_time,
+                Some("req-123"),
+                "/personal/client-info",
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn a_customer_signer_refuses_a_blank_or_unsendable_request_id_and_hides_it() {
+        for bad in ["", "  ", "a\nb"] {
+            let error = ProviderSigner::customer(key(), &secret(bad)).unwrap_err();
+            assert!(
+                matches!(error, Error::Config { ref field, .. } if field == "request_id"),
+                "{error:?}"
+            );
+        }
+        let signer = ProviderSigner::customer(key(), &secret("req-secret-9")).unwrap();
+        let shown = format!("{signer:?}");
+        assert!(!shown.contains("req-secret-9"), "{shown}");
+        assert!(shown.contains(key().key_id()), "{shown}");
+    }
+
+    #[test]
+    fn fresh_request_ids_differ_and_look_like_the_spec_example() {
+        let a = fresh_request_id().unwrap();
+        let b = fresh_request_id().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), "uLkwh3NzFAfEkj7urj5C7AU_".len());
+    }
+
+    #[tokio::test]
+    async fn customer_pacing_is_shared_per_request_id_and_dropped_when_long_unused() {
+        let clock =
+            bankkit_core::clock::ManualClock::frozen_at("2026-11-01T12:00:00Z".parse().unwrap());
+        let pacing = CustomerPacing::new(Pacing::Provider, clock.shared());
+        let first = pacing.limiters(&secret("a"));
+        let again = pacing.limiters(&secret("a"));
+        let other = pacing.limiters(&secret("b"));
+        let (Some(first_info), Some(again_info), Some(other_info)) = (
+            first.client_info.as_ref(),
+            again.client_info.as_ref(),
+            other.client_info.as_ref(),
+        ) else {
+            panic!("pacing is on");
+        };
+        assert!(Arc::ptr_eq(first_info, again_info));
+        assert!(!Arc::ptr_eq(first_info, other_info));
+        drop((again, other));
+        clock.advance(CUSTOMER_PACING_KEPT);
+        // "a" is still held: kept; "b" is not: dropped.
+        let _ = pacing.limiters(&secret("c"));
+        {
+            let entries = pacing.entries.lock().unwrap();
+            assert!(entries.contains_key("a") && entries.contains_key("c"));
+            assert!(!entries.contains_key("b"));
+        }
+        let shown = format!("{pacing:?}");
+        assert!(
+            shown.contains("customers: 2") && !shown.contains("\"a\""),
+            "{shown}"
+        );
+        drop(first);
+        let off = CustomerPacing::new(Pacing::Off, clock.shared()).limiters(&secret("a"));
+        assert!(off.client_info.is_none() && off.statement.is_none());
+    }
+}
