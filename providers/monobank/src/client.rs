@@ -430,11 +430,14 @@ impl MonobankClient {
 
     /// `GET /personal/client-info`: the client, its accounts, jars and webhook URL.
     ///
-    /// Spaced at least 60 s apart on the client's clock, unless pacing is off.
+    /// Sends the personal token; on a customer handle ([`MonobankClient::for_customer`])
+    /// it is signed for the customer instead (`X-Key-Id`, `X-Time`, `X-Request-Id`,
+    /// `X-Sign`). Spaced at least 60 s apart on the client's clock, unless pacing is off.
     ///
     /// # Errors
-    /// `Unauthorized` for a missing or unknown token, `Config` when the client has no token,
-    /// and as [`MonobankClient::currency_rates`].
+    /// `Unauthorized` for a missing or unknown token (or a refused signature, or access
+    /// not granted yet), `Config` when the client has neither a token nor a customer, and
+    /// as [`MonobankClient::currency_rates`].
     pub async fn client_info(&self) -> Result<ClientInfo> {
         let request = self
             .personal(ApiRequest::get("personal/client-info"))?

@@ -754,6 +754,55 @@ async fn request_ids_never_appear_in_debug_errors_or_paths() {
     }
 }
 
+/// A writer into a shared buffer, for capturing traces.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn traces_of_customer_calls_show_paths_but_never_the_request_id() {
+    // Arrange: every trace of this thread, at every level, into a buffer.
+    let server = MockServer::start().await;
+    let quoting = format!(r#"{{"errorDescription":"Unknown X-Request-Id '{REQUEST_ID}'"}}"#);
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(403).set_body_raw(quoting, "application/json"))
+        .mount(&server)
+        .await;
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let clock = clock();
+    let client = company(&server, &clock);
+
+    // Act
+    let customer = client.for_customer(request_id()).unwrap();
+    let _ = customer.client_info().await;
+    let _ = customer.statement("acc-1", 1, Some(2)).await;
+    let _ = client.provider_api().access_status(&request_id()).await;
+
+    // Assert
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("personal/statement/acc-1/1/2"), "{text}");
+    assert!(text.contains("403"), "{text}");
+    assert!(!text.contains(REQUEST_ID), "{text}");
+}
+
 #[test]
 fn the_access_callback_header_is_read_trimmed_and_blank_is_none() {
     let mut headers = http::HeaderMap::new();
