@@ -979,6 +979,41 @@ mod tests {
     }
 
     #[test]
+    fn a_request_id_in_the_builder_needs_a_provider_key_and_no_token() {
+        let key = || ProviderKey::from_bytes(&[7; 32]).unwrap();
+        let without_key = MonobankClient::builder()
+            .request_id(secret("req-1"))
+            .build()
+            .unwrap_err();
+        let with_token = MonobankClient::builder()
+            .token(secret(TOKEN))
+            .provider_key(key())
+            .request_id(secret("req-1"))
+            .build()
+            .unwrap_err();
+        let blank = MonobankClient::builder()
+            .provider_key(key())
+            .request_id(secret(""))
+            .build()
+            .unwrap_err();
+        for e in [without_key, with_token, blank] {
+            assert!(
+                matches!(e, Error::Config { ref field, .. } if field == "request_id"),
+                "{e:?}"
+            );
+            assert!(!format!("{e:?} {e}").contains("req-1"));
+        }
+        let customer = MonobankClient::builder()
+            .provider_key(key())
+            .request_id(secret("req-1"))
+            .build()
+            .unwrap();
+        assert!(customer.is_customer_handle() && customer.has_personal_access());
+        assert!(!customer.has_token() && customer.has_provider_key());
+        assert!(!format!("{customer:?}").contains("req-1"));
+    }
+
+    #[test]
     fn empty_token_is_a_config_error_naming_token() {
         let e = MonobankClient::builder()
             .token(secret(""))
