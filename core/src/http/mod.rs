@@ -11,11 +11,13 @@
 //!
 //! A provider describes a call as an [`ApiRequest`] and says how its error bodies read with
 //! an [`ErrorMapper`]; it gets back an [`ApiResponse`] with a 2xx status, or a core
-//! [`Error`].
+//! [`Error`]. A request whose headers depend on the time it is sent (a signature over
+//! `X-Time`) carries a [`RequestSigner`], called again for every attempt.
 
 mod pacing;
 mod rate_limit;
 mod retry;
+mod signing;
 #[cfg(test)]
 mod wire_tests;
 
@@ -33,6 +35,7 @@ use url::Url;
 pub use pacing::Pacing;
 pub use rate_limit::RateLimiter;
 pub use retry::{decide, Decision, RequestSafety, RetryPolicy};
+pub use signing::{RequestSigner, SigningInput};
 
 use crate::clock::{system_clock, Clock};
 use crate::{Error, Result};
@@ -232,6 +235,7 @@ pub struct ApiRequest {
     operation: &'static str,
     idempotency_key: Option<String>,
     limiters: Vec<Arc<RateLimiter>>,
+    signer: Option<Arc<dyn RequestSigner>>,
 }
 
 impl ApiRequest {
@@ -253,6 +257,7 @@ impl ApiRequest {
             operation: "request",
             idempotency_key: None,
             limiters: Vec::new(),
+            signer: None,
         }
     }
 
@@ -333,6 +338,13 @@ impl ApiRequest {
         self.limiters.push(limiter);
         self
     }
+
+    /// Signs every attempt with `signer`: its headers are computed again for each attempt,
+    /// after the rate limiters, over the clock's time then (see [`RequestSigner`]).
+    pub fn signed_by(mut self, signer: Arc<dyn RequestSigner>) -> Self {
+        self.signer = Some(signer);
+        self
+    }
 }
 
 impl fmt::Debug for ApiRequest {
@@ -343,6 +355,7 @@ impl fmt::Debug for ApiRequest {
             .field("path", &self.path)
             .field("operation", &self.operation)
             .field("safety", &self.safety)
+            .field("signed", &self.signer.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -598,11 +611,33 @@ impl HttpClient {
         for limiter in &request.limiters {
             limiter.acquire().await;
         }
+        // Signed now, after the waits: a signature over the time of sending stays fresh
+        // on a retry or behind a rate limiter.
+        let mut headers = request.headers.clone();
+        if let Some(signer) = &request.signer {
+            let path = format!("/{}", request.path.trim_start_matches('/'));
+            let input = SigningInput::new(&request.method, &path, self.clock.now());
+            let mut last: Option<HeaderName> = None;
+            for (name, value) in signer.headers(&input)? {
+                match name {
+                    Some(name) => {
+                        headers.insert(name.clone(), value);
+                        last = Some(name);
+                    }
+                    // A further value of the name before it.
+                    None => {
+                        if let Some(name) = &last {
+                            headers.append(name.clone(), value);
+                        }
+                    }
+                }
+            }
+        }
         let mut builder = self
             .http
             .request(request.method.clone(), url.clone())
             .timeout(self.options.timeout)
-            .headers(request.headers.clone());
+            .headers(headers);
         if !request.query.is_empty() {
             builder = builder.query(&request.query);
         }
@@ -946,6 +981,152 @@ mod tests {
             matches!(err, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(60)),
             "{err:?}"
         );
+    }
+
+    /// Signs with the clock's seconds (`x-time`) and a count of the calls (`x-call`).
+    #[derive(Debug, Default)]
+    struct TimeSigner {
+        calls: std::sync::atomic::AtomicU32,
+        paths: std::sync::Mutex<Vec<String>>,
+    }
+
+    impl RequestSigner for TimeSigner {
+        fn headers(&self, request: &SigningInput<'_>) -> Result<HeaderMap> {
+            let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            self.paths.lock().unwrap().push(request.path.to_owned());
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                "x-time",
+                HeaderValue::from_str(&request.now.timestamp().to_string()).unwrap(),
+            );
+            headers.insert("x-call", HeaderValue::from(call));
+            headers.insert("x-fixed", HeaderValue::from_static("from-signer"));
+            Ok(headers)
+        }
+    }
+
+    fn header_of(request: &wiremock::Request, name: &str) -> String {
+        request.headers[name].to_str().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn a_retried_request_is_signed_again_at_the_clocks_new_time() {
+        // Arrange: a 429 asking for 30 s, then success; the clock moves only when waited on.
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "30"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let start = clock.now().timestamp();
+        let signer = Arc::new(TimeSigner::default());
+        let c = client(&server, &clock, RetryPolicy::Reads { attempts: 2 });
+
+        // Act
+        let request = ApiRequest::get("x")
+            .header(
+                HeaderName::from_static("x-fixed"),
+                HeaderValue::from_static("from-request"),
+            )
+            .signed_by(signer.clone());
+        c.send(request, &provider_error).await.unwrap();
+
+        // Assert: one signature per attempt, each over the time it was sent.
+        let seen = server.received_requests().await.unwrap();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(header_of(&seen[0], "x-time"), start.to_string());
+        assert_eq!(header_of(&seen[1], "x-time"), (start + 30).to_string());
+        assert_eq!(header_of(&seen[0], "x-call"), "1");
+        assert_eq!(header_of(&seen[1], "x-call"), "2");
+        // The signer's headers replace the request's own of the same name.
+        assert_eq!(header_of(&seen[1], "x-fixed"), "from-signer");
+        assert_eq!(seen[1].headers.get_all("x-fixed").iter().count(), 1);
+        assert_eq!(*signer.paths.lock().unwrap(), ["/x", "/x"]);
+    }
+
+    #[tokio::test]
+    async fn a_signature_is_made_after_the_rate_limiter_waited() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let start = clock.now().timestamp();
+        let limiter = Arc::new(RateLimiter::new(
+            "test",
+            1,
+            Duration::from_secs(60),
+            clock.shared(),
+        ));
+        let signer = Arc::new(TimeSigner::default());
+        let c = client(&server, &clock, RetryPolicy::Never);
+        for _ in 0..2 {
+            let request = ApiRequest::get("/x")
+                .rate_limited(limiter.clone())
+                .signed_by(signer.clone());
+            c.send(request, &provider_error).await.unwrap();
+        }
+        let seen = server.received_requests().await.unwrap();
+        assert_eq!(header_of(&seen[0], "x-time"), start.to_string());
+        assert_eq!(header_of(&seen[1], "x-time"), (start + 60).to_string());
+    }
+
+    #[tokio::test]
+    async fn the_signed_path_is_the_api_path_without_the_base_urls_prefix_or_query() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/prefix/personal/client-info"))
+            .respond_with(ResponseTemplate::new(200))
+            .mount(&server)
+            .await;
+        let signer = Arc::new(TimeSigner::default());
+        let c = HttpClient::new(
+            "t",
+            &format!("{}/prefix", server.uri()),
+            HttpOptions::default(),
+            None,
+        )
+        .unwrap();
+        let request = ApiRequest::get("personal/client-info")
+            .query("a", "b")
+            .signed_by(signer.clone());
+        c.send(request, &provider_error).await.unwrap();
+        assert_eq!(*signer.paths.lock().unwrap(), ["/personal/client-info"]);
+    }
+
+    #[derive(Debug)]
+    struct RefusingSigner;
+
+    impl RequestSigner for RefusingSigner {
+        fn headers(&self, _: &SigningInput<'_>) -> Result<HeaderMap> {
+            Err(Error::config("key", "no key"))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_signer_error_sends_nothing() {
+        let server = MockServer::start().await;
+        let c = client(&server, &clock(), RetryPolicy::Reads { attempts: 3 });
+        let err = c
+            .send(
+                ApiRequest::get("/x").signed_by(Arc::new(RefusingSigner)),
+                &provider_error,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Config { .. }), "{err:?}");
+        assert!(server.received_requests().await.unwrap().is_empty());
+        let shown = format!(
+            "{:?}",
+            ApiRequest::get("/x").signed_by(Arc::new(RefusingSigner))
+        );
+        assert!(shown.contains("signed: true"), "{shown}");
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! [`MonobankClient`]: one typed call per endpoint of the personal API (monobank.md §3.1),
-//! and through [`MonobankClient::acquiring`] of the acquiring API (§3.3, in `acquiring.rs`).
+//! through [`MonobankClient::acquiring`] of the acquiring API (§3.3, in `acquiring.rs`), and
+//! through [`MonobankClient::provider_api`] of the provider API (§3.2, in
+//! `provider_api.rs`).
 
 mod acquiring;
+mod provider_api;
 
 use std::fmt;
 use std::sync::Arc;
@@ -9,16 +12,21 @@ use std::time::Duration;
 
 use bankkit_core::clock::Clock;
 use bankkit_core::http::{
-    path_segment, ApiRequest, HttpClient, HttpOptions, Pacing, RateLimiter, RequestSafety,
+    path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, Pacing, RateLimiter,
+    RequestSafety, RequestSigner,
 };
-use bankkit_core::secret::{sensitive_header, SecretString};
+use bankkit_core::secret::{sensitive_header, ExposeSecret, SecretString};
 use bankkit_core::{validate, Error, Result};
+use chrono::{DateTime, Utc};
 use http::{HeaderName, HeaderValue};
 
-use crate::error::map_error;
+use crate::error::{map_error, map_provider_error, redact};
+use crate::sign::ProviderKey;
 use crate::wire::{BankSync, ClientInfo, CurrencyInfo, SetWebhook, StatementItem};
+use provider_api::{CustomerLimiters, CustomerPacing, ProviderSigner};
 
 pub use acquiring::Acquiring;
+pub use provider_api::{access_callback_request_id, ProviderApi};
 
 /// Where the real API lives.
 pub const DEFAULT_BASE_URL: &str = "https://api.monobank.ua";
@@ -28,6 +36,14 @@ pub(crate) const PROVIDER: &str = "monobank";
 
 /// The documented spacing of `client-info` and `statement` calls (monobank.md §7).
 const PERSONAL_LIMIT_PERIOD: Duration = Duration::from_secs(60);
+
+/// How long `GET /bank/currency` answers are reused: the bank refreshes its rates at most
+/// once per 5 minutes and answers faster polling with 429 (monobank.md §7).
+pub const CURRENCY_CACHE: Duration = Duration::from_secs(300);
+
+/// The code of the internal error a 429 of `/bank/currency` becomes when a cached copy is
+/// at hand (so it is not retried); it never reaches a caller.
+const RATES_REFUSED: &str = "monobank.currency_rate_limited";
 
 const X_TOKEN: HeaderName = HeaderName::from_static("x-token");
 const X_CMS: HeaderName = HeaderName::from_static("x-cms");
@@ -56,7 +72,20 @@ const X_CMS_VERSION: HeaderName = HeaderName::from_static("x-cms-version");
 /// ([`Pacing::Off`]) or keeps them on the clock of the sandbox at the base URL
 /// ([`Pacing::SandboxClock`]), for an app pointed at a developer's own sandbox.
 ///
-/// `Debug` never shows the token.
+/// **Provider API.** With the company's secp256k1 key
+/// ([`MonobankClientBuilder::provider_key`]) the signed provider ("corporate") API is
+/// reached through [`MonobankClient::provider_api`]. [`MonobankClient::for_customer`] (or
+/// [`MonobankClientBuilder::request_id`]) makes a **customer handle**: a client whose
+/// personal calls ([`client_info`](Self::client_info), [`statement`](Self::statement))
+/// are signed for one customer's request id instead of sending a token, paced per request
+/// id, so [`MonobankProvider`](crate::MonobankProvider) reads that customer's balances and
+/// statements exactly as with a personal token.
+///
+/// **Currency rates.** The bank refreshes `/bank/currency` at most once per 5 minutes and
+/// answers faster polling with 429: unless pacing is off, [`currency_rates`](Self::currency_rates)
+/// answers the last rates again for [`CURRENCY_CACHE`] on the client's clock.
+///
+/// `Debug` never shows the tokens, the key or a request id.
 #[derive(Clone)]
 pub struct MonobankClient {
     http: HttpClient,
@@ -69,6 +98,20 @@ pub struct MonobankClient {
     client_info_limit: Option<Arc<RateLimiter>>,
     /// `None` when pacing is off.
     statement_limit: Option<Arc<RateLimiter>>,
+    /// The company's key for the provider API.
+    provider_key: Option<Arc<ProviderKey>>,
+    /// Set on a customer handle: personal calls are signed for this customer.
+    customer: Option<Arc<ProviderSigner>>,
+    /// The pacing of customer reads, per request id (shared with customer handles).
+    customer_pacing: Arc<CustomerPacing>,
+    /// The last `/bank/currency` answer (shared by clones and customer handles).
+    currency: Arc<tokio::sync::Mutex<Option<CachedRates>>>,
+}
+
+/// A `/bank/currency` answer and when it arrived (client clock).
+struct CachedRates {
+    fetched_at: DateTime<Utc>,
+    rates: Vec<CurrencyInfo>,
 }
 
 impl fmt::Debug for MonobankClient {
@@ -83,6 +126,11 @@ impl fmt::Debug for MonobankClient {
             .field("cms", &self.cms)
             .field("cms_version", &self.cms_version)
             .field("pacing", &self.pacing)
+            .field(
+                "provider_key_id",
+                &self.provider_key.as_ref().map(|key| key.key_id()),
+            )
+            .field("request_id", &self.customer.as_ref().map(|_| "[REDACTED]"))
             .finish_non_exhaustive()
     }
 }
@@ -98,6 +146,8 @@ pub struct MonobankClientBuilder {
     clock: Option<Arc<dyn Clock>>,
     http_options: Option<HttpOptions>,
     pacing: Pacing,
+    provider_key: Option<ProviderKey>,
+    request_id: Option<SecretString>,
 }
 
 impl fmt::Debug for MonobankClientBuilder {
@@ -114,6 +164,11 @@ impl fmt::Debug for MonobankClientBuilder {
             .field("clock", &self.clock)
             .field("http_options", &self.http_options)
             .field("pacing", &self.pacing)
+            .field("provider_key", &self.provider_key)
+            .field(
+                "request_id",
+                &self.request_id.as_ref().map(|_| "[REDACTED]"),
+            )
             .finish()
     }
 }
@@ -132,6 +187,22 @@ impl MonobankClientBuilder {
     /// <https://api.monobank.ua/> for the bank's test mode.
     pub fn merchant_token(mut self, token: SecretString) -> Self {
         self.merchant_token = Some(token);
+        self
+    }
+
+    /// The company's secp256k1 key for the provider ("corporate") API
+    /// ([`MonobankClient::provider_api`]); its [`key_id`](ProviderKey::key_id) is sent as
+    /// `X-Key-Id`.
+    pub fn provider_key(mut self, key: ProviderKey) -> Self {
+        self.provider_key = Some(key);
+        self
+    }
+
+    /// Makes a customer handle (see [`MonobankClient::for_customer`]): personal calls are
+    /// signed with the [`provider_key`](Self::provider_key) for the customer who granted
+    /// access under `request_id`, instead of sending a personal token.
+    pub fn request_id(mut self, request_id: SecretString) -> Self {
+        self.request_id = Some(request_id);
         self
     }
 
@@ -186,8 +257,26 @@ impl MonobankClientBuilder {
     /// [`Error::Config`] naming `token` (or `merchant_token`) for an empty token or one a
     /// header cannot carry, `cms` or `cms_version` for a value a header cannot carry,
     /// `base_url` for a base URL that is not an absolute http(s) URL, `pacing` for
-    /// [`Pacing::SandboxClock`] together with a [`clock`](MonobankClientBuilder::clock).
+    /// [`Pacing::SandboxClock`] together with a [`clock`](MonobankClientBuilder::clock),
+    /// `request_id` for a request id without a provider key, together with a personal
+    /// token (whose accounts would the personal calls read?), blank, or one a header cannot
+    /// carry.
     pub fn build(self) -> Result<MonobankClient> {
+        if self.request_id.is_some() {
+            if self.provider_key.is_none() {
+                return Err(Error::config(
+                    "request_id",
+                    "a request id needs the company's provider key to sign with",
+                ));
+            }
+            if self.token.is_some() {
+                return Err(Error::config(
+                    "request_id",
+                    "a request id and a personal token together are ambiguous: the personal \
+                     calls would read either the token's or the customer's accounts; use one",
+                ));
+            }
+        }
         let token = match &self.token {
             None => None,
             Some(token) => {
@@ -213,6 +302,24 @@ impl MonobankClientBuilder {
             Some(clock.clone()),
         )?;
         let limiter = |name| self.pacing.limiter(name, 1, PERSONAL_LIMIT_PERIOD, &clock);
+        let customer_pacing = Arc::new(CustomerPacing::new(self.pacing, clock.clone()));
+        let provider_key = self.provider_key.map(Arc::new);
+        let (customer, client_info_limit, statement_limit) = match (&self.request_id, &provider_key)
+        {
+            (Some(request_id), Some(key)) => {
+                let signer = ProviderSigner::customer(key.clone(), request_id)?;
+                let CustomerLimiters {
+                    client_info,
+                    statement,
+                } = customer_pacing.limiters(request_id);
+                (Some(Arc::new(signer)), client_info, statement)
+            }
+            _ => (
+                None,
+                limiter("monobank client-info"),
+                limiter("monobank statement"),
+            ),
+        };
         Ok(MonobankClient {
             http,
             token,
@@ -220,8 +327,12 @@ impl MonobankClientBuilder {
             cms,
             cms_version,
             pacing: self.pacing,
-            client_info_limit: limiter("monobank client-info"),
-            statement_limit: limiter("monobank statement"),
+            client_info_limit,
+            statement_limit,
+            provider_key,
+            customer,
+            customer_pacing,
+            currency: Arc::new(tokio::sync::Mutex::new(None)),
         })
     }
 }
@@ -245,14 +356,67 @@ impl MonobankClient {
     /// `GET /bank/currency`: the bank's exchange rates (public; refreshed at most every 5
     /// minutes by the bank).
     ///
+    /// Unless pacing is off, the rates are kept and answered again without a request for
+    /// [`CURRENCY_CACHE`] (5 minutes of the client's clock) from when they arrived; and when
+    /// the bank answers 429 while earlier rates are at hand, those are answered (at once,
+    /// without waiting out the limit). Concurrent callers share one request. With
+    /// [`Pacing::Off`] every call sends a request.
+    ///
     /// # Errors
     /// `RateLimited`, `Timeout`, `Transport`, `Decode`, or another mapped error answer.
     pub async fn currency_rates(&self) -> Result<Vec<CurrencyInfo>> {
-        let request = ApiRequest::get("bank/currency").operation("currency");
-        self.http
-            .send(request, &map_error)
-            .await?
-            .json("currency rates")
+        let request = || ApiRequest::get("bank/currency").operation("currency");
+        if self.pacing == Pacing::Off {
+            return self
+                .http
+                .send(request(), &map_error)
+                .await?
+                .json("currency rates");
+        }
+        let mut cache = self.currency.lock().await;
+        let now = self.clock().now();
+        if let Some(cached) = cache.as_ref() {
+            let age = now.signed_duration_since(cached.fetched_at);
+            if age >= chrono::TimeDelta::zero()
+                && age.to_std().is_ok_and(|age| age < CURRENCY_CACHE)
+            {
+                return Ok(cached.rates.clone());
+            }
+        }
+        let have_copy = cache.is_some();
+        let errors = |response: &ApiResponse| {
+            if have_copy && response.status.as_u16() == 429 {
+                Error::Provider {
+                    status: 429,
+                    code: Some(RATES_REFUSED.to_owned()),
+                    message: "rate limited; the cached rates are answered".to_owned(),
+                }
+            } else {
+                map_error(response)
+            }
+        };
+        let rates: Vec<CurrencyInfo> = match self.http.send(request(), &errors).await {
+            Ok(response) => response.json("currency rates")?,
+            Err(Error::Provider {
+                status: 429,
+                code: Some(code),
+                ..
+            }) if code == RATES_REFUSED => {
+                if let Some(cached) = cache.as_ref() {
+                    tracing::debug!("currency rates rate limited: answering the cached copy");
+                    return Ok(cached.rates.clone());
+                }
+                return Err(Error::RateLimited {
+                    retry_after: Some(crate::error::DEFAULT_RATE_LIMIT_WAIT),
+                });
+            }
+            Err(error) => return Err(error),
+        };
+        *cache = Some(CachedRates {
+            fetched_at: self.clock().now(),
+            rates: rates.clone(),
+        });
+        Ok(rates)
     }
 
     /// `GET /bank/sync`: the bank's public key and clock (public).
@@ -266,20 +430,20 @@ impl MonobankClient {
 
     /// `GET /personal/client-info`: the client, its accounts, jars and webhook URL.
     ///
-    /// Spaced at least 60 s apart on the client's clock, unless pacing is off.
+    /// Sends the personal token; on a customer handle ([`MonobankClient::for_customer`])
+    /// it is signed for the customer instead (`X-Key-Id`, `X-Time`, `X-Request-Id`,
+    /// `X-Sign`). Spaced at least 60 s apart on the client's clock, unless pacing is off.
     ///
     /// # Errors
-    /// `Unauthorized` for a missing or unknown token, `Config` when the client has no token,
-    /// and as [`MonobankClient::currency_rates`].
+    /// `Unauthorized` for a missing or unknown token (or a refused signature, or access
+    /// not granted yet), `Config` when the client has neither a token nor a customer, and
+    /// as [`MonobankClient::currency_rates`].
     pub async fn client_info(&self) -> Result<ClientInfo> {
         let request = self
             .personal(ApiRequest::get("personal/client-info"))?
             .operation("client_info");
         let request = paced(request, self.client_info_limit.as_ref());
-        self.http
-            .send(request, &map_error)
-            .await?
-            .json("client info")
+        self.send_personal(request).await?.json("client info")
     }
 
     /// `GET /personal/statement/{account}/{from}/{to}`: at most 500 items, newest first,
@@ -308,10 +472,7 @@ impl MonobankClient {
         }
         let request = self.personal(ApiRequest::get(path))?.operation("statement");
         let request = paced(request, self.statement_limit.as_ref());
-        self.http
-            .send(request, &map_error)
-            .await?
-            .json("statement items")
+        self.send_personal(request).await?.json("statement items")
     }
 
     /// `POST /personal/webhook`: sets the URL the bank POSTs new statement items to; an
@@ -324,6 +485,13 @@ impl MonobankClient {
     /// `InvalidRequest` when the bank's check of the URL fails, and as
     /// [`MonobankClient::client_info`].
     pub async fn set_webhook(&self, url: &str) -> Result<()> {
+        if self.customer.is_some() {
+            return Err(Error::unsupported(
+                PROVIDER,
+                "the personal webhook on a customer handle (the provider API's webhook \
+                 belongs to the company: ProviderApi::set_webhook)",
+            ));
+        }
         let body = SetWebhook {
             web_hook_url: url.to_owned(),
         };
@@ -348,6 +516,71 @@ impl MonobankClient {
         Acquiring::new(self)
     }
 
+    /// The provider ("corporate") API, signed with the company's key
+    /// ([`MonobankClientBuilder::provider_key`]).
+    ///
+    /// ```
+    /// # async fn run(client: bankkit_monobank::MonobankClient) -> bankkit_core::Result<()> {
+    /// let access = client.provider_api().request_access(None).await?;
+    /// println!("show the customer {}", access.accept_url);
+    /// # Ok(()) }
+    /// ```
+    pub fn provider_api(&self) -> ProviderApi<'_> {
+        ProviderApi::new(self)
+    }
+
+    /// A customer handle: a client whose personal calls ([`client_info`](Self::client_info),
+    /// [`statement`](Self::statement)) are signed with the provider key for the customer
+    /// who granted access under `request_id` (`X-Key-Id`, `X-Time`, `X-Request-Id`,
+    /// `X-Sign` over `X-Time + X-Request-Id + path`), and send no personal token.
+    ///
+    /// Those calls are paced one per 60 s each per request id (unless pacing is off),
+    /// shared with [`ProviderApi::client_info`] and [`ProviderApi::statement`] for the same
+    /// id. The handle keeps the merchant token, clock, options and base URL. Wrap it in
+    /// [`MonobankProvider`](crate::MonobankProvider) for the customer's balances and
+    /// statements; its personal webhook is unsupported (the provider API's webhook belongs
+    /// to the company, [`ProviderApi::set_webhook`]).
+    ///
+    /// # Errors
+    /// [`Error::Config`] naming `provider_key` when the client has no key, `request_id`
+    /// when the id is blank or a header cannot carry it.
+    pub fn for_customer(&self, request_id: SecretString) -> Result<MonobankClient> {
+        let key = self.provider_key.clone().ok_or_else(|| {
+            Error::config(
+                "provider_key",
+                "a customer handle needs the company's provider key to sign with",
+            )
+        })?;
+        let signer = ProviderSigner::customer(key, &request_id)?;
+        let CustomerLimiters {
+            client_info,
+            statement,
+        } = self.customer_pacing.limiters(&request_id);
+        Ok(MonobankClient {
+            token: None,
+            customer: Some(Arc::new(signer)),
+            client_info_limit: client_info,
+            statement_limit: statement,
+            ..self.clone()
+        })
+    }
+
+    /// Whether the company's provider key is configured (provider API calls can be made).
+    pub fn has_provider_key(&self) -> bool {
+        self.provider_key.is_some()
+    }
+
+    /// Whether this is a customer handle ([`MonobankClient::for_customer`]): personal calls
+    /// are signed for one customer.
+    pub fn is_customer_handle(&self) -> bool {
+        self.customer.is_some()
+    }
+
+    /// Whether personal calls can be made: with a personal token, or as a customer handle.
+    pub fn has_personal_access(&self) -> bool {
+        self.token.is_some() || self.customer.is_some()
+    }
+
     /// Whether a merchant token is configured (acquiring calls can be made).
     pub fn has_merchant_token(&self) -> bool {
         self.merchant_token.is_some()
@@ -363,13 +596,34 @@ impl MonobankClient {
         self.pacing
     }
 
-    /// Adds the `X-Token` header.
+    /// Adds the `X-Token` header, or on a customer handle the customer's signature.
     fn personal(&self, request: ApiRequest) -> Result<ApiRequest> {
+        if let Some(signer) = &self.customer {
+            let signer: Arc<dyn RequestSigner> = signer.clone();
+            return Ok(request.signed_by(signer));
+        }
         let token = self
             .token
             .clone()
             .ok_or_else(|| Error::config("token", "the personal API needs a token (X-Token)"))?;
         Ok(request.header(X_TOKEN, token))
+    }
+
+    /// Sends a personal call; on a customer handle, errors are read as the provider API's
+    /// and never quote the request id.
+    async fn send_personal(&self, request: ApiRequest) -> Result<ApiResponse> {
+        let request_id = self
+            .customer
+            .as_ref()
+            .and_then(|signer| signer.request_id());
+        match request_id {
+            Some(request_id) => {
+                let secret = request_id.expose_secret();
+                let errors = |response: &ApiResponse| redact(map_provider_error(response), secret);
+                self.http.send(request, &errors).await
+            }
+            None => self.http.send(request, &map_error).await,
+        }
     }
 }
 
@@ -620,6 +874,95 @@ mod tests {
         assert_eq!(clock.now(), start);
     }
 
+    const RATES: &str = r#"[{"currencyCodeA":840,"currencyCodeB":980,"date":1763800000,"rateBuy":41.05,"rateSell":41.62}]"#;
+
+    async fn currency_calls(server: &MockServer) -> usize {
+        server
+            .received_requests()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|r| r.url.path() == "/bank/currency")
+            .count()
+    }
+
+    #[tokio::test]
+    async fn currency_rates_are_answered_again_for_five_minutes_then_fetched_anew() {
+        // Arrange
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(RATES, "application/json"))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let c = client(&server, &clock);
+
+        // Act + Assert: within 5 minutes one request; at 5 minutes a second.
+        c.currency_rates().await.unwrap();
+        clock.advance(Duration::from_secs(299));
+        assert_eq!(c.currency_rates().await.unwrap().len(), 1);
+        assert_eq!(c.clone().currency_rates().await.unwrap().len(), 1);
+        assert_eq!(currency_calls(&server).await, 1);
+        clock.advance(Duration::from_secs(1));
+        c.currency_rates().await.unwrap();
+        assert_eq!(currency_calls(&server).await, 2);
+        c.currency_rates().await.unwrap();
+        assert_eq!(currency_calls(&server).await, 2);
+    }
+
+    #[tokio::test]
+    async fn with_pacing_off_every_currency_call_sends_a_request() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(RATES, "application/json"))
+            .mount(&server)
+            .await;
+        let c = MonobankClient::builder()
+            .base_url(server.uri())
+            .clock(clock().shared())
+            .pacing(Pacing::Off)
+            .build()
+            .unwrap();
+        c.currency_rates().await.unwrap();
+        c.currency_rates().await.unwrap();
+        assert_eq!(currency_calls(&server).await, 2);
+    }
+
+    #[tokio::test]
+    async fn a_429_with_rates_at_hand_answers_them_at_once() {
+        // Arrange: rates once, then only 429s.
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(RATES, "application/json"))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/bank/currency"))
+            .respond_with(ResponseTemplate::new(429).set_body_raw(
+                r#"{"errorDescription":"Too many requests"}"#,
+                "application/json",
+            ))
+            .mount(&server)
+            .await;
+        let clock = clock();
+        let c = client(&server, &clock);
+        let first = c.currency_rates().await.unwrap();
+        clock.advance(Duration::from_secs(600));
+        let at = clock.now();
+
+        // Act
+        let again = c.currency_rates().await.unwrap();
+
+        // Assert: one 429, no retry and no wait.
+        assert_eq!(again, first);
+        assert_eq!(currency_calls(&server).await, 2);
+        assert_eq!(clock.now(), at);
+    }
+
     #[tokio::test]
     async fn personal_calls_without_a_token_are_config_errors() {
         let server = MockServer::start().await;
@@ -633,6 +976,41 @@ mod tests {
             "{e:?}"
         );
         assert!(server.received_requests().await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_request_id_in_the_builder_needs_a_provider_key_and_no_token() {
+        let key = || ProviderKey::from_bytes(&[7; 32]).unwrap();
+        let without_key = MonobankClient::builder()
+            .request_id(secret("req-1"))
+            .build()
+            .unwrap_err();
+        let with_token = MonobankClient::builder()
+            .token(secret(TOKEN))
+            .provider_key(key())
+            .request_id(secret("req-1"))
+            .build()
+            .unwrap_err();
+        let blank = MonobankClient::builder()
+            .provider_key(key())
+            .request_id(secret(""))
+            .build()
+            .unwrap_err();
+        for e in [without_key, with_token, blank] {
+            assert!(
+                matches!(e, Error::Config { ref field, .. } if field == "request_id"),
+                "{e:?}"
+            );
+            assert!(!format!("{e:?} {e}").contains("req-1"));
+        }
+        let customer = MonobankClient::builder()
+            .provider_key(key())
+            .request_id(secret("req-1"))
+            .build()
+            .unwrap();
+        assert!(customer.is_customer_handle() && customer.has_personal_access());
+        assert!(!customer.has_token() && customer.has_provider_key());
+        assert!(!format!("{customer:?}").contains("req-1"));
     }
 
     #[test]

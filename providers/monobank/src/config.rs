@@ -1,17 +1,20 @@
 //! [`MonobankConfig`]: the provider's configuration, loadable as a plugin config.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use bankkit_core::http::Pacing;
 use bankkit_core::registry::{BuildContext, ProviderConfig};
-use bankkit_core::secret::SecretString;
+use bankkit_core::secret::{ExposeSecret, SecretString};
 use bankkit_core::{validate, Error, Provider, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{MonobankClient, DEFAULT_BASE_URL};
 use crate::provider::MonobankProvider;
+use crate::sign::{KeyError, ProviderKey};
 
-/// Configuration of the Monobank personal API and acquiring API.
+/// Configuration of the Monobank personal API, provider ("corporate") API and acquiring
+/// API.
 ///
 /// In a providers file:
 ///
@@ -25,9 +28,36 @@ use crate::provider::MonobankProvider;
 /// # pacing = "provider"   # or "off", or "sandbox_clock"
 /// ```
 ///
-/// `token` (the personal API) and `merchant_token` (the acquiring API, `/api/merchant/...`)
-/// are each optional, but at least one is required; a config with neither is a config error
-/// naming both. Each token is sent only to its own API.
+/// or, for one customer of the provider API (no personal `token`):
+///
+/// ```toml
+/// [[providers]]
+/// provider = "monobank"
+/// provider_key_file = "/etc/myapp/monobank-secp256k1.pem"   # or provider_key = "-----BEGIN EC PRIVATE KEY-----..."
+/// provider_key_id = "28a75537175a018645e6f8b14be7681791e701e0"
+/// request_id = "the customer's tokenRequestId"
+/// # merchant_token = "..."
+/// ```
+///
+/// **Credentials.** `token` (the personal API), `merchant_token` (the acquiring API,
+/// `/api/merchant/...`) and a provider key (the provider API) are each optional, but at
+/// least one is required; a config with none is a config error naming `token`. Each
+/// credential is sent only to its own API.
+///
+/// **Provider key.** The company's secp256k1 private key as PEM (SEC1 `EC PRIVATE KEY` or
+/// PKCS#8 `PRIVATE KEY`): inline in `provider_key`, or read from `provider_key_file` (not
+/// both). `provider_key_id` is required with it and must equal the key's id (lowercase
+/// hex SHA-1 of its public point, the `keyId` the bank returns once the registration is
+/// approved): a mismatch is caught here rather than as refused requests. `request_id` (a
+/// customer's `tokenRequestId`, once they granted access) makes the provider read that
+/// customer's balances and statements, signed with the key; it cannot go with `token`
+/// (whose accounts would they be?). Without `request_id` the key serves
+/// [`MonobankProvider::client`]`().`[`provider_api`](MonobankClient::provider_api)`()`.
+///
+/// Config errors name the field: `provider_key_file` (cannot be read), `provider_key` or
+/// `provider_key_file` (not PEM, not a secp256k1 key, a P-256 key), `provider_key_file`
+/// (both set), `provider_key_id` (missing, not the key's, or without a key), `request_id`
+/// (without a key, with `token`, blank), `token` (no credential at all).
 ///
 /// `pacing` says how the client spaces `client-info` and `statement` calls (see
 /// [`Pacing`]): `"provider"` (the default) keeps the bank's one call per 60 s on the build
@@ -37,8 +67,9 @@ use crate::provider::MonobankProvider;
 /// pointed at a developer's own sandbox started with `bankkit-sandbox --limits off`; any
 /// other value is a config error.
 ///
-/// `Debug` never shows the tokens, and serialising a config writes `"[REDACTED]"` in their
-/// place, so a written-out config cannot leak them (nor be loaded back as is).
+/// `Debug` never shows the tokens, the inline key or the request id, and serialising a
+/// config writes `"[REDACTED]"` in their place, so a written-out config cannot leak them
+/// (nor be loaded back as is).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
@@ -59,6 +90,27 @@ pub struct MonobankConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub merchant_token: Option<SecretString>,
+    /// The company's secp256k1 private key for the provider API, as PEM text.
+    #[serde(
+        default,
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub provider_key: Option<SecretString>,
+    /// A file holding the provider key as PEM (instead of `provider_key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_key_file: Option<PathBuf>,
+    /// The provider key's id (`X-Key-Id`), required with a key and checked against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider_key_id: Option<String>,
+    /// The request id of the customer whose accounts `Balance` and `Statement` read
+    /// (needs a provider key; not with `token`).
+    #[serde(
+        default,
+        serialize_with = "bankkit_core::secret::serialize_redacted_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub request_id: Option<SecretString>,
     /// Where the API lives (default `https://api.monobank.ua`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
@@ -80,7 +132,45 @@ impl MonobankConfig {
     pub fn new(token: SecretString) -> Self {
         Self {
             token: Some(token),
+            ..Self::empty()
+        }
+    }
+
+    /// A config for the real acquiring API only, with `merchant_token`.
+    pub fn merchant(merchant_token: SecretString) -> Self {
+        Self {
+            merchant_token: Some(merchant_token),
+            ..Self::empty()
+        }
+    }
+
+    /// A config for the real provider API with the company's key (PEM text) and its id,
+    /// without a personal token; add a customer with [`with_request_id`](Self::with_request_id).
+    pub fn provider_api(
+        provider_key_pem: SecretString,
+        provider_key_id: impl Into<String>,
+    ) -> Self {
+        Self::empty().with_provider_key(provider_key_pem, provider_key_id)
+    }
+
+    /// A config for the real provider API with the company's key read from a PEM file
+    /// when the client is built, and the key's id, without a personal token.
+    pub fn provider_api_with_key_file(
+        path: impl Into<PathBuf>,
+        provider_key_id: impl Into<String>,
+    ) -> Self {
+        Self::empty().with_provider_key_file(path, provider_key_id)
+    }
+
+    /// A config with no credential (filled in by the `with_` methods).
+    pub(crate) fn empty() -> Self {
+        Self {
+            token: None,
             merchant_token: None,
+            provider_key: None,
+            provider_key_file: None,
+            provider_key_id: None,
+            request_id: None,
             base_url: None,
             timeout_secs: None,
             pacing: Pacing::default(),
@@ -88,16 +178,36 @@ impl MonobankConfig {
         }
     }
 
-    /// A config for the real acquiring API only, with `merchant_token`.
-    pub fn merchant(merchant_token: SecretString) -> Self {
-        Self {
-            token: None,
-            merchant_token: Some(merchant_token),
-            base_url: None,
-            timeout_secs: None,
-            pacing: Pacing::default(),
-            idempotency_file: None,
-        }
+    /// Adds (or replaces) the provider key, as PEM text, and its id.
+    pub fn with_provider_key(
+        mut self,
+        provider_key_pem: SecretString,
+        provider_key_id: impl Into<String>,
+    ) -> Self {
+        self.provider_key = Some(provider_key_pem);
+        self.provider_key_file = None;
+        self.provider_key_id = Some(provider_key_id.into());
+        self
+    }
+
+    /// Adds (or replaces) the provider key, read from a PEM file when the client is built,
+    /// and its id.
+    pub fn with_provider_key_file(
+        mut self,
+        path: impl Into<PathBuf>,
+        provider_key_id: impl Into<String>,
+    ) -> Self {
+        self.provider_key = None;
+        self.provider_key_file = Some(path.into());
+        self.provider_key_id = Some(provider_key_id.into());
+        self
+    }
+
+    /// Reads one customer's accounts through the provider API (needs a provider key and
+    /// no personal token).
+    pub fn with_request_id(mut self, request_id: SecretString) -> Self {
+        self.request_id = Some(request_id);
+        self
     }
 
     /// Adds (or replaces) the merchant token of the acquiring API.
@@ -128,14 +238,34 @@ impl MonobankConfig {
     /// [`Pacing::SandboxClock`], the sandbox's) and HTTP options.
     ///
     /// # Errors
-    /// [`Error::Config`] naming `token` (also when neither token is set),
-    /// `merchant_token`, `base_url` or `timeout_secs`.
+    /// [`Error::Config`] naming `token` (also when no credential is set),
+    /// `merchant_token`, `provider_key`, `provider_key_file`, `provider_key_id`,
+    /// `request_id`, `base_url` or `timeout_secs` (see the type's docs).
     pub fn client(&self, context: &BuildContext) -> Result<MonobankClient> {
-        if self.token.is_none() && self.merchant_token.is_none() {
+        let provider_key = self.provider_key()?;
+        if self.token.is_none() && self.merchant_token.is_none() && provider_key.is_none() {
             return Err(Error::config(
                 "token",
-                "set `token` (personal API), `merchant_token` (acquiring API), or both",
+                "set `token` (personal API), `merchant_token` (acquiring API), a provider \
+                 key (`provider_key` or `provider_key_file`, provider API), or several",
             ));
+        }
+        if let Some(request_id) = &self.request_id {
+            if provider_key.is_none() {
+                return Err(Error::config(
+                    "request_id",
+                    "a request id needs the company's provider key \
+                     (`provider_key` or `provider_key_file`) to sign with",
+                ));
+            }
+            if self.token.is_some() {
+                return Err(Error::config(
+                    "request_id",
+                    "`request_id` and `token` together are ambiguous: Balance and Statement \
+                     would read either the token owner's or the customer's accounts; keep one",
+                ));
+            }
+            validate::non_blank_secret(request_id, "request_id")?;
         }
         let http = validate::timeout_secs(context.http.clone(), self.timeout_secs, "timeout_secs")?;
         let mut builder = MonobankClient::builder();
@@ -144,6 +274,12 @@ impl MonobankConfig {
         }
         if let Some(merchant_token) = &self.merchant_token {
             builder = builder.merchant_token(merchant_token.clone());
+        }
+        if let Some(key) = provider_key {
+            builder = builder.provider_key(key);
+        }
+        if let Some(request_id) = &self.request_id {
+            builder = builder.request_id(request_id.clone());
         }
         let builder = builder
             .base_url(self.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL))
@@ -155,6 +291,69 @@ impl MonobankConfig {
         };
         builder.build()
     }
+}
+
+impl MonobankConfig {
+    /// The provider key from `provider_key` or `provider_key_file`, checked against
+    /// `provider_key_id`; `None` when neither is set.
+    fn provider_key(&self) -> Result<Option<ProviderKey>> {
+        let (field, pem) = match (&self.provider_key, &self.provider_key_file) {
+            (Some(_), Some(_)) => {
+                return Err(Error::config(
+                    "provider_key_file",
+                    "set either `provider_key` (PEM text) or `provider_key_file`, not both",
+                ))
+            }
+            (Some(pem), None) => ("provider_key", pem.clone()),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::config(
+                        "provider_key_file",
+                        format!("cannot read {}: {}", path.display(), e.kind()),
+                    )
+                })?;
+                ("provider_key_file", SecretString::from(text))
+            }
+            (None, None) => {
+                if self.provider_key_id.is_some() {
+                    return Err(Error::config(
+                        "provider_key_id",
+                        "a key id without a key: set `provider_key` or `provider_key_file`",
+                    ));
+                }
+                return Ok(None);
+            }
+        };
+        let key = ProviderKey::from_pem(pem.expose_secret()).map_err(|e| key_error(field, &e))?;
+        match self.provider_key_id.as_deref().map(str::trim) {
+            None | Some("") => Err(Error::config(
+                "provider_key_id",
+                format!(
+                    "required with a provider key: the keyId the bank returns for it (this \
+                     key's id is {})",
+                    key.key_id()
+                ),
+            )),
+            Some(id) if !id.eq_ignore_ascii_case(key.key_id()) => Err(Error::config(
+                "provider_key_id",
+                format!(
+                    "{id:?} is not the id of the configured key (its id is {}): the key and \
+                     the id belong to different keys",
+                    key.key_id()
+                ),
+            )),
+            Some(_) => Ok(Some(key)),
+        }
+    }
+}
+
+/// A key that could not be read, as a config error naming `field`.
+fn key_error(field: &str, error: &KeyError) -> Error {
+    let hint = match error {
+        KeyError::NotPem { .. } => "; expected a PEM secp256k1 private key",
+        _ => "",
+    };
+    Error::config(field, format!("{error}{hint}"))
 }
 
 #[typetag::serde(name = "monobank")]

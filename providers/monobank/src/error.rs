@@ -70,6 +70,62 @@ fn error_for(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
     }
 }
 
+/// The core error for a non-2xx answer of a signed provider API call: as
+/// [`map_error`], except that a 401 without an error body names the signature, not the
+/// `X-Token` (401 on the access check is handled by that call itself).
+pub(crate) fn map_provider_error(response: &ApiResponse) -> Error {
+    if response.status.as_u16() == 401
+        && serde_json::from_slice::<ErrorBody>(&response.body).is_err()
+    {
+        return Error::Unauthorized {
+            message: "the bank refused the signed request (X-Key-Id, X-Sign, or a request id \
+                      the customer has not granted)"
+                .to_owned(),
+        };
+    }
+    map_error(response)
+}
+
+/// `error` with every occurrence of `secret` in its messages replaced by `[REDACTED]`:
+/// for answers to calls made with a customer's request id, in case the bank quotes it.
+pub(crate) fn redact(error: Error, secret: &str) -> Error {
+    if secret.is_empty() {
+        return error;
+    }
+    let clean = |text: String| text.replace(secret, "[REDACTED]");
+    match error {
+        Error::Unauthorized { message } => Error::Unauthorized {
+            message: clean(message),
+        },
+        Error::Forbidden { reason, message } => Error::Forbidden {
+            reason: match reason {
+                ForbiddenReason::Other(text) => ForbiddenReason::Other(clean(text)),
+                other => other,
+            },
+            message: clean(message),
+        },
+        Error::NotFound { message } => Error::NotFound {
+            message: clean(message),
+        },
+        Error::InvalidRequest { message } => Error::InvalidRequest {
+            message: clean(message),
+        },
+        Error::Conflict { message } => Error::Conflict {
+            message: clean(message),
+        },
+        Error::Provider {
+            status,
+            code,
+            message,
+        } => Error::Provider {
+            status,
+            code,
+            message: clean(message),
+        },
+        other => other,
+    }
+}
+
 /// Answers without the JSON error body: the firewall's block page, proxies, outages.
 fn without_error_body(status: u16, body: &[u8]) -> Error {
     match status {

@@ -43,20 +43,72 @@ const NO_PAYMENTS: &str =
     "no merchant_token is configured: the personal API is read-only; payments need the acquiring API";
 
 /// Why balances and statements are unsupported without a personal token.
-const NO_PERSONAL: &str =
-    "no personal token is configured: balances and statements need the personal API";
+const NO_PERSONAL: &str = "no personal token or customer request id is configured: balances \
+     and statements need the personal API or a customer's access through the provider API";
+
+/// Why a customer handle offers no webhook.
+const NO_CUSTOMER_WEBHOOK: &str = "a customer of the provider API has no personal webhook: \
+     the provider API's webhook belongs to the company (ProviderApi::set_webhook)";
+
+/// Why a provider with neither personal access nor a merchant token offers no webhook.
+const NO_WEBHOOK: &str =
+    "no personal token and no merchant token: there is no webhook to register or verify";
+
+/// How a provider reads balances and statements.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PersonalAccess {
+    /// Neither: no balances or statements.
+    None,
+    /// A personal token (`X-Token`): the token owner's accounts and their webhook.
+    Token,
+    /// A customer handle of the provider API ([`MonobankClient::for_customer`]): the
+    /// customer's accounts, signed with the company's key; no personal webhook.
+    Customer,
+}
+
+impl PersonalAccess {
+    /// The access `client` has.
+    pub fn of(client: &MonobankClient) -> Self {
+        if client.is_customer_handle() {
+            Self::Customer
+        } else if client.has_token() {
+            Self::Token
+        } else {
+            Self::None
+        }
+    }
+
+    fn reads_accounts(self) -> bool {
+        matches!(self, Self::Token | Self::Customer)
+    }
+}
 
 /// What `MonobankProvider` can do with both tokens: balances, statements and webhooks
 /// (personal token), and payments (merchant token).
 pub fn capabilities() -> Capabilities {
-    capabilities_for(true, true)
+    capabilities_for(PersonalAccess::Token, true)
 }
 
-/// What a provider with a personal token (`personal`) and/or a merchant token (`merchant`)
-/// can do.
-pub fn capabilities_for(personal: bool, merchant: bool) -> Capabilities {
-    let mut caps = Capabilities::none(if personal { NO_PAYMENTS } else { NO_PERSONAL });
-    if personal {
+/// What a provider with `personal` access and, when `merchant`, a merchant token can do.
+///
+/// - Balances and statements with a personal token or as a customer handle.
+/// - Payments with a merchant token.
+/// - Webhooks with a personal token (the personal webhook) or a merchant token (acquiring
+///   webhooks are verified; each collection names its own URL). A customer handle has no
+///   webhook of its own: the provider API's webhook belongs to the company.
+///
+/// ```
+/// use bankkit_monobank::{capabilities_for, PersonalAccess};
+///
+/// let customer = capabilities_for(PersonalAccess::Customer, false);
+/// assert!(customer.balance.is_supported() && customer.statement.is_supported());
+/// assert!(!customer.webhook.is_supported() && !customer.payment.is_supported());
+/// ```
+pub fn capabilities_for(personal: PersonalAccess, merchant: bool) -> Capabilities {
+    let reads = personal.reads_accounts();
+    let mut caps = Capabilities::none(if reads { NO_PAYMENTS } else { NO_PERSONAL });
+    if reads {
         caps = caps
             .with(Capability::Balance, Support::Supported)
             .with(Capability::Statement, Support::Supported);
@@ -66,7 +118,12 @@ pub fn capabilities_for(personal: bool, merchant: bool) -> Capabilities {
     } else {
         caps = caps.with(Capability::Payment, Support::unsupported(NO_PAYMENTS));
     }
-    caps.with(Capability::Webhook, Support::Supported)
+    let webhook = match (personal, merchant) {
+        (PersonalAccess::Token, _) | (_, true) => Support::Supported,
+        (PersonalAccess::Customer, false) => Support::unsupported(NO_CUSTOMER_WEBHOOK),
+        (_, false) => Support::unsupported(NO_WEBHOOK),
+    };
+    caps.with(Capability::Webhook, webhook)
 }
 
 /// Monobank's personal API behind the core traits: [`Balance`], [`Statement`] and
@@ -85,6 +142,13 @@ pub fn capabilities_for(personal: bool, merchant: bool) -> Capabilities {
 ///   accounts, and a reported (unconfirmed) `X-Sign` when present: the personal API
 ///   documents no signature. It does not read the URI: use a secret path segment in the
 ///   URL and have the receiver reject other paths itself.
+///
+/// Over a **customer handle** of the provider API ([`MonobankClient::for_customer`]) it
+/// offers [`Balance`] and [`Statement`] for that customer exactly as with a personal token
+/// (calls signed with the company's key for the customer's request id, paced per request
+/// id). It has no [`Webhook`] of its own: the provider API's webhook is the company's, for
+/// all its customers ([`ProviderApi::set_webhook`](crate::ProviderApi::set_webhook)); with
+/// a merchant token the acquiring webhooks are still verified.
 ///
 /// With a merchant token it also offers [`Payment`] (the acquiring API): a collection
 /// without a payer is an invoice with a payment page, one from a card a direct charge
@@ -172,10 +236,15 @@ impl MonobankProvider {
 
     /// `Unsupported` for `operation` when no personal token is configured: a merchant token
     /// registers nothing (acquiring webhooks go to each invoice's `webHookUrl`, the
-    /// `callback_url` of a collection).
+    /// `callback_url` of a collection), and a customer handle has no personal webhook.
     fn require_personal(&self, operation: &str) -> Result<()> {
         if self.client.has_token() {
             Ok(())
+        } else if self.client.is_customer_handle() {
+            Err(Error::unsupported(
+                PROVIDER,
+                format!("{operation} for a customer of the provider API ({NO_CUSTOMER_WEBHOOK})"),
+            ))
         } else {
             Err(Error::unsupported(
                 PROVIDER,
@@ -432,23 +501,40 @@ impl Provider for MonobankProvider {
     }
 
     fn name(&self) -> &str {
-        match (self.client.has_token(), self.client.has_merchant_token()) {
-            (true, true) => "Monobank (personal and acquiring APIs)",
-            (false, true) => "Monobank (acquiring API)",
+        match (
+            PersonalAccess::of(&self.client),
+            self.client.has_merchant_token(),
+        ) {
+            (PersonalAccess::Token, true) => "Monobank (personal and acquiring APIs)",
+            (PersonalAccess::Customer, true) => {
+                "Monobank (a customer through the provider API, and acquiring)"
+            }
+            (PersonalAccess::Customer, false) => "Monobank (a customer through the provider API)",
+            (_, true) => "Monobank (acquiring API)",
+            (PersonalAccess::None, false) if self.client.has_provider_key() => {
+                "Monobank (provider API)"
+            }
             _ => "Monobank (personal API)",
         }
     }
 
     fn capabilities(&self) -> Capabilities {
-        capabilities_for(self.client.has_token(), self.client.has_merchant_token())
+        capabilities_for(
+            PersonalAccess::of(&self.client),
+            self.client.has_merchant_token(),
+        )
     }
 
     fn balance(&self) -> Option<&dyn Balance> {
-        self.client.has_token().then_some(self as &dyn Balance)
+        self.client
+            .has_personal_access()
+            .then_some(self as &dyn Balance)
     }
 
     fn statement(&self) -> Option<&dyn Statement> {
-        self.client.has_token().then_some(self as &dyn Statement)
+        self.client
+            .has_personal_access()
+            .then_some(self as &dyn Statement)
     }
 
     fn payment(&self) -> Option<&dyn Payment> {
@@ -458,7 +544,10 @@ impl Provider for MonobankProvider {
     }
 
     fn webhook(&self) -> Option<&dyn Webhook> {
-        Some(self)
+        self.capabilities()
+            .webhook
+            .is_supported()
+            .then_some(self as &dyn Webhook)
     }
 }
 
@@ -475,6 +564,27 @@ mod tests {
  "accounts":[{"id":"card","sendId":"s","balance":100,"creditLimit":0,"type":"black","currencyCode":980,
    "cashbackType":"UAH","maskedPan":[],"iban":"UA1"}],
  "jars":[{"id":"jar","sendId":"j","title":"t","description":"","currencyCode":840,"balance":5,"goal":0}]}"#;
+
+    #[test]
+    fn capabilities_follow_the_personal_access_and_the_merchant_token() {
+        use PersonalAccess::{Customer, None as NoAccess, Token};
+        // (access, merchant) -> balance & statement, payment, webhook
+        for (access, merchant, reads, pays, hooks) in [
+            (Token, false, true, false, true),
+            (Token, true, true, true, true),
+            (Customer, false, true, false, false),
+            (Customer, true, true, true, true),
+            (NoAccess, true, false, true, true),
+            (NoAccess, false, false, false, false),
+        ] {
+            let caps = capabilities_for(access, merchant);
+            let case = format!("{access:?} merchant={merchant}");
+            assert_eq!(caps.balance.is_supported(), reads, "{case}");
+            assert_eq!(caps.statement.is_supported(), reads, "{case}");
+            assert_eq!(caps.payment.is_supported(), pays, "{case}");
+            assert_eq!(caps.webhook.is_supported(), hooks, "{case}");
+        }
+    }
 
     fn clock() -> ManualClock {
         ManualClock::frozen_at("2026-11-01T12:00:00Z".parse().unwrap())

@@ -4,8 +4,9 @@
 //!   SHA-256 of `X-Time + URL path` (or `X-Time + X-Request-Id + URL path` for calls made
 //!   for one client, see [`signed_string`]), sent as `X-Sign`: base64 of the raw 64-byte
 //!   `r‖s` (not DER). `X-Key-Id` is the lowercase hex SHA-1 of the key's uncompressed
-//!   public point `0x04‖X‖Y` ([`ProviderKey::key_id`]). Only the primitive exists here:
-//!   the provider API calls themselves are not implemented yet.
+//!   public point `0x04‖X‖Y` ([`ProviderKey::key_id`]). The registration sends the public
+//!   key as base64 of its PEM ([`ProviderKey::public_key_pem_base64`]). The calls are
+//!   [`MonobankClient::provider_api`](crate::MonobankClient::provider_api).
 //! - **Personal webhooks** reportedly carry `X-Sign` made the same way over the exact raw
 //!   body, with the bank's key from `GET /bank/sync` (`serverPubKey`, base64 of the
 //!   uncompressed point; [`Secp256k1PublicKey::from_base64`]). The official docs do not
@@ -32,7 +33,7 @@ use base64::Engine as _;
 use k256::ecdsa::signature::{Signer as _, Verifier as _};
 use k256::ecdsa::{Signature, SigningKey, VerifyingKey};
 use k256::elliptic_curve::zeroize::Zeroizing;
-use k256::pkcs8::DecodePrivateKey as _;
+use k256::pkcs8::{DecodePrivateKey as _, EncodePublicKey as _, LineEnding};
 use sha1::{Digest as _, Sha1};
 
 use crate::webhook::BASE64;
@@ -222,6 +223,37 @@ impl ProviderKey {
     /// The public half (to register with the bank, or to verify in tests).
     pub fn public_key(&self) -> Secp256k1PublicKey {
         Secp256k1PublicKey::from_verifying_key(*self.key.verifying_key())
+    }
+
+    /// The public key as PEM (`-----BEGIN PUBLIC KEY-----`, X.509 SubjectPublicKeyInfo,
+    /// as `openssl ec -pubout` writes it).
+    ///
+    /// # Errors
+    /// [`KeyError::Invalid`] if the key cannot be encoded (not expected for a key that was
+    /// read).
+    pub fn public_key_pem(&self) -> Result<String, KeyError> {
+        self.key
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .map_err(|e| KeyError::Invalid {
+                reason: format!("the public key cannot be written as PEM: {e}"),
+            })
+    }
+
+    /// The registration's `pubkey`: base64 of [`ProviderKey::public_key_pem`].
+    ///
+    /// ```
+    /// use bankkit_monobank::sign::ProviderKey;
+    ///
+    /// let key = ProviderKey::from_bytes(&[1; 32])?;
+    /// assert!(key.public_key_pem_base64()?.starts_with("LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0K"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`ProviderKey::public_key_pem`].
+    pub fn public_key_pem_base64(&self) -> Result<String, KeyError> {
+        Ok(BASE64.encode(self.public_key_pem()?))
     }
 
     /// The `X-Sign` of a provider API request: base64 of the raw `r‖s` over SHA-256 of
@@ -461,6 +493,19 @@ aajo0Q==
                 .unwrap();
         assert!(pkcs8.starts_with("-----BEGIN PRIVATE KEY-----"));
         assert_eq!(ProviderKey::from_pem(&pkcs8).unwrap().key_id(), KEY_ID);
+    }
+
+    // `openssl ec -in key.pem -pubout | base64 -w0` for SEC1_PEM (OpenSSL 3).
+    const PUBLIC_PEM_BASE64: &str = "LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KTUZZd0VBWUhLb1pJemowQ0FRWUZLNEVFQUFvRFFnQUVHNFRGVm5zU1pFQ1pYVDdWcXJvRlpkY2VHRFJnU0JuLwpuQmYxNmRYZEI0OXd2cStQV0l0VUZRZisxcVpDeGF0QzM5K0JJS2YyT2Q1Ukl0UjZhYWpvMFE9PQotLS0tLUVORCBQVUJMSUMgS0VZLS0tLS0K";
+
+    #[test]
+    fn the_registration_pubkey_is_base64_of_the_pem_openssl_writes() {
+        let key = ProviderKey::from_pem(SEC1_PEM).unwrap();
+        assert_eq!(key.public_key_pem_base64().unwrap(), PUBLIC_PEM_BASE64);
+        assert!(key
+            .public_key_pem()
+            .unwrap()
+            .starts_with("-----BEGIN PUBLIC KEY-----\nMFYwEAYHKoZIzj0CAQYFK4EEAAoDQgAE"));
     }
 
     #[test]

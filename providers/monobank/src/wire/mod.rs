@@ -3,6 +3,9 @@
 //! - The personal API (monobank.md §4): its types are re-exported here, so
 //!   `wire::ClientInfo` and `wire::StatementItem` name them.
 //! - The acquiring API (`/api/merchant/...`, monobank.md §5): [`acquiring`].
+//! - The provider ("corporate") API's own objects (registration, company settings, access
+//!   requests, monobank.md §3.2): [`provider_api`]. Its customer data has the personal
+//!   shapes above.
 //!
 //! Field names are the API's (`camelCase` on the wire); money is integer minor units,
 //! currencies are ISO 4217 numeric codes. Enums the bank may extend keep an unknown value in
@@ -68,5 +71,6 @@ macro_rules! open_enum {
 
 pub mod acquiring;
 mod personal;
+pub mod provider_api;
 
 pub use personal::*;

@@ -97,7 +97,7 @@ impl fmt::Debug for ClientInfo {
 /// `https://example.org/[REDACTED]` for `https://user@example.org/hooks/<secret>?x`: the
 /// scheme and host (and port), without user info; whatever followed them is replaced by
 /// `/[REDACTED]`. Empty stays empty; text without `scheme://` is not shown at all.
-fn scheme_and_host(url: &str) -> String {
+pub(crate) fn scheme_and_host(url: &str) -> String {
     const REDACTED: &str = "[REDACTED]";
     if url.is_empty() {
         return String::new();

@@ -5,4 +5,5 @@ mod acquiring;
 mod config;
 mod pacing;
 mod payments;
+mod provider_api;
 mod sandbox;
