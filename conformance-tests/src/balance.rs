@@ -40,7 +40,7 @@ async fn accounts_match_sandbox(target: &Target) -> CheckResult {
         .accounts()
         .await
         .map_err(|e| format!("accounts: {e}"))?;
-    let ledger = target.sandbox().ledger();
+    let ledger = target.ledger();
     let listed: BTreeSet<&str> = accounts.iter().map(|a| a.id.as_str()).collect();
     let seeded: BTreeSet<&str> = ledger.listed_accounts().map(|a| a.id.as_str()).collect();
     ensure(listed.len() == accounts.len(), || {
@@ -71,7 +71,7 @@ async fn balances_consistent(target: &Target) -> CheckResult {
         .accounts()
         .await
         .map_err(|e| format!("accounts: {e}"))?;
-    let ledger = target.sandbox().ledger();
+    let ledger = target.ledger();
     for account in &accounts {
         let b = balance
             .balance(&account.id)

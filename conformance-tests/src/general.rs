@@ -60,9 +60,11 @@ fn accessor_present(provider: &dyn Provider, capability: Capability) -> bool {
 /// Whether a credential's name says it is a secret (`token`, `access_token`,
 /// `client_secret`, `api_key`, ...); ids and URLs are not.
 fn is_secret(name: &str) -> bool {
-    ["token", "secret", "key", "password"]
-        .iter()
-        .any(|word| name.contains(word))
+    // A key's id is public (sent in every header, derived from the public key).
+    !name.ends_with("key_id")
+        && ["token", "secret", "key", "password", "request_id"]
+            .iter()
+            .any(|word| name.contains(word))
 }
 
 /// Every secret string credential the sandbox seeded.
@@ -130,7 +132,7 @@ impl io::Write for Captured {
 /// The calls run with the real credentials, with every secret wrong at once, and with each
 /// secret wrong alone (so that every credential's own error path is rendered).
 async fn secrets_never_shown(target: &Target) -> CheckResult {
-    let real = target.sandbox().credentials();
+    let real = target.credentials();
     let all_wrong = with_wrong(&real, |_| true);
     let mut needles = secrets(&real);
     needles.extend(secrets(&all_wrong));

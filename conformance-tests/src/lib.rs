@@ -24,6 +24,7 @@ mod payment;
 mod report;
 mod statement;
 mod target;
+mod variant;
 mod webhook;
 
 use std::panic::AssertUnwindSafe;
@@ -42,7 +43,8 @@ use bankkit_monzo as _;
 use bankkit_morune as _;
 
 pub use report::{Outcome, Report, Verdict};
-pub use target::Target;
+pub use target::{Prepare, PrepareContext, Target};
+pub use variant::{variants, Variant};
 
 /// Why a check did not pass.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,24 +114,41 @@ pub async fn run(sandbox: &Sandbox) -> Report {
     run_providers(sandbox, &names).await
 }
 
-/// Runs every check against the named providers.
+/// Runs every check against the named providers, and against each of their
+/// [`variants`] (a column of its own after the provider's).
 pub async fn run_providers(sandbox: &Sandbox, names: &[&str]) -> Report {
     let mut report = Report::default();
     for name in names {
-        report.providers.push((*name).to_owned());
-        let target = match Target::new(sandbox, name) {
-            Ok(target) => target,
-            Err(reason) => {
-                report.push(Outcome::new(name, "setup", Verdict::Fail(reason)));
-                continue;
-            }
-        };
-        for check in checks() {
-            let verdict = run_check(&target, &check).await;
-            report.push(Outcome::new(name, check.name, verdict));
+        run_target(&mut report, name, Target::new(sandbox, name)).await;
+        for variant in variants().iter().filter(|v| v.provider == *name) {
+            run_target(
+                &mut report,
+                variant.label,
+                Target::variant(sandbox, variant).await,
+            )
+            .await;
         }
     }
     report
+}
+
+/// Runs every check against one target, as the report's column `label`.
+async fn run_target(report: &mut Report, label: &str, target: Result<Target, String>) {
+    report.providers.push(label.to_owned());
+    let target = match target {
+        Ok(target) => target,
+        Err(reason) => {
+            report.push(Outcome::new(label, "setup", Verdict::Fail(reason)));
+            return;
+        }
+    };
+    report
+        .declared
+        .insert(label.to_owned(), target.capabilities().clone());
+    for check in checks() {
+        let verdict = run_check(&target, &check).await;
+        report.push(Outcome::new(label, check.name, verdict));
+    }
 }
 
 /// Runs one check against one target: not applicable when the capability is not
@@ -141,6 +160,9 @@ pub async fn run_check(target: &Target, check: &Check) -> Verdict {
         }
     }
     target.fresh_state();
+    if let Err(reason) = target.prepare().await {
+        return Verdict::Fail(format!("preparing the target: {reason}"));
+    }
     let run = AssertUnwindSafe((check.run)(target)).catch_unwind();
     let verdict = match tokio::time::timeout(CHECK_TIMEOUT, run).await {
         Err(_) => Verdict::Fail(format!("did not finish within {CHECK_TIMEOUT:?}")),

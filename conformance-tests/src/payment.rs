@@ -159,7 +159,7 @@ async fn collect_with(
 
 /// `minor` minor units in the currency of the sandbox's first account.
 fn money(target: &Target, minor: i64) -> Result<Money, CheckError> {
-    let ledger = target.sandbox().ledger();
+    let ledger = target.ledger();
     let code = ledger
         .accounts
         .first()
@@ -172,7 +172,6 @@ fn money(target: &Target, minor: i64) -> Result<Money, CheckError> {
 /// How many of the sandbox's transactions, on any account, move exactly `minor`.
 fn ledger_count(target: &Target, minor: i64) -> usize {
     target
-        .sandbox()
         .ledger()
         .accounts
         .iter()
@@ -614,7 +613,6 @@ async fn cancel_releases_a_hold(target: &Target) -> CheckResult {
         },
     )?;
     let net: i64 = target
-        .sandbox()
         .ledger()
         .accounts
         .iter()

@@ -1,6 +1,9 @@
 //! Results of a run and the provider x check matrix.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+use bankkit_core::Capabilities;
 
 /// How one check went for one provider.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +45,8 @@ pub struct Report {
     pub providers: Vec<String>,
     /// The outcomes, in order.
     pub outcomes: Vec<Outcome>,
+    /// What each provider (column) declared when it was run.
+    pub declared: BTreeMap<String, Capabilities>,
 }
 
 impl Report {

@@ -39,7 +39,6 @@ pub(crate) fn checks() -> Vec<Check> {
 /// The sandbox account with the most transactions, and the times of its first and last.
 fn busiest(target: &Target) -> Result<(LedgerAccount, DateTime<Utc>, DateTime<Utc>), String> {
     let account = target
-        .sandbox()
         .ledger()
         .listed_accounts()
         .max_by_key(|a| a.transactions.len())

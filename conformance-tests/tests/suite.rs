@@ -69,6 +69,27 @@ async fn every_registered_provider_passes_every_check_it_declares() {
             "{check}"
         );
     }
+    // Monobank's provider API for one customer who approved access: the balance, statement,
+    // secrets and fault checks all ran and passed; it declares no payments or webhooks.
+    let provider_api = report
+        .declared
+        .get("monobank-provider-api")
+        .expect("the provider-API column ran");
+    assert!(provider_api.get(Capability::Balance).is_supported());
+    assert!(provider_api.get(Capability::Statement).is_supported());
+    for check in checks().iter().filter(|c| {
+        matches!(
+            c.capability,
+            None | Some(Capability::Balance | Capability::Statement)
+        )
+    }) {
+        assert_eq!(
+            report.verdict("monobank-provider-api", check.name),
+            Some(&Verdict::Pass),
+            "{}",
+            check.name
+        );
+    }
     // Monobank with a merchant token: every payment check but pay-outs and the
     // provider-dedupes rule (it keeps creates by a local record) really ran.
     for check in checks().iter().filter(|c| c.name.starts_with("payment.")) {
@@ -150,11 +171,13 @@ fn unexpected_verdicts(report: &Report) -> Vec<String> {
     let all = checks();
     let mut unexpected = Vec::new();
     for provider in &report.providers {
-        let Some(registration) = bankkit_core::registry::find(provider) else {
-            unexpected.push(format!("{provider}: not registered"));
+        let declared_in_run = report.declared.get(provider).cloned();
+        let Some(capabilities) = declared_in_run.or_else(|| {
+            bankkit_core::registry::find(provider).map(|registration| (registration.capabilities)())
+        }) else {
+            unexpected.push(format!("{provider}: neither run nor registered"));
             continue;
         };
-        let capabilities = (registration.capabilities)();
         let declared = |c: Capability| capabilities.get(c).is_supported();
         for Outcome { check, verdict, .. } in
             report.outcomes.iter().filter(|o| &o.provider == provider)
@@ -340,7 +363,17 @@ async fn the_binary_prints_the_matrix_for_every_provider_and_exits_zero() {
 
     assert!(output.status.success(), "{stdout}");
     let header: Vec<&str> = stdout.lines().next().unwrap().split_whitespace().collect();
-    assert_eq!(header, ["check", "momo", "monobank", "monzo", "morune"]);
+    assert_eq!(
+        header,
+        [
+            "check",
+            "momo",
+            "monobank",
+            "monobank-provider-api",
+            "monzo",
+            "morune"
+        ]
+    );
     let summary = stdout
         .lines()
         .find(|line| line.starts_with("conformance: "))
