@@ -72,18 +72,28 @@ fn error_for(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
 
 /// The core error for a non-2xx answer of a signed provider API call: as
 /// [`map_error`], except that a 401 without an error body names the signature, not the
-/// `X-Token` (401 on the access check is handled by that call itself).
+/// `X-Token` (401 on the access check is handled by that call itself), and that a 403
+/// with an error body is `Unauthorized` unless it speaks of a permission: on a signed call
+/// the bank's 403 ("Forbidden" in the spec, text undocumented) refuses the key, the
+/// signature or the `X-Time`, which the caller fixes as credentials. The firewall's HTML
+/// 403 stays `Forbidden` (`Blocked`).
 pub(crate) fn map_provider_error(response: &ApiResponse) -> Error {
-    if response.status.as_u16() == 401
-        && serde_json::from_slice::<ErrorBody>(&response.body).is_err()
-    {
-        return Error::Unauthorized {
+    let body = serde_json::from_slice::<ErrorBody>(&response.body);
+    match (response.status.as_u16(), body) {
+        (401, Err(_)) => Error::Unauthorized {
             message: "the bank refused the signed request (X-Key-Id, X-Sign, or a request id \
                       the customer has not granted)"
                 .to_owned(),
-        };
+        },
+        (403, Ok(ErrorBody { error_description }))
+            if !error_description.to_lowercase().contains("permission") =>
+        {
+            Error::Unauthorized {
+                message: error_description,
+            }
+        }
+        _ => map_error(response),
     }
-    map_error(response)
 }
 
 /// `error` with every occurrence of `secret` in its messages replaced by `[REDACTED]`:
@@ -473,6 +483,45 @@ mod tests {
 
     fn json(description: &str) -> String {
         serde_json::json!({ "errorDescription": description }).to_string()
+    }
+
+    fn signed_answer(status: u16, body: &str) -> Error {
+        let response = ApiResponse::new(
+            http::StatusCode::from_u16(status).unwrap(),
+            http::HeaderMap::new(),
+            body.as_bytes().to_vec(),
+        );
+        map_provider_error(&response)
+    }
+
+    #[test]
+    fn a_signed_calls_403_is_unauthorized_unless_it_is_a_permission_or_the_firewall() {
+        let e = signed_answer(403, &json("Request time is out of range"));
+        assert!(matches!(e, Error::Unauthorized { .. }), "{e:?}");
+        let e = signed_answer(403, &json("Permission denied"));
+        assert!(
+            matches!(
+                e,
+                Error::Forbidden {
+                    reason: ForbiddenReason::InsufficientPermissions,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = signed_answer(403, "<html><body>blocked</body></html>");
+        assert!(
+            matches!(
+                e,
+                Error::Forbidden {
+                    reason: ForbiddenReason::Blocked,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = signed_answer(401, "");
+        assert!(matches!(e, Error::Unauthorized { .. }), "{e:?}");
     }
 
     #[test]

@@ -6,4 +6,5 @@ mod config;
 mod pacing;
 mod payments;
 mod provider_api;
+mod provider_api_sandbox;
 mod sandbox;

@@ -712,7 +712,7 @@ async fn request_ids_never_appear_in_debug_errors_or_paths() {
 
     // Assert
     assert!(
-        matches!(errors[0], Error::Forbidden { .. }),
+        matches!(errors[0], Error::Unauthorized { .. }),
         "{:?}",
         errors[0]
     );
