@@ -42,6 +42,7 @@
 
 pub mod balance;
 pub mod clock;
+pub mod credentials;
 pub mod error;
 mod fsutil;
 pub mod http;

@@ -19,11 +19,13 @@ mod file;
 mod managed;
 mod memory;
 mod single_flight;
+mod wrappers;
 
 pub use file::FileTokenStore;
 pub use managed::{ManagedToken, TokenRefresher};
 pub use memory::MemoryTokenStore;
 pub use single_flight::refresh_single_flight;
+pub use wrappers::{ObservedTokenStore, ScopedTokenStore, TokenHook, TokenSaved};
 
 /// A set of credentials that rotate.
 #[derive(Clone, Debug)]
