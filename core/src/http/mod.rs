@@ -16,6 +16,7 @@
 
 mod pacing;
 mod rate_limit;
+mod raw;
 mod retry;
 mod signing;
 #[cfg(test)]
@@ -34,6 +35,7 @@ use url::Url;
 
 pub use pacing::Pacing;
 pub use rate_limit::RateLimiter;
+pub use raw::{RawRequest, RawResponse};
 pub use retry::{decide, Decision, RequestSafety, RetryPolicy};
 pub use signing::{RequestSigner, SigningInput};
 

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use bankkit_core::clock::{system_clock, Clock};
 use bankkit_core::http::{
-    path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, RequestSafety,
+    path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, RawRequest, RawResponse,
+    RequestSafety,
 };
 use bankkit_core::secret::{bearer_header, SecretString};
 use bankkit_core::token::{ManagedToken, MemoryTokenStore, TokenStore};
@@ -414,6 +415,39 @@ impl MomoClient {
                 subscription_key(&state.subscription_key, product)?,
             )
             .header(TARGET_ENVIRONMENT, self.inner.target_environment.clone()))
+    }
+
+    /// Any endpoint of `product`, described by hand: the escape hatch for calls this client
+    /// does not wrap. Sent like the product's typed calls: its subscription key,
+    /// `X-Target-Environment` and bearer token (minted or re-minted as needed), with their
+    /// retries and error mapping. Give `X-Reference-Id`-style headers through the typed
+    /// calls; a raw POST is sent once unless [`RawRequest::retry_safe`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: bankkit_momo::MomoClient) -> bankkit_core::Result<()> {
+    /// use bankkit_core::http::RawRequest;
+    /// use bankkit_momo::Product;
+    ///
+    /// let answer = client
+    ///     .raw(Product::Collection, RawRequest::get("collection/v1_0/account/balance"))
+    ///     .await?;
+    /// println!("{}", answer.json()?["availableBalance"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidRequest` for a path outside the base URL (nothing is sent); `Config` when
+    /// the product has no subscription key; otherwise as the typed calls.
+    pub async fn raw(&self, product: Product, request: RawRequest) -> Result<RawResponse> {
+        let state = self.state(product)?;
+        let request = request
+            .into_api_request()?
+            .header(
+                SUBSCRIPTION_KEY,
+                subscription_key(&state.subscription_key, product)?,
+            )
+            .header(TARGET_ENVIRONMENT, self.inner.target_environment.clone());
+        Ok(self.send_authed(product, request).await?.into())
     }
 
     /// Sends with the product's bearer token (minted or re-minted as needed).

@@ -13,7 +13,7 @@ use std::time::Duration;
 use bankkit_core::clock::Clock;
 use bankkit_core::http::{
     path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, Pacing, RateLimiter,
-    RequestSafety, RequestSigner,
+    RawRequest, RawResponse, RequestSafety, RequestSigner,
 };
 use bankkit_core::secret::{sensitive_header, ExposeSecret, SecretString};
 use bankkit_core::{validate, Error, Result};
@@ -473,6 +473,47 @@ impl MonobankClient {
         let request = self.personal(ApiRequest::get(path))?.operation("statement");
         let request = paced(request, self.statement_limit.as_ref());
         self.send_personal(request).await?.json("statement items")
+    }
+
+    /// Any endpoint, described by hand: the escape hatch for calls this client does not
+    /// wrap. The credential follows the path as for the typed calls: `api/merchant/...`
+    /// sends the merchant token, `bank/...` nothing, anything else the personal token (or,
+    /// on a customer handle, the customer's signature). `personal/client-info` and
+    /// `personal/statement/...` count against the same 60 s limits as the typed calls;
+    /// retries, `Retry-After` and error mapping are the typed calls' too.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bankkit_monobank::MonobankClient) -> bankkit_core::Result<()> {
+    /// use bankkit_core::http::RawRequest;
+    ///
+    /// let answer = client.raw(RawRequest::get("personal/client-info")).await?;
+    /// println!("{} {}", answer.status, answer.json()?["name"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidRequest` for a path outside the base URL (nothing is sent); `Config` naming
+    /// the credential the path needs when it is not configured; otherwise as the typed call
+    /// of the same API.
+    pub async fn raw(&self, request: RawRequest) -> Result<RawResponse> {
+        let path = request.path().trim_start_matches('/').to_owned();
+        let api = request.into_api_request()?;
+        let response = if path == "api/merchant" || path.starts_with("api/merchant/") {
+            self.acquiring().send_raw(api).await?
+        } else if path.starts_with("bank/") {
+            self.http.send(api, &map_error).await?
+        } else {
+            let limit = if path == "personal/client-info" {
+                self.client_info_limit.as_ref()
+            } else if path.starts_with("personal/statement/") {
+                self.statement_limit.as_ref()
+            } else {
+                None
+            };
+            self.send_personal(paced(self.personal(api)?, limit))
+                .await?
+        };
+        Ok(response.into())
     }
 
     /// `POST /personal/webhook`: sets the URL the bank POSTs new statement items to; an

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use bankkit_core::clock::{system_clock, Clock};
 use bankkit_core::http::{
-    path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, RequestSafety,
+    path_segment, ApiRequest, ApiResponse, HttpClient, HttpOptions, RawRequest, RawResponse,
+    RequestSafety,
 };
 use bankkit_core::money::Money;
 use bankkit_core::secret::{bearer_header, ExposeSecret, SecretString};
@@ -922,6 +923,28 @@ impl MonzoClient {
         .operation("delete_webhook");
         self.send_authed(request).await?;
         Ok(())
+    }
+
+    /// Any endpoint, described by hand: the escape hatch for calls this client does not
+    /// wrap. Sent with the access token like the typed calls (refreshed first when about to
+    /// expire, and once more after an `expired` answer), with their retries and error
+    /// mapping.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bankkit_monzo::MonzoClient) -> bankkit_core::Result<()> {
+    /// use bankkit_core::http::RawRequest;
+    ///
+    /// let answer = client.raw(RawRequest::get("ping/whoami")).await?;
+    /// println!("{}", answer.json()?["user_id"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidRequest` for a path outside the base URL (nothing is sent); otherwise as
+    /// the typed calls.
+    pub async fn raw(&self, request: RawRequest) -> Result<RawResponse> {
+        let request = request.into_api_request()?;
+        Ok(self.send_authed(request).await?.into())
     }
 
     /// Sends `request` with the current access token, refreshing it first when it is about

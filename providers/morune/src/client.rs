@@ -13,7 +13,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use bankkit_core::http::{try_path_segment, ApiRequest, HttpClient, HttpOptions, RequestSafety};
+use bankkit_core::http::{
+    try_path_segment, ApiRequest, HttpClient, HttpOptions, RawRequest, RawResponse, RequestSafety,
+};
 use bankkit_core::secret::{sensitive_header, SecretString};
 use bankkit_core::{validate, Clock, Error, Result};
 use http::header::{HeaderName, HeaderValue, ACCEPT};
@@ -37,6 +39,16 @@ pub const SHOP_KEY_HEADER: &str = "x-api-key";
 
 /// The header carrying the user's secret key (the raw key, not a signature).
 pub const USER_KEY_HEADER: &str = "x-api-signature-sha256";
+
+/// Which key a [`MoruneClient::raw`] request is sent with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RawKey {
+    /// The shop's `api_key` ([`SHOP_KEY_HEADER`]): invoices and tariffs.
+    Shop,
+    /// The user's `user_api_key` ([`USER_KEY_HEADER`]): the balance and payoffs.
+    User,
+}
 
 /// The shop (касса): its id, its secret key (`x-api-key`) and its additional key (signs
 /// payment webhooks).
@@ -316,6 +328,33 @@ impl MoruneClient {
                 HeaderName::from_static(USER_KEY_HEADER),
                 sensitive_header(&user.api_key, "user_api_key")?,
             ))
+    }
+
+    /// Any endpoint, described by hand: the escape hatch for calls this client does not
+    /// wrap, sent with the shop's key ([`RawKey::Shop`], invoice calls) or the user's
+    /// ([`RawKey::User`], balance and payoff calls), with the typed calls' retries and error
+    /// mapping. The answer's `{"status", "data"}` envelope is returned as it came.
+    ///
+    /// ```no_run
+    /// # async fn run(client: bankkit_morune::MoruneClient) -> bankkit_core::Result<()> {
+    /// use bankkit_core::http::RawRequest;
+    /// use bankkit_morune::RawKey;
+    ///
+    /// let answer = client.raw(RawKey::User, RawRequest::get("account/users/USER_ID/balance")).await?;
+    /// println!("{}", answer.json()?["data"]);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// `InvalidRequest` for a path outside the base URL (nothing is sent); `Config` when
+    /// the chosen credentials are not configured; otherwise as the typed calls.
+    pub async fn raw(&self, key: RawKey, request: RawRequest) -> Result<RawResponse> {
+        let request = request.into_api_request()?;
+        let request = match key {
+            RawKey::Shop => self.shop_request(self.require_shop("a raw request")?, request)?,
+            RawKey::User => self.user_request(self.require_user("a raw request")?, request)?,
+        };
+        Ok(self.http.send(request, &error::map_error).await?.into())
     }
 
     async fn call<T: DeserializeOwned>(&self, request: ApiRequest, what: &str) -> Result<T> {

@@ -60,8 +60,8 @@ use bankkit_core::secret::secret;
 use bankkit_core::Result;
 
 pub use client::{
-    Lookup, MoruneClient, MoruneClientBuilder, ShopCredentials, UserCredentials, DEFAULT_BASE_URL,
-    SHOP_KEY_HEADER, USER_KEY_HEADER,
+    Lookup, MoruneClient, MoruneClientBuilder, RawKey, ShopCredentials, UserCredentials,
+    DEFAULT_BASE_URL, SHOP_KEY_HEADER, USER_KEY_HEADER,
 };
 pub use config::MoruneConfig;
 pub use convert::{DEFAULT_EXPIRE_MINUTES, INVOICE, MAX_EXPIRE_MINUTES, PAYOFF};

@@ -615,3 +615,44 @@ async fn refunds_need_the_collection_product_too() {
     assert!(ops.offers(PaymentOperation::PayOut));
     assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_raw_request_carries_the_products_key_environment_and_minted_token() {
+    use bankkit_core::http::RawRequest;
+
+    // Arrange
+    let s = sandbox().await;
+    let client = s.config().client(&s.context()).unwrap();
+    let typed = client.collection().balance().await.unwrap();
+
+    // Act
+    let raw = client
+        .raw(
+            Product::Collection,
+            RawRequest::get("collection/v1_0/account/balance"),
+        )
+        .await
+        .unwrap();
+    let unknown = client
+        .raw(
+            Product::Collection,
+            RawRequest::get("collection/v1_0/requesttopay/00000000-0000-4000-8000-000000000000"),
+        )
+        .await;
+
+    // Assert: the typed call's answer, and the typed calls' error for an unknown payment.
+    let body = raw.json().unwrap();
+    assert_eq!(body["currency"], typed.currency.as_str());
+    assert_eq!(
+        body["availableBalance"]
+            .as_str()
+            .unwrap()
+            .parse::<bankkit_core::Decimal>()
+            .unwrap(),
+        typed.available_balance
+    );
+    assert!(
+        matches!(unknown, Err(Error::NotFound { .. })),
+        "{unknown:?}"
+    );
+}

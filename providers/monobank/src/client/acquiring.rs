@@ -1,6 +1,6 @@
 //! [`Acquiring`]: one typed call per endpoint of the acquiring API (monobank.md §3.3).
 
-use bankkit_core::http::{ApiRequest, RequestSafety};
+use bankkit_core::http::{ApiRequest, ApiResponse, RequestSafety};
 use bankkit_core::{Error, Result};
 use chrono::{DateTime, FixedOffset, SecondsFormat};
 use http::Method;
@@ -590,6 +590,12 @@ impl<'a> Acquiring<'a> {
             .send(request, &map_acquiring_error)
             .await?
             .json(what)
+    }
+
+    /// Sends a hand-made call with the merchant token ([`MonobankClient::raw`]).
+    pub(crate) async fn send_raw(&self, request: ApiRequest) -> Result<ApiResponse> {
+        let request = self.merchant(request)?;
+        self.client.http.send(request, &map_acquiring_error).await
     }
 
     /// Sends a call whose 200 answer is an empty object (or empty): the body is not read.

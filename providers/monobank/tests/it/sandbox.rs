@@ -456,3 +456,48 @@ async fn provider_reports_payments_unsupported_with_a_reason() {
     assert!(capabilities.statement.is_supported());
     assert!(capabilities.webhook.is_supported());
 }
+
+#[tokio::test]
+async fn a_raw_request_goes_through_the_token_the_limits_and_the_error_mapping_of_typed_calls() {
+    use bankkit_core::http::RawRequest;
+
+    // Arrange
+    let setup = sandbox().await;
+    let client = setup.client();
+    let typed = client.client_info().await.unwrap();
+    let started = setup.sandbox.clock().now();
+
+    // Act: the same call by hand within the minute, a public one, a wrong token, and a
+    // path that would leave the base URL.
+    let raw = client
+        .raw(RawRequest::get("personal/client-info"))
+        .await
+        .unwrap();
+    let waited = setup.sandbox.clock().now() - started;
+    let public = client.raw(RawRequest::get("bank/sync")).await.unwrap();
+    let wrong = setup
+        .client_with(
+            "wrong-token-0123456789abcdef0123456789abcdef",
+            HttpOptions::default(),
+        )
+        .raw(RawRequest::get("personal/statement/0/1700000000"))
+        .await;
+    let escaping = client
+        .raw(RawRequest::get("https://evil.example/personal/client-info"))
+        .await;
+
+    // Assert: the answer is the typed call's, spaced by the same 60 s limit; a bank error is
+    // the typed call's error; nothing leaves for another host.
+    assert_eq!(raw.status, 200);
+    assert_eq!(raw.json().unwrap()["clientId"], typed.client_id.as_str());
+    assert!(waited >= TimeDelta::seconds(59), "waited {waited}");
+    assert!(public.json().unwrap()["serverKeyId"].is_string());
+    assert!(
+        matches!(wrong, Err(Error::Unauthorized { .. })),
+        "{wrong:?}"
+    );
+    assert!(
+        matches!(escaping, Err(Error::InvalidRequest { .. })),
+        "{escaping:?}"
+    );
+}

@@ -578,3 +578,40 @@ async fn secrets_never_appear_in_debug_or_display() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_raw_request_is_sent_with_the_access_token_and_refreshes_it_when_expired() {
+    use bankkit_core::http::RawRequest;
+
+    // Arrange: a client whose access token the sandbox no longer accepts (a day later).
+    let setup = sandbox().await;
+    let context = BuildContext::default()
+        .with_clock(setup.sandbox.clock().shared())
+        .with_token_store(Arc::new(MemoryTokenStore::new()));
+    let client = setup.config().client(&context).unwrap();
+    let typed = client.accounts(None).await.unwrap();
+    setup
+        .sandbox
+        .clock()
+        .advance(Duration::from_secs(2 * 86_400));
+
+    // Act
+    let raw = client.raw(RawRequest::get("accounts")).await.unwrap();
+    let missing = client.raw(RawRequest::get("no/such/endpoint")).await;
+
+    // Assert: the raw answer lists the typed call's accounts, after a refresh the typed
+    // calls would have made; an unknown endpoint is the typed calls' error.
+    let listed: BTreeSet<String> = raw.json().unwrap()["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: BTreeSet<String> = typed.iter().map(|a| a.id.to_string()).collect();
+    assert_eq!(listed, expected);
+    assert!(missing.is_err());
+    assert!(
+        !matches!(missing, Err(Error::Unauthorized { .. })),
+        "{missing:?}"
+    );
+}

@@ -133,3 +133,44 @@ async fn a_payoff_whose_answer_was_lost_is_found_by_order_id_and_debited_once() 
         PaymentStatus::Succeeded
     );
 }
+
+#[tokio::test]
+async fn a_raw_request_is_sent_with_the_chosen_key_and_mapped_like_the_typed_calls() {
+    use bankkit_core::http::RawRequest;
+    use bankkit_core::secret::secret;
+    use bankkit_morune::{MoruneClient, RawKey, ShopCredentials, UserCredentials};
+
+    // Arrange
+    let setup = Setup::start().await;
+    let credentials = setup.morune.credentials();
+    let text = |name: &str| credentials[name].as_str().unwrap().to_owned();
+    let client = MoruneClient::builder()
+        .base_url(setup.morune.base_url())
+        .shop(ShopCredentials::new(
+            text("shop_id"),
+            secret(text("api_key")),
+        ))
+        .user(UserCredentials::new(
+            text("user_id"),
+            secret(text("user_api_key")),
+        ))
+        .clock(setup.sandbox.clock().shared())
+        .build()
+        .unwrap();
+    let typed = client.balance().await.unwrap();
+    let path = format!("account/users/{}/balance", text("user_id"));
+
+    // Act: the balance with the user's key, and with the shop's (which Morune refuses).
+    let raw = client
+        .raw(RawKey::User, RawRequest::get(path.as_str()))
+        .await
+        .unwrap();
+    let with_shop_key = client.raw(RawKey::Shop, RawRequest::get(path)).await;
+
+    // Assert
+    let body = raw.json().unwrap();
+    let data: bankkit_morune::wire::UserBalance =
+        serde_json::from_value(body["data"].clone()).unwrap();
+    assert_eq!(data, typed);
+    assert!(with_shop_key.is_err(), "{with_shop_key:?}");
+}
