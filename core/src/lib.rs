@@ -41,6 +41,8 @@
 //!   [`validate`] checks their fields.
 
 pub mod balance;
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod clock;
 pub mod credentials;
 pub mod error;

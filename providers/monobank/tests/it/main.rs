@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod acquiring;
+mod blocking;
 mod config;
 mod pacing;
 mod payments;
