@@ -676,3 +676,19 @@ async fn every_route_is_in_the_openapi_document() {
         assert_ne!(body["code"], "no_route", "{method} {path}");
     }
 }
+
+#[tokio::test]
+async fn new_credentials_replace_the_cached_provider() {
+    let app = App::start().await;
+    let mut wrong = app.monobank_credentials();
+    wrong["token"] = json!("wrongTOKEN_0123456789abcdefghijklmnopqrstuvw");
+    app.put_credentials("alice", "monobank", &wrong).await;
+    let (status, _) = app.get("alice", "/providers/monobank/accounts").await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY);
+
+    app.put_credentials("alice", "monobank", &app.monobank_credentials())
+        .await;
+    app.sandbox.advance(Duration::from_secs(120));
+    let (status, body) = app.get("alice", "/providers/monobank/accounts").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
