@@ -56,7 +56,8 @@ impl StoredConfig {
     /// against the registry and keeps it.
     ///
     /// # Errors
-    /// [`Error::Config`] naming the field at fault, or the unknown provider.
+    /// [`Error::Config`] naming the field at fault, or the unknown provider; the message
+    /// quotes no value but the provider's name.
     pub fn from_json(json: &str) -> Result<Self> {
         let config = parse(json)?;
         Ok(Self {
@@ -91,9 +92,16 @@ fn parse(json: &str) -> Result<Box<dyn ProviderConfig>> {
         // serde_json appends " at line L column C"; the path says more.
         let message = message
             .rsplit_once(" at line ")
-            .map_or(message.as_str(), |(m, _)| m)
-            .to_owned();
+            .map_or(message.as_str(), |(m, _)| m);
         let path = e.path().to_string();
+        // The provider name is the one value worth echoing (`unknown variant `nobody``);
+        // anything else quoted may be a secret put in the wrong place.
+        let at_tag = path == "." || path == "provider";
+        let message = if at_tag && message.starts_with("unknown variant `") {
+            message.to_owned()
+        } else {
+            crate::registry::without_values(message)
+        };
         let field = if path == "." {
             "config".to_owned()
         } else {
@@ -196,6 +204,21 @@ impl CredentialStore for MemoryCredentialStore {
 mod tests {
     use super::*;
 
+    #[derive(Debug, serde::Serialize, serde::Deserialize)]
+    struct Acme {
+        token: String,
+    }
+
+    #[typetag::serde(name = "acme-test")]
+    impl ProviderConfig for Acme {
+        fn build(
+            &self,
+            _: &crate::registry::BuildContext,
+        ) -> Result<std::sync::Arc<dyn crate::Provider>> {
+            Err(Error::config("token", "not buildable in tests"))
+        }
+    }
+
     #[test]
     fn unknown_providers_and_bad_json_are_config_errors_without_values() {
         let unknown = StoredConfig::from_json(r#"{"provider": "nope", "token": "s3cr3t"}"#);
@@ -208,5 +231,16 @@ mod tests {
             StoredConfig::from_json("not json"),
             Err(Error::Config { .. })
         ));
+        // A secret where a known provider expects something else is not echoed.
+        let misplaced = StoredConfig::from_json(r#"{"provider": "acme-test", "token": 7}"#);
+        let Err(Error::Config { message, .. }) = misplaced else {
+            panic!("{misplaced:?}");
+        };
+        assert!(!message.contains('7'), "{message}");
+        let quoted = StoredConfig::from_json(r#"{"provider": "acme-test", "token": ["s3cr3t"]}"#);
+        let Err(Error::Config { message, .. }) = quoted else {
+            panic!("{quoted:?}");
+        };
+        assert!(!message.contains("s3cr3t"), "{message}");
     }
 }

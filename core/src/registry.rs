@@ -238,7 +238,7 @@ fn config_error(path: &serde_path_to_error::Path, message: &str) -> Error {
 ///
 /// Field names (`missing field `token``, `unknown field `tokn``) and what was expected are
 /// kept: they come from the program, not the file.
-fn without_values(message: &str) -> String {
+pub(crate) fn without_values(message: &str) -> String {
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = message.strip_prefix(prefix) {
             let (unexpected, expected) = match rest.rfind(", expected ") {

@@ -66,6 +66,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let bank = BankkitRouter::<HeaderUser>::new(credentials, tokens)
         .build_context(BuildContext::default().with_clock(sandbox.clock().shared()))
         .public_url(&base)
+        // The sandbox's URLs: users of a real app cannot point the server elsewhere.
+        .allow_config_fields(["base_url"])
         .monobank_base_url(monobank.base_url())
         .on_event(|user, provider, event| println!("webhook for {user} from {provider}: {event:?}"))
         .build();

@@ -146,6 +146,17 @@ pub(crate) async fn put_credentials(
     body: Bytes,
 ) -> Answer<Json<ProviderSummary>> {
     Shared::registered(&provider)?;
+    let object: serde_json::Map<String, serde_json::Value> = json_body(&body)?;
+    if let Some(field) = shared.refused_field(&object) {
+        return Err(Problem::bad_request(
+            "config_field_not_allowed",
+            format!(
+                "`{field}` cannot be set by a user: it would point the server at another \
+                 URL or at its own files (the app may allow it)"
+            ),
+        )
+        .with_provider(&provider));
+    }
     let stored = stored_config(&provider, &body)?;
     // Build before storing: a config that cannot become a provider is refused.
     let built = shared.build(&user, stored.clone())?;

@@ -88,6 +88,7 @@ pub struct BankkitRouter<U> {
     context: BuildContext,
     on_event: Option<EventHandler>,
     public_url: Option<String>,
+    allowed_config_fields: Vec<String>,
     #[cfg(feature = "monobank")]
     monobank_base_url: Option<String>,
     user: std::marker::PhantomData<fn() -> U>,
@@ -112,6 +113,7 @@ impl<U: UserId> BankkitRouter<U> {
             context: BuildContext::default(),
             on_event: None,
             public_url: None,
+            allowed_config_fields: Vec::new(),
             #[cfg(feature = "monobank")]
             monobank_base_url: None,
             user: std::marker::PhantomData,
@@ -141,6 +143,21 @@ impl<U: UserId> BankkitRouter<U> {
     /// `{public_url}/hooks/{provider}/{user}`.
     pub fn public_url(mut self, url: impl Into<String>) -> Self {
         self.public_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// Lets users' configs set `fields` that are refused by default: `base_url` (where the
+    /// server sends the user's requests) and any field ending in `_file`, `_path` or `_dir`
+    /// (the server's own files). Without this a user could make the server call any URL or
+    /// read any file it can; allow `base_url` only where users are trusted (tests against a
+    /// sandbox, an internal tool).
+    pub fn allow_config_fields<I, F>(mut self, fields: I) -> Self
+    where
+        I: IntoIterator<Item = F>,
+        F: Into<String>,
+    {
+        self.allowed_config_fields
+            .extend(fields.into_iter().map(Into::into));
         self
     }
 
@@ -239,6 +256,7 @@ impl<U: UserId> BankkitRouter<U> {
             context: self.context,
             on_event: self.on_event,
             public_url: self.public_url,
+            allowed_config_fields: self.allowed_config_fields,
             cache: Mutex::new(HashMap::new()),
             #[cfg(feature = "monobank")]
             monobank,
@@ -289,12 +307,32 @@ pub(crate) struct Shared {
     pub(crate) context: BuildContext,
     pub(crate) on_event: Option<EventHandler>,
     pub(crate) public_url: Option<String>,
+    pub(crate) allowed_config_fields: Vec<String>,
     cache: Mutex<HashMap<(String, String), Cached>>,
     #[cfg(feature = "monobank")]
     pub(crate) monobank: crate::monobank::Rates,
 }
 
 impl Shared {
+    /// The first field of a user's config that points the server at a URL or a file of
+    /// its own and is not allowed ([`BankkitRouter::allow_config_fields`]).
+    pub(crate) fn refused_field<'a>(
+        &self,
+        object: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> Option<&'a str> {
+        object.keys().map(String::as_str).find(|name| {
+            let guarded = *name == "base_url"
+                || name.ends_with("_file")
+                || name.ends_with("_path")
+                || name.ends_with("_dir");
+            guarded
+                && !self
+                    .allowed_config_fields
+                    .iter()
+                    .any(|allowed| allowed == name)
+        })
+    }
+
     /// `provider` if it is registered, else a 404.
     pub(crate) fn registered(provider: &str) -> Result<(), Problem> {
         match registry::find(provider) {

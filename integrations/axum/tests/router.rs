@@ -75,6 +75,8 @@ impl App {
         )
         .build_context(context)
         .public_url(&base)
+        // The sandbox's URLs: users of a real app cannot point the server elsewhere.
+        .allow_config_fields(["base_url"])
         .monobank_base_url(sandbox.monobank().unwrap().base_url())
         .on_event(move |user, provider, event| {
             seen.lock()
@@ -691,4 +693,41 @@ async fn new_credentials_replace_the_cached_provider() {
     app.sandbox.advance(Duration::from_secs(120));
     let (status, body) = app.get("alice", "/providers/monobank/accounts").await;
     assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn by_default_a_user_cannot_point_the_server_at_another_url_or_its_files() {
+    // Arrange: a router as an app would build it, without allowing any guarded field.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}/bank", listener.local_addr().unwrap());
+    let bank = BankkitRouter::<XUser>::new(
+        Arc::new(MemoryCredentialStore::new()),
+        Arc::new(MemoryTokenStore::new()),
+    )
+    .build();
+    tokio::spawn(
+        async move { axum::serve(listener, axum::Router::new().nest("/bank", bank)).await },
+    );
+    let http = reqwest::Client::new();
+    let put = |body: serde_json::Value| {
+        http.put(format!("{base}/providers/monobank/credentials"))
+            .header("x-user", "mallory")
+            .json(&body)
+            .send()
+    };
+
+    // Act
+    let url = put(serde_json::json!({"token": "t", "base_url": "http://169.254.169.254/"}))
+        .await
+        .unwrap();
+    let file = put(serde_json::json!({"token": "t", "idempotency_file": "/etc/passwd"}))
+        .await
+        .unwrap();
+
+    // Assert
+    for answer in [url, file] {
+        assert_eq!(answer.status(), 400);
+        let problem: serde_json::Value = answer.json().await.unwrap();
+        assert_eq!(problem["code"], "config_field_not_allowed", "{problem}");
+    }
 }
