@@ -59,6 +59,7 @@ impl Drop for KeyGuard {
 }
 
 /// A stable 64-bit FNV-1a hash, for advisory lock ids.
+#[cfg(feature = "postgres")]
 pub(crate) fn fnv1a_64(bytes: &[u8]) -> i64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for byte in bytes {
