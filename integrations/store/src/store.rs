@@ -544,7 +544,18 @@ impl SqlStore {
         what: &str,
         call: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T> {
-        match tokio::time::timeout(self.inner.options.timeout, call).await {
+        self.timed_until(Instant::now() + self.inner.options.timeout, what, call)
+            .await
+    }
+
+    /// As [`SqlStore::timed`], ending at `deadline`.
+    async fn timed_until<T>(
+        &self,
+        deadline: Instant,
+        what: &str,
+        call: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T> {
+        match tokio::time::timeout_at(deadline.into(), call).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(storage_error(what, self.inner.options.timeout, e)),
             Err(_) => Err(self.timed_out(what)),
@@ -843,7 +854,7 @@ mod sqlite_lock {
         loop {
             let now = now_millis();
             let taken = store
-                .timed("taking the refresh lock", async {
+                .timed_until(deadline, "taking the refresh lock", async {
                     sqlx::query(
                         "INSERT INTO bankkit_token_locks (token_key, holder, expires_at) \
                          VALUES ($1, $2, $3) \

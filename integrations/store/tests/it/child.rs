@@ -37,6 +37,7 @@ pub fn spawn(mode: &str, envs: &[(&str, String)]) -> Child {
     command
         .args(["--exact", "child::entry", "--nocapture", "--test-threads=1"])
         .env(CHILD_VAR, mode)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .kill_on_drop(true);
@@ -60,6 +61,24 @@ pub async fn wait_for_line(child: &mut Child, marker: &str, within: Duration) ->
     })
     .await
     .unwrap_or_else(|_| panic!("no {marker} from the child within {within:?}"))
+}
+
+/// Tells a child waiting in [`wait_for_go`] to go on.
+pub async fn go(child: &mut Child) {
+    use tokio::io::AsyncWriteExt;
+    let stdin = child.stdin.as_mut().unwrap();
+    stdin.write_all(b"go\n").await.unwrap();
+    stdin.flush().await.unwrap();
+}
+
+/// Waits for the parent's [`go`].
+pub async fn wait_for_go() {
+    let mut line = String::new();
+    BufReader::new(tokio::io::stdin())
+        .read_line(&mut line)
+        .await
+        .unwrap();
+    assert_eq!(line.trim(), "go");
 }
 
 /// Prints the line the parent waits for.

@@ -8,7 +8,7 @@ use bankkit_core::registry::BuildContext;
 use bankkit_core::secret::{secret, ExposeSecret};
 use bankkit_core::{SandboxClock, TokenSet, TokenStore};
 use bankkit_monzo::{MonzoClient, MonzoConfig};
-use bankkit_sandbox::Sandbox;
+use bankkit_sandbox::{Fault, Sandbox};
 use bankkit_store::{SqlStore, StoreOptions};
 use futures::future::join_all;
 
@@ -78,15 +78,29 @@ async fn expired_token_is_refreshed_once_by_four_processes_of_twenty_five_tasks(
         ));
     }
 
-    // Act: four processes at once.
-    let children = (0..PROCESSES).map(|_| {
-        let child = child::spawn("single-flight", &envs);
-        async move {
-            tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
-                .await
-                .expect("a child did not finish within 120 s")
-                .unwrap()
-        }
+    // Each refresh answer is held back, so that without a shared lock the other processes
+    // would find the old token and refresh too.
+    monzo.inject(
+        Fault::delay(Duration::from_millis(300))
+            .times(PROCESSES as u32)
+            .on("POST", "/oauth2/token"),
+    );
+
+    // Act: four processes, set up, then let go at once.
+    let mut children = Vec::new();
+    for _ in 0..PROCESSES {
+        let mut child = child::spawn("single-flight", &envs);
+        child::wait_for_line(&mut child, child::READY, Duration::from_secs(60)).await;
+        children.push(child);
+    }
+    for child in &mut children {
+        child::go(child).await;
+    }
+    let children = children.into_iter().map(|child| async move {
+        tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+            .await
+            .expect("a child did not finish within 120 s")
+            .unwrap()
     });
     let outputs = join_all(children).await;
 
@@ -146,6 +160,8 @@ pub async fn child() {
         .with_token_store(Arc::new(store))
         .with_clock(clock.shared());
     let client = config(&env).client(&context).unwrap();
+    child::say(child::READY);
+    child::wait_for_go().await;
     let calls = (0..TASKS).map(|_| {
         let client = client.clone();
         tokio::spawn(async move { client.whoami().await })
