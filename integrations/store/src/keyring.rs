@@ -36,8 +36,8 @@ pub struct Keyring {
 }
 
 struct Keys {
-    current: Key,
-    old: Vec<Key>,
+    current: Arc<Key>,
+    old: Vec<Arc<Key>>,
 }
 
 struct Key {
@@ -76,7 +76,7 @@ impl Keyring {
     pub fn new(key_id: impl Into<String>, key: [u8; KEY_LEN]) -> Self {
         Self {
             inner: Arc::new(Keys {
-                current: Key::new(key_id.into(), key),
+                current: Arc::new(Key::new(key_id.into(), key)),
                 old: Vec::new(),
             }),
         }
@@ -93,22 +93,15 @@ impl Keyring {
     /// Adds an older key that rows written before a rotation name. An id already in the
     /// keyring keeps its first key.
     pub fn with_old(self, key_id: impl Into<String>, key: [u8; KEY_LEN]) -> Self {
-        let key_id = key_id.into();
-        let key = Key::new(key_id.clone(), key);
-        if self.find(&key_id).is_some() {
+        let key = Arc::new(Key::new(key_id.into(), key));
+        if self.find(&key.id).is_some() {
             return self;
         }
-        let mut old: Vec<Key> = self
-            .inner
-            .old
-            .iter()
-            .map(|k| Key::new(k.id.clone(), *k.bytes))
-            .collect();
+        let mut old = self.inner.old.clone();
         old.push(key);
-        let current = &self.inner.current;
         Self {
             inner: Arc::new(Keys {
-                current: Key::new(current.id.clone(), *current.bytes),
+                current: self.inner.current.clone(),
                 old,
             }),
         }
@@ -140,6 +133,7 @@ impl Keyring {
         std::iter::once(&self.inner.current)
             .chain(&self.inner.old)
             .find(|key| key.id == key_id)
+            .map(AsRef::as_ref)
     }
 
     /// Encrypts `plaintext` under the current key, bound to `aad`: (key id, nonce,

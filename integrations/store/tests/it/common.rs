@@ -65,6 +65,8 @@ pub struct TestDb {
     pub kind: Kind,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
+    /// The PostgreSQL database's own URL and the test's schema in it.
+    schema: Option<(String, String)>,
 }
 
 impl TestDb {
@@ -78,6 +80,7 @@ impl TestDb {
             kind: Kind::Sqlite,
             url,
             _dir: Some(dir),
+            schema: None,
         };
         db.store().await.migrate().await.unwrap();
         db
@@ -100,9 +103,26 @@ impl TestDb {
             kind: Kind::Postgres,
             url,
             _dir: None,
+            schema: Some((base, schema)),
         };
         db.store().await.migrate().await.unwrap();
         Some(db)
+    }
+
+    /// Something to call once the test is done with the database: drops the test's
+    /// PostgreSQL schema (a SQLite directory goes with the `TestDb`).
+    pub fn cleanup(&self) -> impl std::future::Future<Output = ()> + 'static {
+        let schema = self.schema.clone();
+        async move {
+            if let Some((base, schema)) = schema {
+                let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
+                sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                conn.close().await.unwrap();
+            }
+        }
     }
 
     pub fn path(&self) -> Option<std::path::PathBuf> {
@@ -211,7 +231,9 @@ macro_rules! on_both_databases {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if let Some(db) = crate::common::TestDb::postgres().await {
+                    let cleanup = db.cleanup();
                     super::$name(db).await;
+                    cleanup.await;
                 }
             }
         }
