@@ -169,3 +169,43 @@ async fn refresh_lock_held_elsewhere_is_a_storage_error_within_the_timeout(db: T
     drop(waiter.lock(&key).await.unwrap());
     assert!(started.elapsed() < TIMEOUT, "took {:?}", started.elapsed());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_lease_is_renewed_while_held_and_lapses_when_not_released() {
+    let db = TestDb::sqlite().await;
+    let lease = Duration::from_millis(300);
+    let holder = db.store_with(keyring(), options().lock_lease(lease)).await;
+    let waiter = db
+        .store_with(
+            keyring(),
+            options()
+                .lock_lease(lease)
+                .timeout(Duration::from_millis(400)),
+        )
+        .await;
+    let key = unique("lease");
+
+    // Held four leases long: renewed, so never taken over.
+    let held = holder.lock(&key).await.unwrap();
+    for _ in 0..3 {
+        assert!(matches!(
+            waiter.lock(&key).await,
+            Err(Error::Storage { .. })
+        ));
+    }
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(waiter.lock(&key).await.unwrap());
+
+    // A holder that stopped renewing without releasing (its process died): the lease
+    // lapses and the next caller gets the lock.
+    db.execute(&format!(
+        "INSERT INTO bankkit_token_locks (token_key, holder, expires_at) \
+         VALUES ('{key}', 'dead', {})",
+        chrono::Utc::now().timestamp_millis() + 200
+    ))
+    .await;
+    let started = Instant::now();
+    drop(waiter.lock(&key).await.unwrap());
+    assert!(started.elapsed() >= Duration::from_millis(150));
+}
