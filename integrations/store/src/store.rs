@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::keyring::{aad, Keyring, Sealed};
 use crate::lock::{KeyGuard, KeyedLocks};
@@ -180,6 +180,13 @@ struct TokenPlain {
     refresh_token: Option<String>,
     expires_at: Option<DateTime<Utc>>,
     extra: BTreeMap<String, String>,
+}
+
+impl Drop for TokenPlain {
+    fn drop(&mut self) {
+        self.access_token.zeroize();
+        self.refresh_token.zeroize();
+    }
 }
 
 impl SqlStore {
@@ -492,22 +499,15 @@ impl SqlStore {
             expires_at: tokens.expires_at,
             extra: tokens.extra.clone(),
         };
-        let json = serde_json::to_vec(&plain).map(Zeroizing::new);
-        // Zeroise the copies of the secrets before looking at the result.
-        let TokenPlain {
-            access_token,
-            refresh_token,
-            ..
-        } = plain;
-        drop(Zeroizing::new(access_token));
-        drop(refresh_token.map(Zeroizing::new));
-        let json = json.map_err(|e| Error::Storage {
-            message: format!(
-                "could not serialise the tokens of {key} ({:?})",
-                e.classify()
-            ),
-            source: None,
-        })?;
+        let json = serde_json::to_vec(&plain)
+            .map(Zeroizing::new)
+            .map_err(|e| Error::Storage {
+                message: format!(
+                    "could not serialise the tokens of {key} ({:?})",
+                    e.classify()
+                ),
+                source: None,
+            })?;
         self.inner.keyring.seal(&aad(TOKENS, &[key]), &json)
     }
 
@@ -517,21 +517,21 @@ impl SqlStore {
             .inner
             .keyring
             .open(&what, &aad(TOKENS, &[key]), sealed)?;
-        let plain: TokenPlain = serde_json::from_slice(&json).map_err(|e| Error::Storage {
+        let mut plain: TokenPlain = serde_json::from_slice(&json).map_err(|e| Error::Storage {
             message: format!(
                 "{what} decrypted but are not a token set ({:?})",
                 e.classify()
             ),
             source: None,
         })?;
-        let mut tokens = TokenSet::new(SecretString::from(plain.access_token));
-        if let Some(refresh) = plain.refresh_token {
+        let mut tokens = TokenSet::new(SecretString::from(std::mem::take(&mut plain.access_token)));
+        if let Some(refresh) = plain.refresh_token.take() {
             tokens = tokens.with_refresh_token(SecretString::from(refresh));
         }
         if let Some(at) = plain.expires_at {
             tokens = tokens.with_expires_at(at);
         }
-        for (name, value) in plain.extra {
+        for (name, value) in std::mem::take(&mut plain.extra) {
             tokens = tokens.with_extra(name, value);
         }
         Ok(tokens)
