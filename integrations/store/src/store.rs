@@ -50,14 +50,14 @@ impl Default for StoreOptions {
         Self {
             max_connections: 5,
             timeout: Duration::from_secs(10),
-            lock_lease: Duration::from_secs(10),
+            lock_lease: Duration::from_secs(5),
             migrate_on_connect: false,
         }
     }
 }
 
 impl StoreOptions {
-    /// The defaults: 5 connections, a 10 s timeout, a 10 s lock lease, no migration on
+    /// The defaults: 5 connections, a 10 s timeout, a 5 s lock lease, no migration on
     /// connect.
     pub fn new() -> Self {
         Self::default()
@@ -80,9 +80,10 @@ impl StoreOptions {
         self
     }
 
-    /// SQLite only: how long a refresh lock lasts without renewal. The holder renews it
-    /// every third of this while alive, so this is how long a killed process blocks the
-    /// next refresh of its key.
+    /// SQLite only: how long a refresh lock lasts without renewal (default 5 s). The holder
+    /// renews it every third of this while alive, so this is how long a killed process (or
+    /// a `lock` call abandoned just after taking the row) blocks the next refresh of its
+    /// key. Keep it below the timeout, so that waiters outlast a dead holder.
     pub fn lock_lease(mut self, lease: Duration) -> Self {
         self.lock_lease = lease.max(Duration::from_millis(30));
         self
