@@ -2,7 +2,14 @@
 //!
 //! ```sh
 //! cargo run -p bankkit-axum --example server
+//! # or on PostgreSQL:
+//! DATABASE_URL=postgres://user:password@127.0.0.1/app cargo run -p bankkit-axum --example server
 //! ```
+//!
+//! Users' configs and tokens go to a SQLite file (`bankkit-example.db` in the system's temp
+//! directory) or, with `DATABASE_URL`, to PostgreSQL; encrypted under the 32-byte key in
+//! `BANKKIT_STORE_KEY` (base64, e.g. `openssl rand -base64 32`), or under a key made for this run when it is unset
+//! (what it stored cannot be read by the next run then).
 //!
 //! It prints its URL and curl lines to try. The user is whoever the `X-User` header names:
 //! a stand-in for the app's own login, never to be used as is.
@@ -11,10 +18,13 @@ use std::sync::Arc;
 
 use axum::extract::FromRequestParts;
 use bankkit_axum::{BankkitRouter, UserId};
-use bankkit_core::credentials::{CredentialStore, MemoryCredentialStore};
+use bankkit_core::credentials::CredentialStore;
 use bankkit_core::registry::BuildContext;
-use bankkit_core::token::{MemoryTokenStore, TokenStore};
+use bankkit_core::token::TokenStore;
 use bankkit_sandbox::Sandbox;
+use bankkit_store::{Keyring, SqlStore};
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use http::request::Parts;
 use http::StatusCode;
 
@@ -55,11 +65,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let monobank = sandbox.monobank().ok_or("no monobank in the sandbox")?;
     let momo = sandbox.momo().ok_or("no momo in the sandbox")?;
 
-    // ---- Stores. In memory for now; a SQLite store goes here (see docs/stores.md):
-    // let credentials: Arc<dyn CredentialStore> = Arc::new(SqliteStore::open("bank.db").await?);
-    let credentials: Arc<dyn CredentialStore> = Arc::new(MemoryCredentialStore::new());
-    let tokens: Arc<dyn TokenStore> = Arc::new(MemoryTokenStore::new());
-    // ----
+    // Stores: SQLite by default, PostgreSQL with DATABASE_URL; secrets encrypted at rest.
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| {
+        let path = std::env::temp_dir().join("bankkit-example.db");
+        format!("sqlite://{}?mode=rwc", path.display())
+    });
+    let keyring = match std::env::var("BANKKIT_STORE_KEY") {
+        Ok(key) => Keyring::from_slice("env", &BASE64.decode(key.trim())?)?,
+        Err(_) => {
+            eprintln!("BANKKIT_STORE_KEY is unset: using a key for this run only");
+            Keyring::new("this-run", *Keyring::generate_key())
+        }
+    };
+    let store = Arc::new(SqlStore::connect(&url, keyring).await?);
+    store.migrate().await?;
+    let credentials: Arc<dyn CredentialStore> = store.clone();
+    let tokens: Arc<dyn TokenStore> = store;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}/bank", listener.local_addr()?);

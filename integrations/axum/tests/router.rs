@@ -53,6 +53,17 @@ struct App {
 
 impl App {
     async fn start() -> App {
+        Self::start_with(
+            Arc::new(MemoryCredentialStore::new()),
+            Arc::new(MemoryTokenStore::new()),
+        )
+        .await
+    }
+
+    async fn start_with(
+        credentials: Arc<dyn bankkit_core::credentials::CredentialStore>,
+        tokens: Arc<dyn bankkit_core::TokenStore>,
+    ) -> App {
         let sandbox = Sandbox::builder()
             .providers(["monobank", "momo"])
             .start()
@@ -69,21 +80,18 @@ impl App {
                     .timeout(Duration::from_secs(5))
                     .retry(RetryPolicy::IdempotentWrites { attempts: 3 }),
             );
-        let bank = BankkitRouter::<XUser>::new(
-            Arc::new(MemoryCredentialStore::new()),
-            Arc::new(MemoryTokenStore::new()),
-        )
-        .build_context(context)
-        .public_url(&base)
-        // The sandbox's URLs: users of a real app cannot point the server elsewhere.
-        .allow_config_fields(["base_url"])
-        .monobank_base_url(sandbox.monobank().unwrap().base_url())
-        .on_event(move |user, provider, event| {
-            seen.lock()
-                .unwrap()
-                .push((user.to_owned(), provider.to_owned(), event));
-        })
-        .build();
+        let bank = BankkitRouter::<XUser>::new(credentials, tokens)
+            .build_context(context)
+            .public_url(&base)
+            // The sandbox's URLs: users of a real app cannot point the server elsewhere.
+            .allow_config_fields(["base_url"])
+            .monobank_base_url(sandbox.monobank().unwrap().base_url())
+            .on_event(move |user, provider, event| {
+                seen.lock()
+                    .unwrap()
+                    .push((user.to_owned(), provider.to_owned(), event));
+            })
+            .build();
         let app = axum::Router::new().nest("/bank", bank);
         tokio::spawn(async move { axum::serve(listener, app).await });
         App {
@@ -730,4 +738,52 @@ async fn by_default_a_user_cannot_point_the_server_at_another_url_or_its_files()
         let problem: serde_json::Value = answer.json().await.unwrap();
         assert_eq!(problem["code"], "config_field_not_allowed", "{problem}");
     }
+}
+
+#[tokio::test]
+async fn on_the_sqlite_store_credentials_are_encrypted_at_rest_and_serve_the_user() {
+    use bankkit_store::{Keyring, SqlStore};
+
+    // Arrange: the router on a SQLite file store, as the example server runs it.
+    let dir = std::env::temp_dir().join(format!("bankkit-axum-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bank.db");
+    let url = format!("sqlite://{}?mode=rwc", file.display());
+    let store = Arc::new(
+        SqlStore::connect(&url, Keyring::new("k1", *Keyring::generate_key()))
+            .await
+            .unwrap(),
+    );
+    store.migrate().await.unwrap();
+    let app = App::start_with(store.clone(), store.clone()).await;
+    let monobank = app.sandbox.monobank().unwrap();
+    let token = monobank.credentials()["token"].as_str().unwrap().to_owned();
+
+    // Act
+    let put = app
+        .put_credentials(
+            "alice",
+            "monobank",
+            &json!({"token": token, "base_url": monobank.base_url()}),
+        )
+        .await;
+    let accounts = app
+        .http
+        .get(format!("{}/providers/monobank/accounts", app.base))
+        .header("x-user", "alice")
+        .send()
+        .await
+        .unwrap();
+    store.close().await;
+    let on_disk = std::fs::read(&file).unwrap();
+    let wal = std::fs::read(dir.join("bank.db-wal")).unwrap_or_default();
+
+    // Assert: the user is served from the stored config; the file holds no token.
+    assert_eq!(put.status(), 200);
+    assert_eq!(accounts.status(), 200);
+    let needle = token.as_bytes();
+    for bytes in [&on_disk, &wal] {
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
