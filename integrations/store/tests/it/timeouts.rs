@@ -10,7 +10,9 @@ use sqlx::Connection;
 use crate::common::{keyring, on_both_databases, unique, Kind, TestDb};
 
 const TIMEOUT: Duration = Duration::from_secs(1);
-const MARGIN: Duration = Duration::from_millis(1500);
+/// What a loaded machine may add to the timeout. Without the timeout these calls wait for
+/// ever (or the 30 s of a `pg_sleep`), so the bound still tells the two apart.
+const MARGIN: Duration = Duration::from_secs(10);
 
 fn options() -> StoreOptions {
     StoreOptions::new().timeout(TIMEOUT)
@@ -164,10 +166,9 @@ async fn refresh_lock_held_elsewhere_is_a_storage_error_within_the_timeout(db: T
     // Other keys are not held up.
     drop(waiter.lock(&unique("other")).await.unwrap());
 
+    // Released, it is taken (a wait past the timeout would be an error).
     drop(held);
-    let started = Instant::now();
     drop(waiter.lock(&key).await.unwrap());
-    assert!(started.elapsed() < TIMEOUT, "took {:?}", started.elapsed());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
