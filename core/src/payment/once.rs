@@ -35,7 +35,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::IdempotencyKey;
-use crate::fsutil::{self, blocking, sibling, OsFileLock};
+use crate::fsutil::{self, blocking, lock_failure, sibling, OsFileLock};
 use crate::{Error, Result};
 
 /// How a provider keeps a create from moving money twice. See the [module docs](self).
@@ -202,6 +202,10 @@ const FILE_FORMAT_VERSION: u32 = 1;
 ///
 /// Every change takes an OS lock on `<path>.lock`, reads the file, changes it and replaces it
 /// atomically (temporary file, flush, rename), so a crash leaves the old or the new file.
+/// A temporary file left by a process killed mid-write is removed by the next change. A
+/// lock held by another process for longer than the lock timeout (30 s by default, see
+/// [`with_lock_timeout`](Self::with_lock_timeout)) makes the change fail with
+/// [`Error::Storage`].
 /// The pending record is on disk before the request is sent. Records older than the
 /// retention (30 days by default) are dropped when the file is next written. Outcomes are
 /// payment details (no card numbers or tokens); fingerprints are hashes. The file is
@@ -210,6 +214,7 @@ const FILE_FORMAT_VERSION: u32 = 1;
 pub struct FileIdempotencyStore {
     path: PathBuf,
     retention: ChronoDuration,
+    lock_timeout: std::time::Duration,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -225,7 +230,16 @@ impl FileIdempotencyStore {
         Self {
             path: path.into(),
             retention: ChronoDuration::days(30),
+            lock_timeout: fsutil::DEFAULT_LOCK_TIMEOUT,
         }
+    }
+
+    /// Waits at most `timeout` (30 s by default; zero tries once) for the file's lock held
+    /// by another process before failing with [`Error::Storage`].
+    #[must_use]
+    pub fn with_lock_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
     }
 
     /// Keeps records for `retention` after their send began (at least a day).
@@ -251,14 +265,20 @@ impl FileIdempotencyStore {
     {
         let path = self.path.clone();
         let retention = self.retention;
+        let timeout = self.lock_timeout;
+        let deadline = fsutil::deadline_after(timeout);
         blocking(move || {
             let lock_path = sibling(&path, ".lock");
-            let _lock = OsFileLock::acquire(&lock_path).map_err(|e| {
-                Error::storage(
-                    format!("could not lock idempotency file {}", lock_path.display()),
+            let _lock = OsFileLock::acquire_until(&lock_path, deadline).map_err(|e| {
+                lock_failure(
+                    &format!("idempotency file {}", path.display()),
+                    &lock_path,
+                    timeout,
                     e,
                 )
             })?;
+            // Holding the lock: any temporary file of this store is a dead writer's.
+            fsutil::remove_stale_temps(&path);
             let mut file = read_records(&path)?;
             let (answer, write) = change(&mut file.entries)?;
             if write {

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize, Serializer};
 
 use super::memory::KeyedLocks;
 use super::{next_version, RefreshLock, TokenSet, TokenStore, Versioned};
-use crate::fsutil::{self, blocking, fnv1a_64, sibling, OsFileLock};
+use crate::fsutil::{self, blocking, fnv1a_64, lock_failure, sibling, OsFileLock};
 use crate::{Error, Result};
 
 /// The version of the file layout written by this code.
@@ -57,7 +59,8 @@ const FORMAT_VERSION: u32 = 1;
 /// ```no_run
 /// use bankkit_core::token::{FileTokenStore, TokenSet, TokenStore};
 /// # async fn example() -> bankkit_core::Result<()> {
-/// let store = FileTokenStore::new("/var/lib/myapp/tokens.json");
+/// let store = FileTokenStore::new("/var/lib/myapp/tokens.json")
+///     .with_lock_timeout(std::time::Duration::from_secs(10));
 /// let version = store.save("monzo:user_1", TokenSet::new("access".into())).await?;
 /// assert_eq!(store.load("monzo:user_1").await?.map(|t| t.version), Some(version));
 /// # Ok(())
@@ -66,6 +69,7 @@ const FORMAT_VERSION: u32 = 1;
 #[derive(Clone)]
 pub struct FileTokenStore {
     inner: Arc<Inner>,
+    lock_timeout: Duration,
 }
 
 struct Inner {
@@ -74,11 +78,16 @@ struct Inner {
     /// Serialises this handle's saves before they queue on the OS lock, so waiting saves
     /// wait on the async runtime rather than in blocking threads.
     write_lock: tokio::sync::Mutex<()>,
+    /// Whether this handle has looked for temporary files left by a dead writer.
+    swept: AtomicBool,
     #[cfg(test)]
     fail_after_partial_write: std::sync::atomic::AtomicBool,
 }
 
 impl FileTokenStore {
+    /// How long a save or a refresh lock waits for an OS lock held elsewhere: 30 s.
+    pub const DEFAULT_LOCK_TIMEOUT: Duration = fsutil::DEFAULT_LOCK_TIMEOUT;
+
     /// A store kept in the file at `path`. Nothing is read or created until first use.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         Self {
@@ -86,10 +95,32 @@ impl FileTokenStore {
                 path: path.into(),
                 refresh_locks: KeyedLocks::default(),
                 write_lock: tokio::sync::Mutex::new(()),
+                swept: AtomicBool::new(false),
                 #[cfg(test)]
-                fail_after_partial_write: std::sync::atomic::AtomicBool::new(false),
+                fail_after_partial_write: AtomicBool::new(false),
             }),
+            lock_timeout: Self::DEFAULT_LOCK_TIMEOUT,
         }
+    }
+
+    /// Waits at most `timeout` for the save lock or a refresh lock held by another process
+    /// (or handle) before failing with [`Error::Storage`]. The default is
+    /// [`DEFAULT_LOCK_TIMEOUT`](Self::DEFAULT_LOCK_TIMEOUT). A zero timeout tries once.
+    /// Applies to this handle and the clones made from it afterwards.
+    #[must_use]
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// How long this handle waits for a lock held elsewhere.
+    pub fn lock_timeout(&self) -> Duration {
+        self.lock_timeout
+    }
+
+    /// The moment a lock wait starting now gives up.
+    fn lock_deadline(&self) -> Instant {
+        fsutil::deadline_after(self.lock_timeout)
     }
 
     /// The path of the token file.
@@ -115,6 +146,7 @@ impl fmt::Debug for FileTokenStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FileTokenStore")
             .field("path", &self.inner.path)
+            .field("lock_timeout", &self.lock_timeout)
             .finish()
     }
 }
@@ -124,28 +156,35 @@ impl TokenStore for FileTokenStore {
     async fn load(&self, key: &str) -> Result<Option<Versioned<TokenSet>>> {
         // Saves replace the file by renaming, so a read without the lock sees either the old
         // or the new file, whole.
-        let path = self.inner.path.clone();
+        let store = self.clone();
         let key = key.to_owned();
         blocking(move || {
-            let mut file = read_store(&path)?;
+            store.sweep_if_free();
+            let mut file = read_store(&store.inner.path)?;
             Ok(file.entries.remove(&key).map(StoredEntry::into_versioned))
         })
         .await
     }
 
     async fn save(&self, key: &str, tokens: TokenSet) -> Result<u64> {
+        let deadline = self.lock_deadline();
         let _in_process = self.inner.write_lock.lock().await;
         let store = self.clone();
         let lock_path = self.write_lock_path();
         let key = key.to_owned();
         blocking(move || {
-            let _os_lock = OsFileLock::acquire(&lock_path).map_err(|e| {
-                Error::storage(
-                    format!("could not lock token file {}", lock_path.display()),
+            let path = &store.inner.path;
+            let _os_lock = OsFileLock::acquire_until(&lock_path, deadline).map_err(|e| {
+                lock_failure(
+                    &format!("token file {}", path.display()),
+                    &lock_path,
+                    store.lock_timeout,
                     e,
                 )
             })?;
-            let path = &store.inner.path;
+            // Holding the lock: any temporary file of this store is a dead writer's.
+            fsutil::remove_stale_temps(path);
+            store.inner.swept.store(true, Ordering::SeqCst);
             let mut file = read_store(path)?;
             let version = next_version(file.entries.get(&key).map(|current| current.version))?;
             file.entries
@@ -158,15 +197,16 @@ impl TokenStore for FileTokenStore {
 
     async fn lock(&self, key: &str) -> Result<RefreshLock> {
         let in_process = self.inner.refresh_locks.lock(key).await;
+        let deadline = self.lock_deadline();
         let lock_path = self.refresh_lock_path(key);
-        let key_for_error = key.to_owned();
+        let path = self.inner.path.clone();
+        let timeout = self.lock_timeout;
         let os_lock = blocking(move || {
-            OsFileLock::acquire(&lock_path).map_err(|e| {
-                Error::storage(
-                    format!(
-                        "could not take the refresh lock of {key_for_error} ({})",
-                        lock_path.display()
-                    ),
+            OsFileLock::acquire_until(&lock_path, deadline).map_err(|e| {
+                lock_failure(
+                    &format!("a refresh lock of token file {}", path.display()),
+                    &lock_path,
+                    timeout,
                     e,
                 )
             })
@@ -181,6 +221,29 @@ impl TokenStore for FileTokenStore {
 }
 
 impl FileTokenStore {
+    /// On this handle's first load, removes temporary files left by a dead writer if the
+    /// save lock is free right now (a busy lock means a live save, whose temporary file
+    /// must stay; the next save or load cleans up). Blocking.
+    fn sweep_if_free(&self) {
+        if self.inner.swept.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        match OsFileLock::try_acquire(&self.write_lock_path()) {
+            Ok(Some(_lock)) => {
+                fsutil::remove_stale_temps(&self.inner.path);
+            }
+            Ok(None) => self.inner.swept.store(false, Ordering::SeqCst),
+            // A directory this process cannot write to: nothing it could remove either.
+            Err(error) => {
+                tracing::debug!(
+                    file = %self.inner.path.display(),
+                    %error,
+                    "could not check a token file for temporary files"
+                );
+            }
+        }
+    }
+
     /// Writes `file` to a temporary file next to the target, flushes it and renames it over
     /// the target. On error the target is untouched and the temporary file is removed.
     fn write_atomic(&self, file: &StoreFile) -> Result<()> {
@@ -333,7 +396,6 @@ fn corrupt_file(path: &Path, error: &serde_json::Error) -> Error {
 #[cfg(test)]
 mod tests {
     use std::fs;
-    use std::sync::atomic::Ordering;
 
     use super::*;
 
@@ -395,5 +457,104 @@ mod tests {
             store.write_lock_path(),
             PathBuf::from("/tmp/tokens.json.lock")
         );
+    }
+
+    fn temp_files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".tmp"))
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[tokio::test]
+    async fn temporary_files_left_by_a_dead_writer_go_at_the_first_load_and_at_every_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        let stale = dir.path().join(".tokens.json.AbC123.tmp");
+        // Another store's temporary file (`tokens.json.x`) and an unrelated file stay.
+        let other = dir.path().join(".tokens.json.x.AbC123.tmp");
+        let unrelated = dir.path().join("notes.tmp");
+        for file in [&stale, &other, &unrelated] {
+            fs::write(file, "{\"secret\": \"copy\"}").unwrap();
+        }
+
+        // While the save lock is held (a live save), a load leaves the file alone ...
+        let held = OsFileLock::try_acquire(&sibling(&path, ".lock"))
+            .unwrap()
+            .unwrap();
+        let store = FileTokenStore::new(&path);
+        assert!(store.load("k").await.unwrap().is_none());
+        assert!(stale.exists());
+        drop(held);
+        // ... and the next load of the handle, with the lock free, removes it.
+        assert!(store.load("k").await.unwrap().is_none());
+        assert_eq!(
+            temp_files(dir.path()),
+            [".tokens.json.x.AbC123.tmp", "notes.tmp"]
+        );
+
+        // A save removes one whenever it finds one.
+        fs::write(&stale, "copy").unwrap();
+        store
+            .save("k", TokenSet::new("access".into()))
+            .await
+            .unwrap();
+        assert!(!stale.exists());
+        assert!(other.exists() && unrelated.exists());
+    }
+
+    #[tokio::test]
+    async fn a_held_save_lock_or_refresh_lock_is_a_storage_error_after_the_timeout() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        let holder = FileTokenStore::new(&path);
+        holder
+            .save("k", TokenSet::new("secret-access".into()))
+            .await
+            .unwrap();
+        let waiter = FileTokenStore::new(&path).with_lock_timeout(Duration::from_millis(200));
+        assert_eq!(waiter.lock_timeout(), Duration::from_millis(200));
+        assert_eq!(
+            FileTokenStore::new(&path).lock_timeout(),
+            FileTokenStore::DEFAULT_LOCK_TIMEOUT
+        );
+
+        let save_lock = OsFileLock::try_acquire(&holder.write_lock_path())
+            .unwrap()
+            .unwrap();
+        let started = Instant::now();
+        let error = waiter
+            .save("k", TokenSet::new("secret-new".into()))
+            .await
+            .unwrap_err();
+        let waited = started.elapsed();
+        assert!(matches!(error, Error::Storage { .. }), "{error:?}");
+        assert!(waited >= Duration::from_millis(200), "{waited:?}");
+        assert!(waited < Duration::from_secs(10), "{waited:?}");
+        let message = error.to_string();
+        assert!(message.contains("tokens.json.lock"), "{message}");
+        assert!(!message.contains("secret"), "{message}");
+        drop(save_lock);
+        assert_eq!(
+            waiter
+                .save("k", TokenSet::new("secret-new".into()))
+                .await
+                .unwrap(),
+            2
+        );
+
+        let refresh = holder.lock("k").await.unwrap();
+        let error = waiter.lock("k").await.unwrap_err();
+        assert!(matches!(error, Error::Storage { .. }), "{error:?}");
+        let message = error.to_string();
+        assert!(message.contains(".refresh.lock"), "{message}");
+        assert!(!message.contains("secret"), "{message}");
+        // Another key's refresh lock is free.
+        drop(waiter.lock("other").await.unwrap());
+        drop(refresh);
+        drop(waiter.lock("k").await.unwrap());
     }
 }
