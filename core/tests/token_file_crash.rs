@@ -5,7 +5,8 @@
 //! `crash_child_process` test, told what to do through environment variables; without them
 //! it does nothing). A *writer* child saves new tokens in a loop and reports each one on
 //! stdout before saving it; the parent kills it (SIGKILL) at a random moment and checks the
-//! file. A *holder* child takes the save lock and keeps it, as a stopped writer would.
+//! file. A *holder* child takes the save lock and a refresh lock and keeps them, as a stuck
+//! process would; a writer is also stopped (SIGSTOP) in the middle of a save.
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
@@ -43,9 +44,20 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// A child process killed when the test lets go of it, so a failing test leaves no
+/// stopped or looping child behind.
+struct Guarded(Child);
+
+impl Drop for Guarded {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the child in `mode`; its reports arrive on the receiver, which disconnects when
 /// the child's stdout closes (it exited or was killed).
-fn spawn_child(mode: &str, dir: &Path, run: usize) -> (Child, Receiver<String>) {
+fn spawn_child(mode: &str, dir: &Path, run: usize) -> (Guarded, Receiver<String>) {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             CHILD,
@@ -58,7 +70,7 @@ fn spawn_child(mode: &str, dir: &Path, run: usize) -> (Child, Receiver<String>) 
         .env(DIR_VAR, dir)
         .env(RUN_VAR, run.to_string())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
@@ -73,7 +85,7 @@ fn spawn_child(mode: &str, dir: &Path, run: usize) -> (Child, Receiver<String>) 
             }
         }
     });
-    (child, receiver)
+    (Guarded(child), receiver)
 }
 
 /// The names of the store's temporary files in `dir` (`.tokens.json.<random>.tmp`).
@@ -134,8 +146,8 @@ fn a_writer_killed_at_random_moments_leaves_the_old_or_new_token_and_no_temporar
         std::thread::sleep(Duration::from_micros(
             rng.gen_range(0..=MAX_KILL_DELAY_MICROS),
         ));
-        child.kill().unwrap();
-        let status = child.wait().unwrap();
+        child.0.kill().unwrap();
+        let status = child.0.wait().unwrap();
         assert!(!status.success(), "run {run}: the writer stopped by itself");
         let mut all = vec![first];
         all.extend(reports.iter());
@@ -227,14 +239,111 @@ fn a_save_behind_a_stuck_lock_holder_fails_after_the_timeout_then_succeeds_once_
         "secret-before"
     );
 
-    child.kill().unwrap();
-    child.wait().unwrap();
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
     let version = rt
         .block_on(store.save(KEY, TokenSet::new("secret-after".into())))
         .unwrap();
     assert_eq!(version, 2);
     let saved = rt.block_on(store.load(KEY)).unwrap().unwrap();
     assert_eq!(saved.value.access_token.expose_secret(), "secret-after");
+}
+
+/// Sends `signal` (`STOP`, `CONT`) to the process `pid`.
+#[cfg(unix)]
+fn signal(pid: u32, signal: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// Whether someone holds the save lock of the store at `path`.
+#[cfg(unix)]
+fn save_lock_is_held(path: &Path) -> bool {
+    let lock = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(PathBuf::from(format!("{}.lock", path.display())))
+        .unwrap();
+    match lock.try_lock() {
+        Ok(()) => false,
+        Err(fs::TryLockError::WouldBlock) => true,
+        Err(fs::TryLockError::Error(e)) => panic!("{e}"),
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_writer_stopped_mid_save_keeps_its_temporary_file_and_others_time_out_until_it_dies() {
+    let rt = runtime();
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_path(dir.path());
+    let timeout = Duration::from_millis(500);
+    let (mut child, reports) = spawn_child("writer", dir.path(), 0);
+    let mut all = vec![reports.recv_timeout(Duration::from_secs(60)).unwrap()];
+
+    // Stop the writer until it is caught holding the save lock with its temporary file
+    // written (most of a save is spent flushing that file to disk).
+    let mut attempts = 0;
+    let temps = loop {
+        attempts += 1;
+        assert!(attempts < 500, "never caught the writer mid-save");
+        std::thread::sleep(Duration::from_millis(2));
+        signal(child.0.id(), "STOP");
+        // Let the stop land before looking.
+        std::thread::sleep(Duration::from_millis(10));
+        let temps = temp_files(dir.path());
+        if save_lock_is_held(&path) && !temps.is_empty() {
+            break temps;
+        }
+        signal(child.0.id(), "CONT");
+    };
+    println!("writer stopped mid-save after {attempts} attempt(s), temporary files {temps:?}");
+
+    // A new handle's first load reads the file and leaves the live save's file alone.
+    let store = FileTokenStore::new(&path).with_lock_timeout(timeout);
+    rt.block_on(store.load(KEY)).unwrap();
+    assert_eq!(
+        temp_files(dir.path()),
+        temps,
+        "a live save's file was removed"
+    );
+
+    let started = Instant::now();
+    let error = rt
+        .block_on(store.save(KEY, TokenSet::new("parent-access".into())))
+        .unwrap_err();
+    let waited = started.elapsed();
+    assert!(matches!(error, Error::Storage { .. }), "{error:?}");
+    assert!(waited >= timeout, "gave up after {waited:?}");
+    assert!(waited < Duration::from_secs(10), "gave up after {waited:?}");
+
+    child.0.kill().unwrap();
+    child.0.wait().unwrap();
+    all.extend(reports.iter());
+    let begun: Vec<&str> = all
+        .iter()
+        .filter_map(|report| report.strip_prefix("SAVING "))
+        .collect();
+    let on_disk = token_on_disk(&path);
+    let last = begun.len() - 1;
+    let expected = [Some(begun[last]), last.checked_sub(1).map(|i| begun[i])];
+    assert!(
+        expected.contains(&on_disk.as_deref()),
+        "the file holds {on_disk:?}, expected one of {expected:?}"
+    );
+
+    let version = rt
+        .block_on(store.save(KEY, TokenSet::new("parent-access".into())))
+        .unwrap();
+    assert!(version >= 1);
+    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    let saved = rt.block_on(store.load(KEY)).unwrap().unwrap();
+    assert_eq!(saved.value.access_token.expose_secret(), "parent-access");
 }
 
 fn report(line: &str) {
@@ -278,10 +387,13 @@ fn crash_child_process() {
                 .open(PathBuf::from(format!("{}.lock", path.display())))
                 .unwrap();
             lock.lock().unwrap();
+            let rt = runtime();
+            let refresh = rt.block_on(FileTokenStore::new(&path).lock(KEY)).unwrap();
             report("LOCKED");
             while Instant::now() < give_up {
                 std::thread::sleep(Duration::from_millis(100));
             }
+            drop(refresh);
         }
         other => panic!("unknown child mode {other}"),
     }

@@ -692,6 +692,31 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_change_removes_a_dead_writers_temporary_file_and_a_held_lock_times_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("once.json");
+        let stale = dir.path().join(".once.json.Ab12Cd.tmp");
+        std::fs::write(&stale, b"{}").unwrap();
+        let store = FileIdempotencyStore::new(&path).with_lock_timeout(Duration::from_millis(200));
+        assert_eq!(
+            store.begin("k", "f", Utc::now()).await.unwrap(),
+            Begin::Fresh
+        );
+        assert!(!stale.exists(), "the temporary file was left");
+
+        let held = OsFileLock::try_acquire(&sibling(&path, ".lock"))
+            .unwrap()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let error = store.forget("k").await.unwrap_err();
+        assert!(matches!(error, Error::Storage { .. }), "{error:?}");
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        assert!(error.to_string().contains("once.json.lock"), "{error}");
+        drop(held);
+        store.forget("k").await.unwrap();
+    }
+
+    #[tokio::test]
     async fn a_corrupt_record_file_is_a_storage_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("once.json");
