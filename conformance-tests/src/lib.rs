@@ -43,6 +43,12 @@ use bankkit_monzo as _;
 use bankkit_morune as _;
 
 pub use report::{Outcome, Report, Verdict};
+
+/// The README's Rust snippets, compiled (and run unless marked `no_run`) as doctests of
+/// this crate, which links every provider.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
 pub use target::{Prepare, PrepareContext, Target};
 pub use variant::{variants, Variant};
 
@@ -130,6 +136,72 @@ pub async fn run_providers(sandbox: &Sandbox, names: &[&str]) -> Report {
         }
     }
     report
+}
+
+/// Every column [`run`] reports, in its order: each registered provider's name, followed
+/// by the labels of its [`variants`].
+pub fn columns() -> Vec<&'static str> {
+    let variants = variants();
+    let mut out = Vec::new();
+    for registration in registry::registered() {
+        out.push(registration.name);
+        out.extend(
+            variants
+                .iter()
+                .filter(|v| v.provider == registration.name)
+                .map(|v| v.label),
+        );
+    }
+    out
+}
+
+/// Runs every check against the chosen columns only, in [`columns`]' order. A registered
+/// provider's name chooses it and its [`variants`]; a variant's label chooses that
+/// variant alone.
+///
+/// # Errors
+/// A message naming the unknown choices and listing what is registered, when a choice is
+/// neither a registered provider nor a variant's label.
+pub async fn run_chosen(sandbox: &Sandbox, chosen: &[&str]) -> Result<Report, String> {
+    let variants = variants();
+    let registered: Vec<&str> = registry::registered().iter().map(|r| r.name).collect();
+    let unknown: Vec<&str> = chosen
+        .iter()
+        .copied()
+        .filter(|c| !registered.contains(c) && !variants.iter().any(|v| v.label == *c))
+        .collect();
+    if !unknown.is_empty() {
+        let labels: Vec<&str> = variants.iter().map(|v| v.label).collect();
+        return Err(format!(
+            "unknown provider{} {}; registered: {} (variants: {})",
+            if unknown.len() == 1 { "" } else { "s" },
+            unknown
+                .iter()
+                .map(|u| format!("{u:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            registered.join(", "),
+            labels.join(", "),
+        ));
+    }
+    let mut report = Report::default();
+    for name in &registered {
+        let provider_chosen = chosen.contains(name);
+        if provider_chosen {
+            run_target(&mut report, name, Target::new(sandbox, name)).await;
+        }
+        for variant in variants.iter().filter(|v| v.provider == *name) {
+            if provider_chosen || chosen.contains(&variant.label) {
+                run_target(
+                    &mut report,
+                    variant.label,
+                    Target::variant(sandbox, variant).await,
+                )
+                .await;
+            }
+        }
+    }
+    Ok(report)
 }
 
 /// Runs every check against one target, as the report's column `label`.

@@ -382,6 +382,49 @@ async fn the_binary_prints_the_matrix_for_every_provider_and_exits_zero() {
     assert!(!summary.starts_with("conformance: 0 passed"), "{summary}");
 }
 
+/// `--provider NAME` runs only that provider: the matrix has its column alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_runs_only_the_chosen_provider() {
+    let output = tokio::task::spawn_blocking(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bankkit-conformance"))
+            .args(["--provider", "morune"])
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+
+    assert!(output.status.success(), "{stdout}");
+    let header: Vec<&str> = stdout.lines().next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["check", "morune"]);
+}
+
+/// An unknown `--provider` is an error listing the registered providers and variants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_names_what_is_registered_for_an_unknown_provider() {
+    let output = tokio::task::spawn_blocking(|| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_bankkit-conformance"))
+            .args(["--provider", "acme"])
+            .env("RUST_LOG", "error")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown provider \"acme\""), "{stderr}");
+    assert!(
+        stderr.contains("registered: momo, monobank, monzo, morune"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("monobank-provider-api"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
 // ---------------------------------------------------------------------------------------
 // Providers that break one rule each, to show the checks notice.
 
