@@ -253,7 +253,10 @@ struct Walk<'a> {
     account: AccountId,
     windows: std::vec::IntoIter<(DateTime<Utc>, DateTime<Utc>)>,
     current: Option<StatementRequest>,
-    seen: HashSet<TransactionId>,
+    /// The ids of the page before: providers repeat items only across one page or window
+    /// boundary, so this is all that must be remembered (memory stays at two pages however
+    /// long the walk).
+    previous: HashSet<TransactionId>,
     /// The cursors already followed in the current window.
     cursors: HashSet<PageCursor>,
     /// An error to end the stream with once the items before it are out.
@@ -285,8 +288,10 @@ pub fn windows(
 
 /// Every transaction of `account` in `[from, to)`, walking windows and pages.
 ///
-/// Windows go oldest first; items inside a page keep the provider's order. An id already
-/// returned is not returned again. A `RateLimited` answer is waited out on the provider's
+/// Windows go oldest first; items inside a page keep the provider's order. An id returned
+/// by the page before (or earlier in the same page) is not returned again: providers repeat
+/// items only across one page or window boundary, so the walk remembers two pages of ids
+/// and its memory stays flat however long the range. A `RateLimited` answer is waited out on the provider's
 /// clock (its `Retry-After`, else [`StatementLimits::rate_limit_wait`]) up to
 /// [`StatementLimits::max_rate_limit_waits`] times in a row, each wait at most
 /// [`StatementLimits::max_rate_limit_wait`] (a longer one is yielded as the error); any
@@ -309,7 +314,7 @@ pub fn transactions<'a>(
         limits,
         account,
         current: None,
-        seen: HashSet::new(),
+        previous: HashSet::new(),
         cursors: HashSet::new(),
         failure: None,
     };
@@ -347,11 +352,15 @@ pub fn transactions<'a>(
                 }
                 _ => None,
             };
+            let mut this_page = HashSet::with_capacity(page.items.len());
             let fresh: Vec<Transaction> = page
                 .items
                 .into_iter()
-                .filter(|t| walk.seen.insert(t.id.clone()))
+                .filter(|t| this_page.insert(t.id.clone()) && !walk.previous.contains(&t.id))
                 .collect();
+            if !empty {
+                walk.previous = this_page;
+            }
             if !fresh.is_empty() {
                 return Ok(Some((fresh, walk)));
             }
