@@ -3,8 +3,33 @@
 //! Provider crates map their error bodies into [`Error`] in their own `error.rs`; callers
 //! match on the variant (or on [`Error::is_retryable`]) and never on provider text.
 //! Messages never contain a secret: credentials are [`secrecy`] types and are not formatted.
+//!
+//! # Which provider, which call
+//!
+//! An error that comes out of a provider call names the provider and the operation first,
+//! on one line:
+//!
+//! ```text
+//! monobank client_info: unauthorized: Unknown 'X-Token'
+//! monzo accounts: could not connect to api.example.com:443 (connection refused)
+//! ```
+//!
+//! The variants keep their shape, so `matches!(e, Error::Unauthorized { .. })` and every
+//! existing pattern go on working. The context is written into the variant's text field
+//! (`message`, or `what` for [`Error::Decode`]) as a `"{provider} {operation}: "` lead by
+//! the one place that knows both, [`HttpClient::send`](crate::http::HttpClient::send) (and
+//! [`ApiResponse::json`](crate::http::ApiResponse::json) for an answer that cannot be
+//! read); `Display` moves the lead before the variant's own words. Read it back with
+//! [`Error::provider`], [`Error::operation`] and, for a failed connection,
+//! [`Error::host`] and [`Error::transport_kind`]. A transport error shows the host and
+//! port only: never the path, the query or user information, which may carry secrets.
+//!
+//! [`Error::Timeout`] and [`Error::RateLimited`] have no text field to carry the context:
+//! they read as before (`timed out after 30s`), and [`Error::transport_kind`] still says
+//! [`TransportKind::Timeout`] for a timeout.
 
 use std::fmt;
+use std::sync::RwLock;
 use std::time::Duration;
 
 /// `Result` with [`Error`] as the default error type.
@@ -15,14 +40,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// The credentials were missing, wrong, expired or revoked.
-    #[error("unauthorized: {message}")]
+    #[error("{}", Line("unauthorized: ", message))]
     Unauthorized {
         /// What the provider said, or what is missing.
         message: String,
     },
 
     /// The access token has expired; refreshing it may help (token managers do so once).
-    #[error("access token expired: {message}")]
+    #[error("{}", Line("access token expired: ", message))]
     TokenExpired {
         /// What the provider said.
         message: String,
@@ -31,14 +56,14 @@ pub enum Error {
     /// The stored credentials can no longer be refreshed (the refresh token was used,
     /// evicted or revoked): the user must authorise the application again. The stored
     /// tokens are left as they were.
-    #[error("the user must authorise again: {message}")]
+    #[error("{}", Line("the user must authorise again: ", message))]
     ReauthorizationRequired {
         /// What the provider said.
         message: String,
     },
 
     /// The credentials are valid but not allowed to do this.
-    #[error("forbidden ({reason}): {message}")]
+    #[error("{}", Line(format_args!("forbidden ({reason}): "), message))]
     Forbidden {
         /// Why, as far as the provider tells.
         reason: ForbiddenReason,
@@ -47,7 +72,7 @@ pub enum Error {
     },
 
     /// The account, payment or other object does not exist.
-    #[error("not found: {message}")]
+    #[error("{}", Line("not found: ", message))]
     NotFound {
         /// What was looked for.
         message: String,
@@ -61,14 +86,14 @@ pub enum Error {
     },
 
     /// The request was rejected as invalid (bad field, range too long, ...).
-    #[error("invalid request: {message}")]
+    #[error("{}", Line("invalid request: ", message))]
     InvalidRequest {
         /// What was wrong.
         message: String,
     },
 
     /// The request conflicts with existing state (for example a duplicate reference).
-    #[error("conflict: {message}")]
+    #[error("{}", Line("conflict: ", message))]
     Conflict {
         /// What conflicted.
         message: String,
@@ -84,7 +109,7 @@ pub enum Error {
     },
 
     /// Any other error answer from the provider.
-    #[error("provider error (HTTP {status}{}): {message}", CodeSuffix(code.as_deref()))]
+    #[error("{}", Line(format_args!("provider error (HTTP {status}{}): ", CodeSuffix(code.as_deref())), message))]
     Provider {
         /// HTTP status code.
         status: u16,
@@ -99,7 +124,7 @@ pub enum Error {
     Timeout(Duration),
 
     /// The connection failed or was dropped before an answer arrived.
-    #[error("transport error: {message}")]
+    #[error("{}", TransportLine(message))]
     Transport {
         /// What happened.
         message: String,
@@ -109,7 +134,7 @@ pub enum Error {
     },
 
     /// An answer arrived but could not be read.
-    #[error("could not decode {what}: {message}")]
+    #[error("{}: {message}", Line("could not decode ", what))]
     Decode {
         /// What was being read (for example `"statement items"`).
         what: String,
@@ -137,7 +162,7 @@ pub enum Error {
     },
 
     /// A webhook signature did not verify.
-    #[error("signature verification failed: {message}")]
+    #[error("{}", Line("signature verification failed: ", message))]
     Signature {
         /// Why verification failed.
         message: String,
@@ -147,7 +172,7 @@ pub enum Error {
     /// unknown (the answer was lost) and the provider offers no way to look it up: it is not
     /// sent again. Check the provider's records (a statement, the merchant cabinet) before
     /// deciding what to do.
-    #[error("outcome unknown: {message}")]
+    #[error("{}", Line("outcome unknown: ", message))]
     OutcomeUnknown {
         /// What was sent and when.
         message: String,
@@ -191,6 +216,147 @@ impl fmt::Display for ForbiddenReason {
     }
 }
 
+/// How a connection to a provider failed, as far as the error chain tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// The host refused the connection (nothing listens on the port).
+    ConnectionRefused,
+    /// The host name could not be resolved.
+    Dns,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// No answer within the configured timeout.
+    Timeout,
+    /// The connection was reset or closed before the answer was complete.
+    Reset,
+    /// Anything else.
+    Other,
+}
+
+impl TransportKind {
+    /// Classifies an error chain: reqwest's own flags first, then the I/O errors and the
+    /// texts of the errors below it.
+    pub fn of(error: &(dyn std::error::Error + 'static)) -> Self {
+        if let Some(e) = error.downcast_ref::<reqwest::Error>() {
+            if e.is_timeout() {
+                return Self::Timeout;
+            }
+        }
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        let mut kind = Self::Other;
+        while let Some(e) = next {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                use std::io::ErrorKind as K;
+                match io.kind() {
+                    K::ConnectionRefused => return Self::ConnectionRefused,
+                    K::TimedOut => return Self::Timeout,
+                    K::ConnectionReset
+                    | K::ConnectionAborted
+                    | K::BrokenPipe
+                    | K::UnexpectedEof
+                    | K::NotConnected => return Self::Reset,
+                    _ => {}
+                }
+            }
+            let text = e.to_string().to_ascii_lowercase();
+            if text.contains("dns error") || text.contains("failed to lookup address") {
+                return Self::Dns;
+            }
+            if text.contains("certificate") || text.contains("tls") || text.contains("handshake") {
+                kind = Self::Tls;
+            } else if kind == Self::Other
+                && (text.contains("connection closed")
+                    || text.contains("connection reset")
+                    || text.contains("incomplete message")
+                    || text.contains("channel closed"))
+            {
+                kind = Self::Reset;
+            }
+            next = e.source();
+        }
+        kind
+    }
+}
+
+impl fmt::Display for TransportKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ConnectionRefused => "connection refused",
+            Self::Dns => "DNS lookup failed",
+            Self::Tls => "TLS handshake failed",
+            Self::Timeout => "timed out",
+            Self::Reset => "connection reset or closed",
+            Self::Other => "connection failed",
+        })
+    }
+}
+
+/// Provider ids an error was put in the context of: a text field's lead is read as a
+/// context only when its first word is one of them.
+static PROVIDERS: RwLock<Vec<&'static str>> = RwLock::new(Vec::new());
+
+fn remember_provider(provider: &'static str) {
+    let known = PROVIDERS
+        .read()
+        .map(|list| list.contains(&provider))
+        .unwrap_or(false);
+    if !known {
+        if let Ok(mut list) = PROVIDERS.write() {
+            if !list.contains(&provider) {
+                list.push(provider);
+            }
+        }
+    }
+}
+
+/// Splits `"{provider} {operation}: {rest}"` into its parts when `provider` is a known id
+/// and `operation` a plain name (letters, digits, `_`, `.`, `-`).
+fn split_context(text: &str) -> Option<(&str, &str, &str)> {
+    let (provider, after) = text.split_once(' ')?;
+    let (operation, rest) = after.split_once(": ")?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+    };
+    if !plain(provider) || !plain(operation) {
+        return None;
+    }
+    let known = PROVIDERS
+        .read()
+        .map(|list| list.contains(&provider))
+        .unwrap_or(false);
+    known.then_some((provider, operation, rest))
+}
+
+/// A variant's words and its text field, the context (if any) first.
+struct Line<'a, L>(L, &'a str);
+
+impl<L: fmt::Display> fmt::Display for Line<'_, L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match split_context(self.1) {
+            Some((provider, operation, rest)) => {
+                write!(f, "{provider} {operation}: {}{rest}", self.0)
+            }
+            None => write!(f, "{}{}", self.0, self.1),
+        }
+    }
+}
+
+/// A transport error: with a context the message says it all
+/// (`monzo accounts: could not connect to api.example.com:443 (connection refused)`).
+struct TransportLine<'a>(&'a str);
+
+impl fmt::Display for TransportLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match split_context(self.0) {
+            Some((provider, operation, rest)) => write!(f, "{provider} {operation}: {rest}"),
+            None => write!(f, "transport error: {}", self.0),
+        }
+    }
+}
+
 struct RetryAfterSuffix(Option<Duration>);
 
 impl fmt::Display for RetryAfterSuffix {
@@ -214,6 +380,95 @@ impl fmt::Display for CodeSuffix<'_> {
 }
 
 impl Error {
+    /// The provider whose call failed, when the error came out of a provider call
+    /// (`"monobank"`).
+    pub fn provider(&self) -> Option<&str> {
+        split_context(self.context_text()?).map(|(provider, _, _)| provider)
+    }
+
+    /// The operation that failed, when the error came out of a provider call
+    /// (`"client_info"`, `"oauth.refresh"`).
+    pub fn operation(&self) -> Option<&str> {
+        split_context(self.context_text()?).map(|(_, operation, _)| operation)
+    }
+
+    /// The host and port a failed connection was for (`"api.monzo.com:443"`), for an
+    /// [`Error::Transport`] made by the HTTP client. Never a path or a query.
+    pub fn host(&self) -> Option<&str> {
+        let Self::Transport { message, .. } = self else {
+            return None;
+        };
+        let (_, _, rest) = split_context(message)?;
+        let before_kind = &rest[..rest.rfind(" (")?];
+        before_kind.rsplit(' ').next()
+    }
+
+    /// How the connection failed: for [`Error::Transport`] (classified from its source,
+    /// [`TransportKind::Other`] without one) and [`Error::Timeout`]
+    /// ([`TransportKind::Timeout`]); `None` for every other variant.
+    pub fn transport_kind(&self) -> Option<TransportKind> {
+        match self {
+            Self::Timeout(_) => Some(TransportKind::Timeout),
+            Self::Transport { source, .. } => Some(
+                source
+                    .as_deref()
+                    .map_or(TransportKind::Other, |e| TransportKind::of(e)),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Puts the error in the context of `provider`'s `operation`: its text field gets the
+    /// `"{provider} {operation}: "` lead (once). Variants without a text field, and
+    /// configuration errors (about the caller's settings, not the call), are unchanged.
+    #[must_use]
+    pub fn in_context(mut self, provider: &'static str, operation: &str) -> Self {
+        if self.provider().is_some() {
+            return self;
+        }
+        remember_provider(provider);
+        if let Some(text) = self.context_text_mut() {
+            *text = format!("{provider} {operation}: {text}");
+        }
+        self
+    }
+
+    fn context_text(&self) -> Option<&str> {
+        match self {
+            Self::Unauthorized { message }
+            | Self::TokenExpired { message }
+            | Self::ReauthorizationRequired { message }
+            | Self::Forbidden { message, .. }
+            | Self::NotFound { message }
+            | Self::InvalidRequest { message }
+            | Self::Conflict { message }
+            | Self::Provider { message, .. }
+            | Self::Transport { message, .. }
+            | Self::Signature { message }
+            | Self::OutcomeUnknown { message } => Some(message),
+            Self::Decode { what, .. } => Some(what),
+            _ => None,
+        }
+    }
+
+    fn context_text_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Self::Unauthorized { message }
+            | Self::TokenExpired { message }
+            | Self::ReauthorizationRequired { message }
+            | Self::Forbidden { message, .. }
+            | Self::NotFound { message }
+            | Self::InvalidRequest { message }
+            | Self::Conflict { message }
+            | Self::Provider { message, .. }
+            | Self::Transport { message, .. }
+            | Self::Signature { message }
+            | Self::OutcomeUnknown { message } => Some(message),
+            Self::Decode { what, .. } => Some(what),
+            _ => None,
+        }
+    }
+
     /// Whether trying the same request again later may succeed.
     ///
     /// True for rate limits, timeouts, transport failures, provider 5xx answers and
@@ -357,5 +612,73 @@ mod tests {
             Error::config("providers[0].token", "missing").to_string(),
             "invalid configuration: providers[0].token: missing"
         );
+    }
+
+    #[test]
+    fn a_context_comes_first_and_reads_back() {
+        let e = Error::Unauthorized {
+            message: "Unknown 'X-Token'".into(),
+        }
+        .in_context("monobank", "client_info");
+        assert_eq!(
+            e.to_string(),
+            "monobank client_info: unauthorized: Unknown 'X-Token'"
+        );
+        assert!(matches!(e, Error::Unauthorized { .. }));
+        assert_eq!(e.provider(), Some("monobank"));
+        assert_eq!(e.operation(), Some("client_info"));
+        assert_eq!(e.host(), None);
+        assert_eq!(e.transport_kind(), None);
+        // Once only.
+        let again = e.in_context("monzo", "accounts");
+        assert_eq!(again.provider(), Some("monobank"));
+
+        let e = Error::Provider {
+            status: 502,
+            code: Some("BAD_GATEWAY".into()),
+            message: "upstream".into(),
+        }
+        .in_context("monobank", "acquiring.invoice_create");
+        assert_eq!(
+            e.to_string(),
+            "monobank acquiring.invoice_create: provider error (HTTP 502, code BAD_GATEWAY): upstream"
+        );
+        let e = Error::decode("accounts", "expected value").in_context("monobank", "accounts");
+        assert_eq!(
+            e.to_string(),
+            "monobank accounts: could not decode accounts: expected value"
+        );
+        let e = Error::Transport {
+            message: "could not connect to api.example.com:443 (connection refused)".into(),
+            source: None,
+        }
+        .in_context("monobank", "accounts");
+        assert_eq!(
+            e.to_string(),
+            "monobank accounts: could not connect to api.example.com:443 (connection refused)"
+        );
+        assert_eq!(e.host(), Some("api.example.com:443"));
+        assert_eq!(e.transport_kind(), Some(TransportKind::Other));
+        assert_eq!(
+            Error::Timeout(Duration::from_secs(30)).transport_kind(),
+            Some(TransportKind::Timeout)
+        );
+    }
+
+    #[test]
+    fn text_that_only_looks_like_a_context_is_not_one() {
+        let e = Error::invalid("bad amount: too big");
+        assert_eq!(e.to_string(), "invalid request: bad amount: too big");
+        assert_eq!(e.provider(), None);
+        assert_eq!(e.operation(), None);
+        let e = Error::Transport {
+            message: "could not connect".into(),
+            source: None,
+        };
+        assert_eq!(e.to_string(), "transport error: could not connect");
+        assert_eq!(e.host(), None);
+        // Configuration errors are about the caller's settings: left as they are.
+        let e = Error::config("key", "no key").in_context("monobank", "client_info");
+        assert_eq!(e.to_string(), "invalid configuration: key: no key");
     }
 }

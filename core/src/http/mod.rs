@@ -22,6 +22,7 @@ mod signing;
 #[cfg(test)]
 mod wire_tests;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -234,7 +235,7 @@ pub struct ApiRequest {
     headers: HeaderMap,
     body: Option<RequestBody>,
     safety: RequestSafety,
-    operation: &'static str,
+    operation: Cow<'static, str>,
     idempotency_key: Option<String>,
     limiters: Vec<Arc<RateLimiter>>,
     signer: Option<Arc<dyn RequestSigner>>,
@@ -256,7 +257,7 @@ impl ApiRequest {
             headers: HeaderMap::new(),
             body: None,
             safety,
-            operation: "request",
+            operation: Cow::Borrowed("request"),
             idempotency_key: None,
             limiters: Vec::new(),
             signer: None,
@@ -273,10 +274,17 @@ impl ApiRequest {
         Self::new(Method::POST, path)
     }
 
-    /// Names the operation in traces (`"statement"`).
-    pub fn operation(mut self, operation: &'static str) -> Self {
-        self.operation = operation;
+    /// Names the operation in traces and errors (`"statement"`, `"oauth.refresh"`): a
+    /// plain name of letters, digits, `_`, `.` and `-`, so that errors can name it
+    /// ([`Error::operation`]).
+    pub fn operation(mut self, operation: impl Into<Cow<'static, str>>) -> Self {
+        self.operation = operation.into();
         self
+    }
+
+    /// The operation's name (`"request"` unless [`ApiRequest::operation`] named it).
+    pub fn operation_name(&self) -> &str {
+        &self.operation
     }
 
     /// Adds (replaces) a header. Mark secret values sensitive
@@ -375,6 +383,8 @@ pub struct ApiResponse {
     pub headers: HeaderMap,
     /// The body bytes.
     pub body: Vec<u8>,
+    /// The provider and operation the answer is to, for errors reading it.
+    context: Option<(&'static str, Cow<'static, str>)>,
 }
 
 impl ApiResponse {
@@ -384,15 +394,27 @@ impl ApiResponse {
             status,
             headers,
             body: body.into(),
+            context: None,
         }
     }
 
     /// Reads the body as JSON.
     ///
     /// # Errors
-    /// [`Error::Decode`] naming `what` when the body is not the expected JSON.
+    /// [`Error::Decode`] naming `what` when the body is not the expected JSON, in the
+    /// context of the provider and operation when the answer came from
+    /// [`HttpClient::send`].
     pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T> {
-        serde_json::from_slice(&self.body).map_err(|e| Error::decode(what, e))
+        serde_json::from_slice(&self.body).map_err(|e| self.in_context(Error::decode(what, e)))
+    }
+
+    /// Puts `error` in the context of the call this answer is to (see
+    /// [`Error::in_context`]); unchanged for an answer made by hand.
+    pub fn in_context(&self, error: Error) -> Error {
+        match &self.context {
+            Some((provider, operation)) => error.in_context(provider, operation),
+            None => error,
+        }
     }
 
     /// The body as text, lossily.
@@ -525,12 +547,34 @@ impl HttpClient {
 
     /// Sends `request`, retrying as the policy allows, and returns a 2xx answer.
     ///
+    /// Every error is put in the context of this client's provider and the request's
+    /// operation ([`Error::in_context`]): `monzo accounts: not found: no such account`. A
+    /// transport error names the host and port and how the connection failed
+    /// (`could not connect to api.monzo.com:443 (connection refused)`), never the URL's
+    /// path or query. The answer returned remembers the context, so that
+    /// [`ApiResponse::json`] names the call too.
+    ///
     /// # Errors
     /// `Timeout` and `Transport` for network failures, whatever `errors` makes of a
     /// non-2xx answer, `InvalidRequest` for a path that does not form a URL, and whatever
     /// the clock's [`Clock::ready`] returns (a [`SandboxClock`](crate::clock::SandboxClock)
     /// that cannot read the sandbox clock).
     pub async fn send(&self, request: ApiRequest, errors: &dyn ErrorMapper) -> Result<ApiResponse> {
+        let operation = request.operation.clone();
+        match self.send_in_context(request, errors).await {
+            Ok(mut answer) => {
+                answer.context = Some((self.provider, operation));
+                Ok(answer)
+            }
+            Err(error) => Err(error.in_context(self.provider, &operation)),
+        }
+    }
+
+    async fn send_in_context(
+        &self,
+        request: ApiRequest,
+        errors: &dyn ErrorMapper,
+    ) -> Result<ApiResponse> {
         let url = self.url(&request.path)?;
         let attempts = self.options.retry.attempts_for(request.safety);
         let backoff = ExponentialBuilder::default()
@@ -541,7 +585,7 @@ impl HttpClient {
         let span = tracing::info_span!(
             "bankkit.request",
             provider = self.provider,
-            operation = request.operation,
+            operation = %request.operation,
             method = %request.method,
             path = %request.path,
             idempotency_key = request.idempotency_key.as_deref().unwrap_or(""),
@@ -664,19 +708,23 @@ impl HttpClient {
         if declares_no_content && !request.headers.contains_key(http::header::CONTENT_LENGTH) {
             builder = builder.header(http::header::CONTENT_LENGTH, HeaderValue::from_static("0"));
         }
-        let response = builder.send().await.map_err(|e| self.network_error(e))?;
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| self.network_error(url, e))?;
         let status = response.status();
         tracing::Span::current().record("status", status.as_u16());
         let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .map_err(|e| self.network_error(e))?
+            .map_err(|e| self.network_error(url, e))?
             .to_vec();
         let answer = ApiResponse {
             status,
             headers,
             body,
+            context: None,
         };
         if status.is_success() {
             return Ok(answer);
@@ -691,17 +739,25 @@ impl HttpClient {
         Err(error)
     }
 
-    fn network_error(&self, error: reqwest::Error) -> Error {
+    /// The error for a failed exchange with `url`: its host and port are named, never its
+    /// path, query or user information.
+    fn network_error(&self, url: &Url, error: reqwest::Error) -> Error {
         if error.is_timeout() {
             return Error::Timeout(self.options.timeout);
         }
         if error.is_decode() {
             return Error::decode("response body", error.without_url());
         }
+        let host = match (url.host_str(), url.port_or_known_default()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            (Some(host), None) => host.to_owned(),
+            (None, _) => self.provider.to_owned(),
+        };
+        let kind = crate::error::TransportKind::of(&error);
         let message = if error.is_connect() {
-            format!("could not connect to {}", self.provider)
+            format!("could not connect to {host} ({kind})")
         } else {
-            format!("connection to {} failed", self.provider)
+            format!("lost the connection to {host} ({kind})")
         };
         Error::Transport {
             message,
@@ -714,6 +770,7 @@ impl HttpClient {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
+    use crate::error::TransportKind;
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -1129,6 +1186,62 @@ mod tests {
             ApiRequest::get("/x").signed_by(Arc::new(RefusingSigner))
         );
         assert!(shown.contains("signed: true"), "{shown}");
+    }
+
+    #[tokio::test]
+    async fn errors_name_the_provider_the_operation_and_only_the_host() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(404).set_body_string("no such pot"))
+            .mount(&server)
+            .await;
+        let c = client(&server, &clock(), RetryPolicy::Never);
+        let err = c
+            .send(
+                ApiRequest::get("/pots/x").operation("pots"),
+                &provider_error,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "test pots: provider error (HTTP 404): no such pot"
+        );
+        assert_eq!(
+            (err.provider(), err.operation()),
+            (Some("test"), Some("pots"))
+        );
+        let answer = ApiResponse::new(StatusCode::OK, HeaderMap::new(), "not json");
+        assert!(answer.json::<u8>("x").unwrap_err().provider().is_none());
+
+        // A closed port: the listener is dropped before the call.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let base = format!("http://127.0.0.1:{port}/v1");
+        let c = HttpClient::new("test", &base, HttpOptions::default(), None).unwrap();
+        let err = c
+            .send(
+                ApiRequest::get("/secret-path")
+                    .query("token", "s3cr3t")
+                    .operation("accounts"),
+                &provider_error,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("test accounts: could not connect to 127.0.0.1:{port} (connection refused)")
+        );
+        assert_eq!(err.transport_kind(), Some(TransportKind::ConnectionRefused));
+        assert_eq!(err.host(), Some(format!("127.0.0.1:{port}").as_str()));
+        assert!(err.was_refused());
+        let shown = format!("{err} {err:?}");
+        for secret in ["secret-path", "s3cr3t", "/v1"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub(crate) async fn mint_token(
     key: &SecretString,
 ) -> Result<AccessToken> {
     let request = ApiRequest::post(format!("{}/token/", product.as_str()))
-        .operation("create_access_token")
+        .operation(format!("{}.token", product.as_str()))
         // Minting twice is harmless: retried like a deduped write.
         .safety(RequestSafety::IdempotentWrite)
         .header(AUTHORIZATION, credentials.basic()?)

@@ -452,6 +452,7 @@ impl MomoClient {
 
     /// Sends with the product's bearer token (minted or re-minted as needed).
     async fn send_authed(&self, product: Product, request: ApiRequest) -> Result<ApiResponse> {
+        let request = in_product(product, request);
         let state = self.state(product)?;
         let http = &self.inner.http;
         let mapper = move |r: &ApiResponse| map_error_for(r, product.as_str());
@@ -471,7 +472,8 @@ impl MomoClient {
     /// Sends with Basic credentials (bc-authorize, the CIBA token). No bearer token is
     /// involved, so a 401 is `Unauthorized` (the API user or key), never `TokenExpired`.
     async fn send_basic(&self, product: Product, request: ApiRequest) -> Result<ApiResponse> {
-        let request = request.header(AUTHORIZATION, self.inner.credentials.basic()?);
+        let request =
+            in_product(product, request).header(AUTHORIZATION, self.inner.credentials.basic()?);
         let credentials = format!(
             "the API user {} and its API key (Basic credentials): check api_user and api_key",
             self.inner.credentials.api_user
@@ -831,6 +833,13 @@ impl ProductApi<'_> {
         self.client.send_authed(self.product, request).await?;
         Ok(())
     }
+}
+
+/// Names the request's operation after its product (`collection.request_to_pay`), so that
+/// an error says which product's call failed.
+fn in_product(product: Product, request: ApiRequest) -> ApiRequest {
+    let operation = format!("{}.{}", product.as_str(), request.operation_name());
+    request.operation(operation)
 }
 
 /// The collection product (B6); derefs to [`ProductApi`].

@@ -69,8 +69,17 @@ pub(crate) struct InitialTokens {
 
 /// Sends `POST /oauth2/token` with `form` (never retried: a refresh token is single-use).
 pub(crate) async fn token_grant(http: &HttpClient, form: &[(&str, &str)]) -> Result<TokenResponse> {
+    let grant = form
+        .iter()
+        .find(|(name, _)| *name == "grant_type")
+        .map(|(_, value)| *value);
+    let operation = match grant {
+        Some("authorization_code") => "oauth.exchange_code",
+        Some("refresh_token") => "oauth.refresh",
+        _ => "oauth.token",
+    };
     let request = ApiRequest::post("oauth2/token")
-        .operation("oauth2_token")
+        .operation(operation)
         .form(form);
     http.send(request, &map_error)
         .await?

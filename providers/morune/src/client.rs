@@ -359,7 +359,8 @@ impl MoruneClient {
 
     async fn call<T: DeserializeOwned>(&self, request: ApiRequest, what: &str) -> Result<T> {
         let response = self.http.send(request, &error::map_error).await?;
-        error::read(&response, what)
+        // An envelope that says failure is an error of this call too.
+        error::read(&response, what).map_err(|e| response.in_context(e))
     }
 
     /// `POST /invoice/create` (#1): an invoice with a payment page (`url`).

@@ -4,6 +4,7 @@
 mod acquiring;
 mod blocking;
 mod config;
+mod error_context;
 mod pacing;
 mod payments;
 mod provider_api;
