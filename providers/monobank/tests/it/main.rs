@@ -4,6 +4,7 @@
 mod acquiring;
 mod blocking;
 mod config;
+mod generated;
 mod pacing;
 mod payments;
 mod provider_api;
