@@ -290,6 +290,38 @@ fn bounded<T>(
     .map_err(|_| TestCaseError::fail(format!("{what} did not return within 20 s")))
 }
 
+/// A provider config (one JSON object with its `"provider"` tag), spoilt, through
+/// `StoredConfig::from_json`, `load_json` and (where it converts) `load_toml`: a config or
+/// an `Error::Config` each time.
+fn check_config_text(config: &[u8]) -> Result<(), TestCaseError> {
+    let config = String::from_utf8_lossy(config);
+    let stored = no_panic("StoredConfig::from_json", || {
+        StoredConfig::from_json(&config)
+    })?;
+    prop_assert!(
+        matches!(stored, Ok(_) | Err(Error::Config { .. })),
+        "{stored:?}"
+    );
+    let file = format!("{{\"providers\":[{config}]}}");
+    let json = no_panic("load_json", || load_json(&file))?;
+    prop_assert!(
+        matches!(json, Ok(_) | Err(Error::Config { .. })),
+        "{json:?}"
+    );
+    if let Ok(value) = serde_json::from_str::<toml::Value>(&config) {
+        let mut table = toml::Table::new();
+        table.insert("providers".to_owned(), toml::Value::Array(vec![value]));
+        if let Ok(text) = toml::to_string(&table) {
+            let loaded = no_panic("load_toml", || load_toml(&text))?;
+            prop_assert!(
+                matches!(loaded, Ok(_) | Err(Error::Config { .. })),
+                "{loaded:?}"
+            );
+        }
+    }
+    Ok(())
+}
+
 // ---- Monobank. ----
 
 const ACQUIRING_EXAMPLE: &str = include_str!("../fixtures/acquiring_webhook_example.json");
@@ -505,21 +537,7 @@ proptest! {
     #[test]
     fn configs_load_or_refuse(pick in any::<Index>(), mutation in mutation()) {
         let seeds: Vec<Vec<u8>> = CONFIGS.iter().map(|s| s.as_bytes().to_vec()).collect();
-        let config = body_from(&seeds, &pick, &mutation);
-        let config = String::from_utf8_lossy(&config);
-        let stored = no_panic("StoredConfig::from_json", || StoredConfig::from_json(&config))?;
-        prop_assert!(matches!(stored, Ok(_) | Err(Error::Config { .. })), "{stored:?}");
-        let file = format!("{{\"providers\":[{config}]}}");
-        let json = no_panic("load_json", || load_json(&file))?;
-        prop_assert!(matches!(json, Ok(_) | Err(Error::Config { .. })), "{json:?}");
-        // The same config as TOML, where it converts.
-        if let Ok(value) = serde_json::from_str::<toml::Value>(&config) {
-            if let Ok(table) = toml::to_string(&toml::Value::Array(vec![value])) {
-                let toml = format!("providers = {table}");
-                let loaded = no_panic("load_toml", || load_toml(&toml))?;
-                prop_assert!(matches!(loaded, Ok(_) | Err(Error::Config { .. })), "{loaded:?}");
-            }
-        }
+        check_config_text(&body_from(&seeds, &pick, &mutation))?;
     }
 }
 
