@@ -1,6 +1,7 @@
 //! The provider's integration tests, one module per area, built as one test binary.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod generated;
 mod raw_requests;
 mod sandbox;
 mod tokens;
