@@ -402,7 +402,7 @@ fn seeds(extra: &[Vec<u8>]) -> Vec<Vec<u8>> {
 
 /// The sandbox, providers on it, and requests it really sent to a receiver.
 struct Env {
-    runtime: tokio::runtime::Runtime,
+    runtime: Arc<tokio::runtime::Runtime>,
     _sandbox: Sandbox,
     _monobank: ProviderHandle,
     _receiver: MockServer,
@@ -432,12 +432,15 @@ impl Respond for SharedBody {
 fn env() -> &'static Env {
     static ENV: OnceLock<Env> = OnceLock::new();
     ENV.get_or_init(|| {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        let env = runtime.block_on(async {
+        let runtime = Arc::new(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap(),
+        );
+        let shared = runtime.clone();
+        runtime.block_on(async move {
             let sandbox = Sandbox::builder()
                 .providers(["monobank"])
                 .start()
@@ -531,7 +534,7 @@ fn env() -> &'static Env {
                 .build()
                 .unwrap();
             Env {
-                runtime: tokio::runtime::Runtime::new().unwrap(),
+                runtime: shared,
                 _sandbox: sandbox,
                 _monobank: monobank,
                 _receiver: receiver,
@@ -544,8 +547,7 @@ fn env() -> &'static Env {
                 _currency_server: currency_server,
                 currency_client,
             }
-        });
-        Env { runtime, ..env }
+        })
     })
 }
 
