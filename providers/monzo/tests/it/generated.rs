@@ -5,12 +5,12 @@
 //! secret.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use bankkit_core::credentials::StoredConfig;
 use bankkit_core::registry::{load_json, load_toml, BuildContext};
 use bankkit_core::secret::secret;
-use bankkit_core::{Error, Webhook, WebhookRequest};
+use bankkit_core::{AccountId, Balance as _, Error, Webhook, WebhookRequest};
 use bankkit_monzo::wire::{
     Account, Attachment, AttachmentUpload, Balance, FeedItem, Pot, Receipt, ReceiptSaved,
     TokenResponse, Transaction, Webhook as WebhookRegistration, WebhookEvent, WhoAmI,
@@ -19,6 +19,8 @@ use bankkit_monzo::{MonzoConfig, MonzoProvider};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, FileFailurePersistence};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 // ---- Generated input: shared by the properties below. ----
 
 /// The cases per property: `DEFAULT_CASES`, or `PROPTEST_CASES`; failing seeds are kept in
@@ -513,6 +515,82 @@ proptest! {
         }
         if !has_secret {
             prop_assert!(matches!(event, Err(Error::Signature { .. })), "{event:?}");
+        }
+    }
+}
+
+const POTS: &str = r#"{"pots":[{"id":"pot_1","name":"Savings","style":"beach_ball","balance":133700,"currency":"GBP","created":"2017-11-09T12:30:53.695Z","updated":"2018-02-26T07:12:04.925Z","deleted":false,"current_account_id":"acc_0001","type":"default"}]}"#;
+
+/// A stand-in answering `/accounts`, `/balance` and `/pots` with whatever bodies are put
+/// in `bodies`, and a provider reading from it.
+struct Api {
+    bodies: Arc<Mutex<[Vec<u8>; 3]>>,
+    _server: MockServer,
+    provider: MonzoProvider,
+}
+
+struct SharedBody(Arc<Mutex<[Vec<u8>; 3]>>, usize);
+
+impl Respond for SharedBody {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let body = self.0.lock().map(|b| b[self.1].clone()).unwrap_or_default();
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .set_body_bytes(body)
+    }
+}
+
+fn api() -> &'static Api {
+    static API: OnceLock<Api> = OnceLock::new();
+    API.get_or_init(|| {
+        let bodies = Arc::new(Mutex::new(
+            [ACCOUNTS, BALANCE, POTS].map(|s| s.as_bytes().to_vec()),
+        ));
+        let server = runtime().block_on(async {
+            let server = MockServer::start().await;
+            for (i, route) in ["/accounts", "/balance", "/pots"].into_iter().enumerate() {
+                Mock::given(method("GET"))
+                    .and(path(route))
+                    .respond_with(SharedBody(bodies.clone(), i))
+                    .mount(&server)
+                    .await;
+            }
+            server
+        });
+        let provider =
+            MonzoConfig::new("client", secret("client-secret"), "https://app.example/cb")
+                .with_tokens(Some(secret("access-token")), None)
+                .with_base_url(server.uri())
+                .provider(&BuildContext::default())
+                .unwrap();
+        Api {
+            bodies,
+            _server: server,
+            provider,
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// `accounts` and `balance` against a stand-in answering one spoilt body (accounts,
+    /// balance or pots): values or a typed error, never a panic (the conversions to core
+    /// types included).
+    #[test]
+    fn answers_convert_or_refuse(which in 0usize..3, mutation in mutation()) {
+        let api = api();
+        {
+            let mut bodies = api.bodies.lock().unwrap();
+            *bodies = [ACCOUNTS, BALANCE, POTS].map(|s| s.as_bytes().to_vec());
+            bodies[which] = mutation.apply(&bodies[which].clone());
+        }
+        let accounts = bounded(runtime(), "accounts", api.provider.accounts())?;
+        if matches!(mutation, Mutation::Keep) {
+            prop_assert!(accounts.is_ok(), "the untouched answers were refused: {accounts:?}");
+        }
+        for account in ["acc_0001", "pot_1"] {
+            bounded(runtime(), "balance", api.provider.balance(&AccountId::new(account)))?.ok();
         }
     }
 }
