@@ -5,12 +5,16 @@
 //! No network: the verifier needs only the configured keys.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
 use bankkit_core::credentials::StoredConfig;
+use bankkit_core::http::{HttpOptions, RetryPolicy};
 use bankkit_core::registry::{load_json, load_toml, BuildContext};
 use bankkit_core::secret::secret;
-use bankkit_core::{Error, Webhook, WebhookRequest};
+use bankkit_core::{
+    AccountId, Balance as _, Error, Payment as _, PaymentId, PaymentKind, Webhook, WebhookRequest,
+};
 use bankkit_morune::wire::{
     CreatedInvoice, CreatedPayoff, Envelope, Invoice, PaymentWebhook, Payoff, PayoffWebhook,
     SbpBanks, Tariffs, UserBalance,
@@ -21,6 +25,8 @@ use bankkit_morune::{
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, FileFailurePersistence};
+use wiremock::matchers::any as any_request;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 // ---- Generated input: shared by the properties below. ----
 
 /// The cases per property: `DEFAULT_CASES`, or `PROPTEST_CASES`; failing seeds are kept in
@@ -526,6 +532,93 @@ proptest! {
         }
         if headers.get(SIGNATURE_HEADER).is_none() {
             prop_assert!(event.is_err(), "an unsigned webhook was read");
+        }
+    }
+}
+
+const BALANCE_ANSWER: &str = r#"{"data":{"balance":1500.75,"active_balance":"1000.25","freeze_balance":500.5},"status":200,"status_check":true}"#;
+const INVOICE_ANSWER: &str = r#"{"data":{"invoice_id":"inv-1","order_id":"order-1","status":"success","invoice_amount":100.0,"credited":"95.50","currency":"RUB","pay_service":"card","payer_details":"553691******1279","commission_amount":"4.50","created_at":"2023-04-06 16:20:00","paid_at":"2023-04-06 16:27:59"},"status":200,"status_check":true}"#;
+const PAYOFF_ANSWER: &str = r#"{"data":{"payoff_id":"po-9","status":"fail","order_id":"wd-9","service":"card","wallet":"411111******1111","type":"api","subtract":"balance","amount":500,"amount_withdraw_rub":"515.00","commission_rub":15,"receive_currency":"RUB","amount_receive":"500.00","created_at":"2024-05-01 12:00:00","error_message":"Карта заблокирована"},"status":200,"status_check":true}"#;
+
+/// A stand-in answering every request with the status and body put in `answer`, and a
+/// provider reading from it.
+struct Api {
+    answer: Arc<Mutex<(u16, Vec<u8>)>>,
+    _server: MockServer,
+    provider: MoruneProvider,
+}
+
+struct SharedAnswer(Arc<Mutex<(u16, Vec<u8>)>>);
+
+impl Respond for SharedAnswer {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let (status, body) = self.0.lock().map(|a| a.clone()).unwrap_or_default();
+        ResponseTemplate::new(status)
+            .insert_header("content-type", "application/json")
+            .set_body_bytes(body)
+    }
+}
+
+fn api() -> &'static Api {
+    static API: OnceLock<Api> = OnceLock::new();
+    API.get_or_init(|| {
+        let answer = Arc::new(Mutex::new((200, BALANCE_ANSWER.as_bytes().to_vec())));
+        let server = runtime().block_on(async {
+            let server = MockServer::start().await;
+            Mock::given(any_request())
+                .respond_with(SharedAnswer(answer.clone()))
+                .mount(&server)
+                .await;
+            server
+        });
+        let http = HttpOptions::default()
+            .timeout(Duration::from_secs(5))
+            .retry(RetryPolicy::Reads { attempts: 2 })
+            .backoff(Duration::from_millis(1), Duration::from_millis(2));
+        let provider = MoruneConfig::new()
+            .with_shop("9f4b4a7e-1b0c-4d7e-9a51-3c2d1e0f9a8b", secret("shop-key"))
+            .with_user("1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f", secret("user-key"))
+            .with_base_url(server.uri())
+            .provider(&BuildContext::default().with_http(http))
+            .unwrap();
+        Api {
+            answer,
+            _server: server,
+            provider,
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Balance and payment reads against a stand-in answering a spoilt envelope (balance,
+    /// invoice or payoff) with a success or error status: values or a typed error, never
+    /// a panic (the conversions to core types included).
+    #[test]
+    fn answers_convert_or_refuse(
+        pick in any::<Index>(),
+        mutation in mutation(),
+        status in prop::sample::select(vec![200u16, 200, 200, 400, 401, 404, 422, 429, 500]),
+    ) {
+        let api = api();
+        let seeds: Vec<Vec<u8>> = [BALANCE_ANSWER, INVOICE_ANSWER, PAYOFF_ANSWER]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        *api.answer.lock().unwrap() = (status, body_from(&seeds, &pick, &mutation));
+        let accounts = bounded(runtime(), "accounts", api.provider.accounts())?;
+        if let Ok(accounts) = accounts {
+            for account in accounts {
+                bounded(runtime(), "balance", api.provider.balance(&account.id))?.ok();
+            }
+        }
+        bounded(runtime(), "balance", api.provider.balance(&AccountId::new("other")))?.ok();
+        for id in [
+            PaymentId::new(PaymentKind::Collection, "invoice", "inv-1"),
+            PaymentId::new(PaymentKind::Payout, "payoff", "po-9"),
+        ] {
+            bounded(runtime(), "status", api.provider.status(&id))?.ok();
         }
     }
 }
