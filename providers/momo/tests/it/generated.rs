@@ -5,7 +5,7 @@
 //! `Error`, never a panic or a hang.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use bankkit_core::credentials::StoredConfig;
@@ -20,13 +20,14 @@ use bankkit_momo::wire::{
     InvoiceResult, OAuth2Token, PaymentResult, PreApprovalResult, RequestToPayResult,
     TransferResult, UserInfo,
 };
-use bankkit_momo::{MomoConfig, MomoProvider, Product};
+use bankkit_momo::{MomoConfig, MomoProvider, PaymentRef, PaymentResource, Product, ReferenceId};
 use bankkit_sandbox::{ProviderHandle, Sandbox, TestOutcome};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, FileFailurePersistence};
 use wiremock::matchers::any as any_request;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{method, path_regex};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 // ---- Generated input: shared by the properties below. ----
 
 /// The cases per property: `DEFAULT_CASES`, or `PROPTEST_CASES`; failing seeds are kept in
@@ -582,6 +583,82 @@ proptest! {
         }
         if body == *original_body && headers == *original_headers && uri.as_ref() == Some(original_uri) {
             prop_assert!(event.is_ok(), "the real callback did not verify: {event:?}");
+        }
+    }
+}
+
+/// A stand-in minting tokens and answering every other request with the body put in
+/// `body`, and a provider reading from it.
+struct Api {
+    runtime: tokio::runtime::Runtime,
+    body: Arc<Mutex<Vec<u8>>>,
+    _server: MockServer,
+    provider: MomoProvider,
+}
+
+struct SharedBody(Arc<Mutex<Vec<u8>>>);
+
+impl Respond for SharedBody {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let body = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .set_body_bytes(body)
+    }
+}
+
+fn api() -> &'static Api {
+    static API: OnceLock<Api> = OnceLock::new();
+    API.get_or_init(|| {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let body = Arc::new(Mutex::new(REQUEST_TO_PAY.as_bytes().to_vec()));
+        let server = runtime.block_on(async {
+            let server = MockServer::start().await;
+            Mock::given(method("POST"))
+                .and(path_regex("/token/$"))
+                .respond_with(ResponseTemplate::new(200).set_body_raw(TOKEN, "application/json"))
+                .mount(&server)
+                .await;
+            Mock::given(wiremock::matchers::any())
+                .respond_with(SharedBody(body.clone()))
+                .mount(&server)
+                .await;
+            server
+        });
+        let provider = MomoConfig::new("9c4f7e1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b", secret("api-key"))
+            .with_subscription_key(Product::Collection, secret("c"))
+            .with_subscription_key(Product::Disbursement, secret("d"))
+            .with_subscription_key(Product::Remittance, secret("r"))
+            .with_target_environment("sandbox")
+            .with_base_url(server.uri())
+            .provider(&BuildContext::default().with_token_store(Arc::new(MemoryTokenStore::new())))
+            .unwrap();
+        Api {
+            runtime,
+            body,
+            _server: server,
+            provider,
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// `status` of each kind of payment against a stand-in answering a spoilt status body:
+    /// the payment or a typed error, never a panic (the conversion to core types included).
+    #[test]
+    fn statuses_convert_or_refuse(pick in any::<Index>(), mutation in mutation()) {
+        let api = api();
+        let seeds: Vec<Vec<u8>> = [REQUEST_TO_PAY, TRANSFER, BALANCE]
+            .iter()
+            .map(|s| s.as_bytes().to_vec())
+            .collect();
+        *api.body.lock().unwrap() = body_from(&seeds, &pick, &mutation);
+        let reference = ReferenceId::random();
+        for resource in PaymentResource::ALL {
+            let id = PaymentRef::new(resource, reference.clone()).payment_id();
+            bounded(&api.runtime, "status", api.provider.status(&id))?.ok();
         }
     }
 }
