@@ -340,7 +340,8 @@ fn parse_json_number(text: &str) -> std::result::Result<Decimal, String> {
     value = value.normalize();
     // value * 10^exponent: move the decimal point while the scale allows, then multiply.
     let scale = i64::from(value.scale());
-    let new_scale = scale - exponent;
+    // An exponent of ±9.2·10¹⁸ must not overflow here: past i64 it has no Decimal anyway.
+    let new_scale = scale.checked_sub(exponent).ok_or_else(inexact)?;
     if new_scale >= 0 {
         let new_scale = u32::try_from(new_scale).map_err(|_| inexact())?;
         value.set_scale(new_scale).map_err(|_| inexact())?;
@@ -596,6 +597,47 @@ mod tests {
         }
         for text in ["1e400", "1e-400", "0.00000000000000000000000000001"] {
             assert!(serde_json::from_str::<JsonDecimal>(text).is_err(), "{text}");
+        }
+        let huge_digits = "9".repeat(10_000);
+        for text in [
+            "1e-9223372036854775808",
+            "-1e-9223372036854775808",
+            "1e9223372036854775807",
+            "-1e9223372036854775807",
+            "1e-9223372036854775809",
+            "1e99999999999999999999999",
+            "1.5e-9223372036854775808",
+            huge_digits.as_str(),
+            &format!("0.{huge_digits}"),
+            &format!("{huge_digits}e-9223372036854775808"),
+            &format!("1e{huge_digits}"),
+            &format!("1e-{huge_digits}"),
+        ] {
+            assert!(
+                matches!(text.parse::<JsonDecimal>(), Err(Error::Decode { .. })),
+                "{text:.40}"
+            );
+            assert!(
+                serde_json::from_str::<JsonDecimal>(text).is_err(),
+                "{text:.40}"
+            );
+            // serde_json's own float reading (`1e-…` underflows to 0.0): whatever it gives
+            // must come back as a value or an error.
+            let as_float: std::result::Result<serde_json::Number, _> = serde_json::from_str(text);
+            if let Ok(number) = as_float {
+                let _ = Money::from_json_number(&number, uah());
+            }
+            assert!(
+                matches!(Money::parse(text, uah()), Err(Error::Money { .. })),
+                "{text:.40}"
+            );
+        }
+        // Zero times any power of ten is zero, however large the exponent.
+        for text in ["0e-9223372036854775808", "-0e9223372036854775807"] {
+            assert_eq!(
+                text.parse::<JsonDecimal>().unwrap().decimal(),
+                Decimal::ZERO
+            );
         }
         for text in ["01", "1.", ".5", "+1", "1e", "NaN", "1 2", "0x10"] {
             assert!(text.parse::<JsonDecimal>().is_err(), "{text}");

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod error_context;
+mod generated;
 mod raw_requests;
 mod sandbox;
 mod tokens;

@@ -5,6 +5,7 @@ mod acquiring;
 mod blocking;
 mod config;
 mod error_context;
+mod generated;
 mod pacing;
 mod payments;
 mod provider_api;

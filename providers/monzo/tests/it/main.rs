@@ -3,6 +3,7 @@
 
 mod config;
 mod error_context;
+mod generated;
 mod sandbox;
 mod tokens;
 mod wire;

@@ -4,5 +4,6 @@
 
 mod client;
 mod error_context;
+mod generated;
 mod provider;
 mod sandbox;
