@@ -125,7 +125,7 @@ async fn timeout(target: &Target) -> CheckResult {
         .sandbox()
         .inject(on_reads(Fault::delay(Duration::from_millis(1500)).times(1)));
     match read_accounts(target, options).await? {
-        Err(Error::Timeout(_)) => Ok(()),
+        Err(Error::Timeout { .. }) => Ok(()),
         other => Err(format!("expected Timeout, got {other:?}").into()),
     }
 }

@@ -24,9 +24,9 @@
 //! [`Error::host`] and [`Error::transport_kind`]. A transport error shows the host and
 //! port only: never the path, the query or user information, which may carry secrets.
 //!
-//! [`Error::Timeout`] and [`Error::RateLimited`] have no text field to carry the context:
-//! they read as before (`timed out after 30s`), and [`Error::transport_kind`] still says
-//! [`TransportKind::Timeout`] for a timeout.
+//! A timeout names the host it waited for (`monzo accounts: timed out after 30s waiting for
+//! api.monzo.com:443`; [`Error::transport_kind`] says [`TransportKind::Timeout`]).
+//! [`Error::RateLimited`] has no text field to carry the context and reads as before.
 
 use std::fmt;
 use std::sync::RwLock;
@@ -120,8 +120,14 @@ pub enum Error {
     },
 
     /// No answer within the configured timeout.
-    #[error("timed out after {0:?}")]
-    Timeout(Duration),
+    #[error("{message}")]
+    Timeout {
+        /// The timeout that ran out.
+        after: Duration,
+        /// What timed out, one line (`monzo accounts: timed out after 30s waiting for
+        /// api.monzo.com:443`); see [`Error::timeout`].
+        message: String,
+    },
 
     /// The connection failed or was dropped before an answer arrived.
     #[error("{}", TransportLine(message))]
@@ -408,7 +414,7 @@ impl Error {
     /// ([`TransportKind::Timeout`]); `None` for every other variant.
     pub fn transport_kind(&self) -> Option<TransportKind> {
         match self {
-            Self::Timeout(_) => Some(TransportKind::Timeout),
+            Self::Timeout { .. } => Some(TransportKind::Timeout),
             Self::Transport { source, .. } => Some(
                 source
                     .as_deref()
@@ -445,6 +451,7 @@ impl Error {
             | Self::Provider { message, .. }
             | Self::Transport { message, .. }
             | Self::Signature { message }
+            | Self::Timeout { message, .. }
             | Self::OutcomeUnknown { message } => Some(message),
             Self::Decode { what, .. } => Some(what),
             _ => None,
@@ -463,6 +470,7 @@ impl Error {
             | Self::Provider { message, .. }
             | Self::Transport { message, .. }
             | Self::Signature { message }
+            | Self::Timeout { message, .. }
             | Self::OutcomeUnknown { message } => Some(message),
             Self::Decode { what, .. } => Some(what),
             _ => None,
@@ -477,7 +485,7 @@ impl Error {
     /// policy answers.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::RateLimited { .. } | Self::Timeout(_) | Self::Transport { .. } => true,
+            Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
             Self::Provider { status, .. } => *status >= 500 || *status == 408,
             _ => false,
         }
@@ -555,6 +563,22 @@ impl Error {
         }
     }
 
+    /// A timeout after `after`, without a host ([`Error::Timeout`]).
+    pub fn timeout(after: Duration) -> Self {
+        Self::Timeout {
+            after,
+            message: format!("timed out after {after:?}"),
+        }
+    }
+
+    /// A timeout after `after` waiting for `host` (host and port only, never a path).
+    pub fn timeout_waiting_for(after: Duration, host: &str) -> Self {
+        Self::Timeout {
+            after,
+            message: format!("timed out after {after:?} waiting for {host}"),
+        }
+    }
+
     /// Shorthand for [`Error::Unsupported`].
     pub fn unsupported(provider: impl Into<String>, capability: impl Into<String>) -> Self {
         Self::Unsupported {
@@ -571,7 +595,7 @@ mod tests {
     #[test]
     fn rate_limits_timeouts_and_server_errors_are_retryable() {
         assert!(Error::RateLimited { retry_after: None }.is_retryable());
-        assert!(Error::Timeout(Duration::from_secs(1)).is_retryable());
+        assert!(Error::timeout(Duration::from_secs(1)).is_retryable());
         let server = Error::Provider {
             status: 503,
             code: None,
@@ -660,7 +684,7 @@ mod tests {
         assert_eq!(e.host(), Some("api.example.com:443"));
         assert_eq!(e.transport_kind(), Some(TransportKind::Other));
         assert_eq!(
-            Error::Timeout(Duration::from_secs(30)).transport_kind(),
+            Error::timeout(Duration::from_secs(30)).transport_kind(),
             Some(TransportKind::Timeout)
         );
     }

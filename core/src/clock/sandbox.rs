@@ -299,7 +299,7 @@ impl SandboxClock {
 
     fn network_error(&self, error: reqwest::Error) -> Error {
         if error.is_timeout() {
-            return Error::Timeout(REQUEST_TIMEOUT);
+            return Error::timeout(REQUEST_TIMEOUT);
         }
         Error::Transport {
             message: format!("could not reach the sandbox clock at {}", self.base_url()),
@@ -585,7 +585,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, Error::Transport { .. } | Error::Timeout(_)),
+            matches!(err, Error::Transport { .. } | Error::Timeout { .. }),
             "{err:?}"
         );
 

@@ -742,9 +742,6 @@ impl HttpClient {
     /// The error for a failed exchange with `url`: its host and port are named, never its
     /// path, query or user information.
     fn network_error(&self, url: &Url, error: reqwest::Error) -> Error {
-        if error.is_timeout() {
-            return Error::Timeout(self.options.timeout);
-        }
         if error.is_decode() {
             return Error::decode("response body", error.without_url());
         }
@@ -753,6 +750,9 @@ impl HttpClient {
             (Some(host), None) => host.to_owned(),
             (None, _) => self.provider.to_owned(),
         };
+        if error.is_timeout() {
+            return Error::timeout_waiting_for(self.options.timeout, &host);
+        }
         let kind = crate::error::TransportKind::of(&error);
         let message = if error.is_connect() {
             format!("could not connect to {host} ({kind})")
@@ -890,7 +890,7 @@ mod tests {
             .send(ApiRequest::get("/x"), &provider_error)
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::Timeout(_)), "{err:?}");
+        assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
     }
 
     #[tokio::test]

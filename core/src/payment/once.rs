@@ -583,9 +583,9 @@ mod tests {
             "k2",
             100,
             &sends,
-            Err(Error::Timeout(Duration::from_secs(1))),
+            Err(Error::timeout(Duration::from_secs(1))),
         );
-        assert!(matches!(lost.await.unwrap_err(), Error::Timeout(_)));
+        assert!(matches!(lost.await.unwrap_err(), Error::Timeout { .. }));
         let unknown = charge(store, "k2", 100, &sends, Ok(10)).await.unwrap_err();
         assert!(matches!(unknown, Error::OutcomeUnknown { .. }), "{unknown}");
         assert_eq!(
@@ -633,7 +633,7 @@ mod tests {
         let print = fingerprint(&1).unwrap();
         let call = || AtMostOnceCall::new(&store, "t:c", &key("k"), &print, Utc::now());
         let lost: Result<i64> = call()
-            .run(|| async { Err(Error::Timeout(Duration::from_secs(1))) })
+            .run(|| async { Err(Error::timeout(Duration::from_secs(1))) })
             .await;
         assert!(lost.is_err());
         let found: i64 = call()
@@ -645,7 +645,7 @@ mod tests {
         assert_eq!(recorded, 1);
 
         let lost: Result<i64> = AtMostOnceCall::new(&store, "t:c", &key("m"), &print, Utc::now())
-            .run(|| async { Err(Error::Timeout(Duration::from_secs(1))) })
+            .run(|| async { Err(Error::timeout(Duration::from_secs(1))) })
             .await;
         assert!(lost.is_err());
         let sent: i64 = AtMostOnceCall::new(&store, "t:c", &key("m"), &print, Utc::now())
@@ -664,7 +664,7 @@ mod tests {
                 .moves_money(false)
         };
         let lost: Result<i64> = call()
-            .run(|| async { Err(Error::Timeout(Duration::from_secs(1))) })
+            .run(|| async { Err(Error::timeout(Duration::from_secs(1))) })
             .await;
         assert!(lost.is_err());
         assert_eq!(call().run(|| async { Ok(2) }).await.unwrap(), 2);

@@ -169,7 +169,7 @@ impl Problem {
                 p.provider_status = Some(*status);
                 p
             }
-            Error::Timeout(_) => Self::new(
+            Error::Timeout { .. } => Self::new(
                 S::GATEWAY_TIMEOUT,
                 "provider_timeout",
                 "The provider did not answer in time",

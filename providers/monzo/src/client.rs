@@ -786,7 +786,7 @@ impl MonzoClient {
             .await
             .map_err(|e| {
                 if e.is_timeout() {
-                    Error::Timeout(timeout)
+                    Error::timeout(timeout)
                 } else {
                     Error::Transport {
                         message: "the attachment upload failed".to_owned(),

@@ -518,7 +518,7 @@ impl<'a> ProviderApi<'a> {
                 .to_std()
                 .unwrap_or(Duration::ZERO);
             if elapsed.saturating_add(every) > within {
-                return Err(Error::Timeout(within));
+                return Err(Error::timeout(within));
             }
             clock.sleep(every).await;
         }

@@ -109,7 +109,12 @@ async fn a_closed_port_names_the_host_and_the_refusal() {
 async fn a_slow_answer_is_a_timeout() {
     let error =
         client_info_error(ResponseTemplate::new(200).set_delay(Duration::from_secs(3))).await;
-    assert_eq!(error.to_string(), "timed out after 300ms");
+    let line = error.to_string();
+    assert!(
+        line.starts_with("monobank client_info: timed out after 300ms waiting for 127.0.0.1:"),
+        "{line}"
+    );
+    assert_eq!(error.provider(), Some("monobank"));
     assert_eq!(
         error.transport_kind(),
         Some(bankkit_core::error::TransportKind::Timeout)

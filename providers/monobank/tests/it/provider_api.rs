@@ -441,7 +441,7 @@ async fn wait_for_access_gives_up_with_a_timeout_error_within_the_limit() {
         .unwrap_err();
 
     assert!(
-        matches!(error, Error::Timeout(d) if d == Duration::from_secs(35)),
+        matches!(error, Error::Timeout { after, .. } if after == Duration::from_secs(35)),
         "{error:?}"
     );
     // Checks at 0, 10, 20 and 30 s: the next would come after the limit.

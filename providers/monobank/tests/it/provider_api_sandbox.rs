@@ -238,7 +238,7 @@ async fn a_refused_access_never_turns_granted_and_waiting_for_it_times_out_on_th
         .await;
 
     // Assert: still pending (401), a typed timeout, and the waiting was on the clock.
-    assert!(matches!(waited, Err(Error::Timeout(_))), "{waited:?}");
+    assert!(matches!(waited, Err(Error::Timeout { .. })), "{waited:?}");
     assert_eq!(
         api.access_status(&access.request_id).await.unwrap(),
         AccessStatus::Pending

@@ -165,6 +165,11 @@ async fn a_slow_answer_is_a_timeout() {
         .accounts(None)
         .await
         .unwrap_err();
-    assert_eq!(error.to_string(), "timed out after 300ms");
+    let line = error.to_string();
+    assert!(
+        line.starts_with("monzo accounts: timed out after 300ms waiting for 127.0.0.1:"),
+        "{line}"
+    );
+    assert_eq!(error.provider(), Some("monzo"));
     assert_eq!(error.transport_kind(), Some(TransportKind::Timeout));
 }

@@ -114,6 +114,11 @@ async fn a_slow_answer_is_a_timeout() {
         .mount(&server)
         .await;
     let error = client(&server.uri()).balance().await.unwrap_err();
-    assert_eq!(error.to_string(), "timed out after 300ms");
+    let line = error.to_string();
+    assert!(
+        line.starts_with("morune balance: timed out after 300ms waiting for 127.0.0.1:"),
+        "{line}"
+    );
+    assert_eq!(error.provider(), Some("morune"));
     assert_eq!(error.transport_kind(), Some(TransportKind::Timeout));
 }

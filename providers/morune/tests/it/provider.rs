@@ -197,7 +197,7 @@ async fn a_lost_payoff_answer_is_found_by_order_id_and_never_sent_twice() {
     let request = PayoutRequest::new(key("wd-lost-1"), rub("500"), Party::Card(card))
         .fee_payer(FeePayer::Payee);
     let lost = morune.pay_out(request.clone()).await.unwrap_err();
-    assert!(matches!(lost, Error::Timeout(_)), "{lost:?}");
+    assert!(matches!(lost, Error::Timeout { .. }), "{lost:?}");
 
     let found = morune.pay_out(request).await.unwrap();
     assert_eq!(found.id.kind(), PaymentKind::Payout);
