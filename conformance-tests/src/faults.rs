@@ -89,6 +89,7 @@ async fn rate_limited_with_retry_after(target: &Target) -> CheckResult {
     match balance.accounts().await {
         Err(Error::RateLimited {
             retry_after: Some(d),
+            ..
         }) if d == Duration::from_secs(30) => Ok(()),
         other => Err(format!("without retries expected RateLimited(30 s), got {other:?}").into()),
     }

@@ -25,8 +25,8 @@
 //! port only: never the path, the query or user information, which may carry secrets.
 //!
 //! A timeout names the host it waited for (`monzo accounts: timed out after 30s waiting for
-//! api.monzo.com:443`; [`Error::transport_kind`] says [`TransportKind::Timeout`]).
-//! [`Error::RateLimited`] has no text field to carry the context and reads as before.
+//! api.monzo.com:443`; [`Error::transport_kind`] says [`TransportKind::Timeout`]); a rate
+//! limit names the call too (`monobank statement: rate limited; retry after 60s`).
 
 use std::fmt;
 use std::sync::RwLock;
@@ -79,10 +79,13 @@ pub enum Error {
     },
 
     /// Too many requests; try again after `retry_after` when the provider says.
-    #[error("rate limited{}", RetryAfterSuffix(*retry_after))]
+    #[error("{context}rate limited{}", RetryAfterSuffix(*retry_after))]
     RateLimited {
         /// How long the provider asks to wait, when known.
         retry_after: Option<Duration>,
+        /// Which call was limited (`"monzo accounts: "`), empty when unknown; see
+        /// [`Error::rate_limited`] and [`Error::in_context`].
+        context: String,
     },
 
     /// The request was rejected as invalid (bad field, range too long, ...).
@@ -452,6 +455,9 @@ impl Error {
             | Self::Transport { message, .. }
             | Self::Signature { message }
             | Self::Timeout { message, .. }
+            | Self::RateLimited {
+                context: message, ..
+            }
             | Self::OutcomeUnknown { message } => Some(message),
             Self::Decode { what, .. } => Some(what),
             _ => None,
@@ -471,6 +477,9 @@ impl Error {
             | Self::Transport { message, .. }
             | Self::Signature { message }
             | Self::Timeout { message, .. }
+            | Self::RateLimited {
+                context: message, ..
+            }
             | Self::OutcomeUnknown { message } => Some(message),
             Self::Decode { what, .. } => Some(what),
             _ => None,
@@ -524,7 +533,7 @@ impl Error {
     /// How long the provider asked to wait before the next attempt, if it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Self::RateLimited { retry_after } => *retry_after,
+            Self::RateLimited { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -563,6 +572,15 @@ impl Error {
         }
     }
 
+    /// Too many requests, with the provider's delay when it named one
+    /// ([`Error::RateLimited`]; the call is added by [`Error::in_context`]).
+    pub fn rate_limited(retry_after: Option<Duration>) -> Self {
+        Self::RateLimited {
+            retry_after,
+            context: String::new(),
+        }
+    }
+
     /// A timeout after `after`, without a host ([`Error::Timeout`]).
     pub fn timeout(after: Duration) -> Self {
         Self::Timeout {
@@ -594,7 +612,7 @@ mod tests {
 
     #[test]
     fn rate_limits_timeouts_and_server_errors_are_retryable() {
-        assert!(Error::RateLimited { retry_after: None }.is_retryable());
+        assert!(Error::rate_limited(None).is_retryable());
         assert!(Error::timeout(Duration::from_secs(1)).is_retryable());
         let server = Error::Provider {
             status: 503,
@@ -619,9 +637,7 @@ mod tests {
 
     #[test]
     fn messages_are_lower_case_and_carry_structure() {
-        let e = Error::RateLimited {
-            retry_after: Some(Duration::from_secs(60)),
-        };
+        let e = Error::rate_limited(Some(Duration::from_secs(60)));
         assert_eq!(e.to_string(), "rate limited; retry after 60s");
         let e = Error::Provider {
             status: 500,

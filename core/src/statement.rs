@@ -378,7 +378,7 @@ async fn fetch_waiting_out_rate_limits(
     let mut waits = 0;
     loop {
         match walk.statement.page(request).await {
-            Err(Error::RateLimited { retry_after })
+            Err(Error::RateLimited { retry_after, .. })
                 if waits < walk.limits.max_rate_limit_waits
                     && retry_after.unwrap_or(walk.limits.rate_limit_wait)
                         <= walk.limits.max_rate_limit_wait =>
@@ -434,9 +434,7 @@ mod tests {
                 let mut left = self.rate_limit_first.lock().unwrap();
                 if *left > 0 {
                     *left -= 1;
-                    return Err(Error::RateLimited {
-                        retry_after: Some(Duration::from_secs(60)),
-                    });
+                    return Err(Error::rate_limited(Some(Duration::from_secs(60))));
                 }
             }
             let from = r.from.timestamp();
@@ -606,9 +604,7 @@ mod tests {
         }
         async fn page(&self, _: &StatementRequest) -> Result<StatementPage> {
             *self.calls.lock().unwrap() += 1;
-            Err(Error::RateLimited {
-                retry_after: self.retry_after,
-            })
+            Err(Error::rate_limited(self.retry_after))
         }
     }
 
@@ -637,7 +633,7 @@ mod tests {
         let year = Duration::from_secs(365 * 86_400);
         let (result, calls, waited) = walk_limited(Some(year), StatementLimits::default()).await;
         assert!(
-            matches!(result, Err(Error::RateLimited { retry_after: Some(d) }) if d == year),
+            matches!(result, Err(Error::RateLimited { retry_after: Some(d), .. }) if d == year),
             "{result:?}"
         );
         assert_eq!((calls, waited), (1, 0));

@@ -730,8 +730,12 @@ impl HttpClient {
             return Ok(answer);
         }
         let error = match errors.map_error(&answer) {
-            Error::RateLimited { retry_after: None } => Error::RateLimited {
+            Error::RateLimited {
+                retry_after: None,
+                context,
+            } => Error::RateLimited {
                 retry_after: answer.retry_after_at(self.clock.now()),
+                context,
             },
             other => other,
         };
@@ -776,7 +780,7 @@ mod tests {
 
     fn provider_error(r: &ApiResponse) -> Error {
         if r.status == StatusCode::TOO_MANY_REQUESTS {
-            return Error::RateLimited { retry_after: None };
+            return Error::rate_limited(None);
         }
         Error::Provider {
             status: r.status.as_u16(),
@@ -874,7 +878,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             err,
-            Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(7)
+            Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(7)
         ));
     }
 
@@ -1037,7 +1041,7 @@ mod tests {
             .unwrap_err();
         // The clock stands at 00:00:45 now.
         assert!(
-            matches!(err, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(60)),
+            matches!(err, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(60)),
             "{err:?}"
         );
     }

@@ -138,9 +138,7 @@ mod tests {
     #[test]
     fn retry_after_replaces_backoff_and_too_long_stops() {
         let p = RetryPolicy::default();
-        let limited = |s| Error::RateLimited {
-            retry_after: Some(Duration::from_secs(s)),
-        };
+        let limited = |s| Error::rate_limited(Some(Duration::from_secs(s)));
         assert_eq!(
             decide(p, RequestSafety::Read, 1, &limited(30), B, MAX),
             Decision::RetryAfter(Duration::from_secs(30))

@@ -49,7 +49,7 @@ pub(crate) fn map_error(response: &ApiResponse) -> Error {
         404 => Error::NotFound { message },
         409 => Error::Conflict { message: coded() },
         // `HttpClient` reads `Retry-After` itself, on its own clock.
-        429 => Error::RateLimited { retry_after: None },
+        429 => Error::rate_limited(None),
         status => Error::Provider {
             status,
             code: (!code.is_empty()).then_some(code),

@@ -127,7 +127,7 @@ impl Problem {
                 detail,
             ),
             Error::NotFound { .. } => Self::new(S::NOT_FOUND, "not_found", "Not found", detail),
-            Error::RateLimited { retry_after } => {
+            Error::RateLimited { retry_after, .. } => {
                 let mut p = Self::new(
                     S::TOO_MANY_REQUESTS,
                     "rate_limited",

@@ -134,7 +134,7 @@ pub(crate) fn map_error_for(response: &ApiResponse, product: &str) -> Error {
         }
         404 => return Error::NotFound { message: described },
         409 => return Error::Conflict { message: described },
-        429 => return Error::RateLimited { retry_after: None },
+        429 => return Error::rate_limited(None),
         _ => {}
     }
     match code.as_deref() {

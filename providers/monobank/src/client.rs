@@ -406,9 +406,9 @@ impl MonobankClient {
                     tracing::debug!("currency rates rate limited: answering the cached copy");
                     return Ok(cached.rates.clone());
                 }
-                return Err(Error::RateLimited {
-                    retry_after: Some(crate::error::DEFAULT_RATE_LIMIT_WAIT),
-                });
+                return Err(Error::rate_limited(Some(
+                    crate::error::DEFAULT_RATE_LIMIT_WAIT,
+                )));
             }
             Err(error) => return Err(error),
         };
@@ -909,7 +909,7 @@ mod tests {
             .unwrap();
         let e = c.currency_rates().await.unwrap_err();
         assert!(
-            matches!(e, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(60)),
+            matches!(e, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(60)),
             "{e:?}"
         );
         assert_eq!(clock.now(), start);

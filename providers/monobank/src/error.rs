@@ -39,9 +39,7 @@ pub(crate) fn map_error(response: &ApiResponse) -> Error {
 /// The core error for `status` with `body`; `retry_after` is the answer's `Retry-After`.
 fn error_for(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
     if status == 429 {
-        return Error::RateLimited {
-            retry_after: retry_after.or(Some(DEFAULT_RATE_LIMIT_WAIT)),
-        };
+        return Error::rate_limited(retry_after.or(Some(DEFAULT_RATE_LIMIT_WAIT)));
     }
     let Ok(ErrorBody { error_description }) = serde_json::from_slice::<ErrorBody>(body) else {
         return without_error_body(status, body);
@@ -198,7 +196,7 @@ fn acquiring_error_for(status: u16, body: &[u8]) -> Error {
         serde_json::from_slice::<AcquiringErrorBody>(body)
     else {
         if status == 429 {
-            return Error::RateLimited { retry_after: None };
+            return Error::rate_limited(None);
         }
         return without_error_body(status, body);
     };
@@ -208,7 +206,7 @@ fn acquiring_error_for(status: u16, body: &[u8]) -> Error {
         format!("{err_code}: {err_text}")
     };
     match (status, &err_code) {
-        (429, _) => Error::RateLimited { retry_after: None },
+        (429, _) => Error::rate_limited(None),
         (401, _) | (403, AcquiringErrorCode::Forbidden) => Error::Unauthorized { message },
         (403, _) => Error::Forbidden {
             reason: ForbiddenReason::Other(message.clone()),
@@ -566,7 +564,7 @@ mod tests {
         assert_eq!(e.retry_after(), Some(Duration::from_secs(60)));
         let e = error_for(429, Some(Duration::from_secs(17)), b"");
         assert!(
-            matches!(e, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(17))
+            matches!(e, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(17))
         );
     }
 
@@ -656,7 +654,13 @@ mod tests {
     fn acquiring_too_many_requests_is_rate_limited() {
         let e = acquiring(429, "TMR", "too many requests");
         assert!(
-            matches!(e, Error::RateLimited { retry_after: None }),
+            matches!(
+                e,
+                Error::RateLimited {
+                    retry_after: None,
+                    ..
+                }
+            ),
             "{e:?}"
         );
         assert!(e.is_retryable());

@@ -55,7 +55,7 @@ pub(crate) fn map_error(response: &ApiResponse) -> Error {
     };
 
     if status == 429 {
-        return Error::RateLimited { retry_after: None };
+        return Error::rate_limited(None);
     }
     if status >= 500 {
         return Error::Provider {
@@ -90,7 +90,7 @@ pub(crate) fn map_error(response: &ApiResponse) -> Error {
         "forbidden" => forbidden(code_str, described),
         "bad_request" => Error::InvalidRequest { message: described },
         "not_found" => Error::NotFound { message: described },
-        "rate_limited" => Error::RateLimited { retry_after: None },
+        "rate_limited" => Error::rate_limited(None),
         "" => match status {
             400 => Error::InvalidRequest { message: described },
             401 => Error::Unauthorized { message: described },
@@ -346,7 +346,7 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(e, Error::RateLimited { retry_after: Some(d) } if d == Duration::from_secs(42)),
+            matches!(e, Error::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(42)),
             "{e:?}"
         );
     }

@@ -68,7 +68,7 @@ pub(crate) fn error_for(status: u16, message: String) -> Error {
         },
         404 => Error::NotFound { message },
         409 => Error::Conflict { message },
-        429 => Error::RateLimited { retry_after: None },
+        429 => Error::rate_limited(None),
         _ => Error::Provider {
             status,
             code: None,
