@@ -853,6 +853,10 @@ mod sqlite_lock {
         let lease = store.inner.options.lock_lease;
         let mut pause = Duration::from_millis(10);
         loop {
+            // The wait ends at the deadline itself, never a pause before it.
+            if Instant::now() >= deadline {
+                return Err(store.lock_timed_out(key));
+            }
             let now = now_millis();
             let taken = store
                 .timed_until(deadline, "taking the refresh lock", async {
@@ -875,10 +879,7 @@ mod sqlite_lock {
             if taken {
                 break;
             }
-            if Instant::now() + pause >= deadline {
-                return Err(store.lock_timed_out(key));
-            }
-            tokio::time::sleep(pause).await;
+            tokio::time::sleep_until((Instant::now() + pause).min(deadline).into()).await;
             pause = (pause * 2).min(Duration::from_millis(100));
         }
         let renewal = tokio::spawn(renew(pool.clone(), key.to_owned(), holder.clone(), lease));

@@ -200,9 +200,12 @@ async fn sqlite_lease_is_renewed_while_held_and_lapses_when_not_released() {
 
     // A holder that stopped renewing without releasing (its process died): the lease
     // lapses and the next caller gets the lock.
+    // (An upsert: the release just above deletes its own row in the background, by holder.)
     db.execute(&format!(
         "INSERT INTO bankkit_token_locks (token_key, holder, expires_at) \
-         VALUES ('{key}', 'dead', {})",
+         VALUES ('{key}', 'dead', {}) \
+         ON CONFLICT (token_key) DO UPDATE SET holder = excluded.holder, \
+         expires_at = excluded.expires_at",
         chrono::Utc::now().timestamp_millis() + 200
     ))
     .await;
